@@ -1,1 +1,3 @@
-return 0;
+using BuildFarm.Cli;
+
+return await FarmCommandLine.Create().Parse(args).InvokeAsync();
