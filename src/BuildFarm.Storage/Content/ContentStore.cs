@@ -395,6 +395,12 @@ public sealed class ContentStore : IDisposable
     {
         lock (_imageRootsGate)
         {
+            if (TotalBytes <= targetBytes)
+            {
+                // Another eviction (set off by a concurrent write) already made room.
+                return new EvictionResult([], 0, TotalBytes);
+            }
+
             // Marking reads manifests through the store, so it runs before _sync is taken; holding
             // the image gate keeps a name from appearing between marking and sweeping.
             var reachable = Images.MarkReachable(this);

@@ -81,6 +81,35 @@ public sealed class ConcurrencyTests : IDisposable
         Assert.False(File.Exists(_test.BlobPath(digest)));
     }
 
+    [Fact]
+    public async Task Writers_racing_evictions_leave_the_index_and_the_disk_in_agreement_and_within_the_maximum()
+    {
+        using var small = new TestStore(maxBytes: 16 * 1024, lowWaterBytes: 8 * 1024);
+        const int Writers = 8;
+        using var start = new Barrier(Writers);
+
+        var writers = Enumerable.Range(0, Writers).Select(writer => Task.Factory.StartNew(
+            () =>
+            {
+                start.SignalAndWait();
+                for (var i = 0; i < 50; i++)
+                {
+                    var content = Patterned(1024 + (writer * 50) + i);
+                    small.Store.WriteAsync(new MemoryStream(content), Digest.Sha256(content), content.Length).GetAwaiter().GetResult();
+                }
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default));
+        await Task.WhenAll(writers);
+
+        var onDisk = small.FilesIn(small.BlobsDirectory);
+        Assert.Equal(onDisk, small.Store.List().Select(blob => blob.Digest.Hex).Order(StringComparer.Ordinal));
+        Assert.Equal(onDisk.Sum(hex => new FileInfo(Path.Combine(small.BlobsDirectory, hex)).Length), small.Store.TotalBytes);
+        Assert.InRange(small.Store.TotalBytes, 1, 16 * 1024);
+        Assert.Empty(small.FilesIn(small.IngestDirectory));
+    }
+
     public void Dispose() => _test.Dispose();
 
     private static byte[] Patterned(int length)
