@@ -28,7 +28,7 @@ public sealed class ContentStore : IDisposable
     private readonly Lock _imageRootsGate = new();
 
     private readonly BlobPaths _paths;
-    private readonly BlobIndex _index = new();
+    private readonly BlobIndex _index;
     private readonly TimeProvider _time;
     private readonly long _maxBytes;
     private readonly long _lowWaterBytes;
@@ -56,8 +56,8 @@ public sealed class ContentStore : IDisposable
 
             AtomicFile.DeleteLeftovers(_paths.Root);
             AtomicFile.DeleteLeftovers(options.DataDirectory);
-            var uses = LoadBlobs();
-            _accessLog = AccessLog.Create(_paths.AccessLog, uses);
+            _index = BlobIndex.Load(_paths.Sha256, AccessLog.Replay(_paths.AccessLog));
+            _accessLog = AccessLog.Create(_paths.AccessLog, _index.Uses());
             Leases = new LeaseManager(_sync, time);
             Images = ImageStore.Open(options.DataDirectory, _imageRootsGate, time);
         }
@@ -408,27 +408,11 @@ public sealed class ContentStore : IDisposable
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
                 var leased = Leases.PruneExpiredAndCollectBlobs();
-                var evicted = new List<BlobInfo>();
-                var bytesEvicted = 0L;
-                foreach (var entry in _index.LeastRecentFirst())
-                {
-                    if (_index.TotalBytes <= targetBytes)
-                    {
-                        break;
-                    }
-
-                    if (entry.Digest == spare || leased.Contains(entry.Digest) || reachable.Contains(entry.Digest))
-                    {
-                        continue;
-                    }
-
-                    File.Delete(_paths.BlobPath(entry.Digest));
-                    _index.Remove(entry);
-                    evicted.Add(entry.ToInfo());
-                    bytesEvicted += entry.Size;
-                }
-
-                return new EvictionResult(evicted, bytesEvicted, _index.TotalBytes);
+                return LruSweep.Run(
+                    _index,
+                    targetBytes,
+                    isHeld: digest => digest == spare || leased.Contains(digest) || reachable.Contains(digest),
+                    delete: entry => File.Delete(_paths.BlobPath(entry.Digest)));
             }
         }
     }
@@ -441,42 +425,7 @@ public sealed class ContentStore : IDisposable
         CompactAccessLogIfLarge();
     }
 
-    private void CompactAccessLogIfLarge() =>
-        _accessLog.CompactIfLarge(
-            () => [.. _index.LeastRecentFirst().Select(static entry => (entry.Digest, entry.LastUsed))],
-            _index.Count);
-
-    /// <summary>
-    /// Indexes the blobs on disk and returns their uses, least recent first: blobs the access log
-    /// never saw (written before a crash lost the record) by modification time, then the logged ones.
-    /// </summary>
-    private List<(Digest Digest, DateTimeOffset LastUsed)> LoadBlobs()
-    {
-        var onDisk = new Dictionary<Digest, FileInfo>();
-        foreach (var file in new DirectoryInfo(_paths.Sha256).EnumerateFiles())
-        {
-            if (Digest.TryParse("sha256:" + file.Name, out var digest))
-            {
-                onDisk.Add(digest, file);
-            }
-        }
-
-        var logged = AccessLog.Replay(_paths.AccessLog).Where(use => onDisk.ContainsKey(use.Digest)).ToList();
-        var loggedDigests = logged.Select(static use => use.Digest).ToHashSet();
-        var unlogged = onDisk
-            .Where(pair => !loggedDigests.Contains(pair.Key))
-            .OrderBy(static pair => pair.Value.LastWriteTimeUtc)
-            .ThenBy(static pair => pair.Key.Hex, StringComparer.Ordinal)
-            .Select(static pair => (pair.Key, new DateTimeOffset(pair.Value.LastWriteTimeUtc)));
-
-        List<(Digest Digest, DateTimeOffset LastUsed)> uses = [.. unlogged, .. logged];
-        foreach (var (digest, lastUsed) in uses)
-        {
-            _index.Add(new BlobEntry(digest, onDisk[digest].Length, lastUsed));
-        }
-
-        return uses;
-    }
+    private void CompactAccessLogIfLarge() => _accessLog.CompactIfLarge(_index.Uses, _index.Count);
 
     private static FileStream AcquireLock(BlobPaths paths)
     {

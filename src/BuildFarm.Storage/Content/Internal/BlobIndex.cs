@@ -48,4 +48,42 @@ internal sealed class BlobIndex
 
     /// <summary>A snapshot of the entries, least recently used first.</summary>
     public List<BlobEntry> LeastRecentFirst() => [.. _byRecency];
+
+    /// <summary>Every blob's last use, least recent first: what the access log persists.</summary>
+    public List<(Digest Digest, DateTimeOffset LastUsed)> Uses() =>
+        [.. _byRecency.Select(static entry => (entry.Digest, entry.LastUsed))];
+
+    /// <summary>
+    /// Indexes the blob files in <paramref name="directory"/> in order of use: first the blobs the
+    /// access log never saw (written just before a crash lost the record) by modification time,
+    /// then the logged ones in logged order. Logged digests without a file are dropped.
+    /// </summary>
+    public static BlobIndex Load(string directory, IEnumerable<(Digest Digest, DateTimeOffset LastUsed)> loggedUses)
+    {
+        var onDisk = new Dictionary<Digest, FileInfo>();
+        foreach (var file in new DirectoryInfo(directory).EnumerateFiles())
+        {
+            // Anything not named by a digest is not a blob.
+            if (Digest.TryParse("sha256:" + file.Name, out var digest))
+            {
+                onDisk.Add(digest, file);
+            }
+        }
+
+        var logged = loggedUses.Where(use => onDisk.ContainsKey(use.Digest)).ToList();
+        var loggedDigests = logged.Select(static use => use.Digest).ToHashSet();
+        var unlogged = onDisk
+            .Where(pair => !loggedDigests.Contains(pair.Key))
+            .OrderBy(static pair => pair.Value.LastWriteTimeUtc)
+            .ThenBy(static pair => pair.Key.Hex, StringComparer.Ordinal)
+            .Select(static pair => (pair.Key, new DateTimeOffset(pair.Value.LastWriteTimeUtc)));
+
+        var index = new BlobIndex();
+        foreach (var (digest, lastUsed) in unlogged.Concat(logged))
+        {
+            index.Add(new BlobEntry(digest, onDisk[digest].Length, lastUsed));
+        }
+
+        return index;
+    }
 }
