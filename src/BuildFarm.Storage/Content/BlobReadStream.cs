@@ -48,25 +48,18 @@ public sealed class BlobReadStream : Stream
 
     public override int Read(Span<byte> buffer)
     {
-        if (buffer.IsEmpty || _verified)
-        {
-            ThrowIfFailed();
-            return 0;
-        }
-
         ThrowIfFailed();
-        return Account(buffer[.._file.Read(buffer)]);
+        return buffer.IsEmpty || _verified ? 0 : Account(buffer[.._file.Read(buffer)]);
     }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
+        ThrowIfFailed();
         if (buffer.IsEmpty || _verified)
         {
-            ThrowIfFailed();
             return 0;
         }
 
-        ThrowIfFailed();
         var read = await _file.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
         return Account(buffer.Span[..read]);
     }

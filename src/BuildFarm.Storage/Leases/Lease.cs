@@ -8,5 +8,7 @@ namespace BuildFarm.Storage.Leases;
 /// </summary>
 public sealed record Lease(string Id, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, IReadOnlySet<Digest> Blobs)
 {
-    public bool IsExpiredAt(DateTimeOffset now) => ExpiresAt is { } expiry && now >= expiry;
+    public bool IsExpiredAt(DateTimeOffset now) => HasExpired(ExpiresAt, now);
+
+    internal static bool HasExpired(DateTimeOffset? expiresAt, DateTimeOffset now) => expiresAt is { } expiry && now >= expiry;
 }

@@ -19,7 +19,7 @@ public sealed class LeaseManager
 {
     private readonly Lock _sync;
     private readonly TimeProvider _time;
-    private readonly Dictionary<string, Lease> _leases = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LeaseState> _leases = new(StringComparer.Ordinal);
 
     internal LeaseManager(Lock sync, TimeProvider time)
     {
@@ -45,9 +45,9 @@ public sealed class LeaseManager
                 throw new InvalidOperationException($"Lease '{id}' already exists.");
             }
 
-            var lease = new Lease(id, now, now + expiresAfter, new HashSet<Digest>());
+            var lease = new LeaseState(id, now, now + expiresAfter);
             _leases[id] = lease;
-            return Snapshot(lease);
+            return lease.ToLease();
         }
     }
 
@@ -57,9 +57,9 @@ public sealed class LeaseManager
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(expiresAfter, TimeSpan.Zero);
         lock (_sync)
         {
-            var lease = GetLive(id) with { ExpiresAt = _time.GetUtcNow() + expiresAfter };
-            _leases[id] = lease;
-            return Snapshot(lease);
+            var lease = GetLive(id);
+            lease.ExpiresAt = _time.GetUtcNow() + expiresAfter;
+            return lease.ToLease();
         }
     }
 
@@ -68,7 +68,7 @@ public sealed class LeaseManager
     {
         lock (_sync)
         {
-            ((HashSet<Digest>)GetLive(id).Blobs).Add(digest);
+            GetLive(id).Blobs.Add(digest);
         }
     }
 
@@ -81,22 +81,22 @@ public sealed class LeaseManager
         }
     }
 
-    /// <summary>The live lease with this id (a copy), or null.</summary>
+    /// <summary>The live lease with this id, or null.</summary>
     public Lease? Get(string id)
     {
         lock (_sync)
         {
-            return _leases.TryGetValue(id, out var lease) && !lease.IsExpiredAt(_time.GetUtcNow()) ? Snapshot(lease) : null;
+            return _leases.TryGetValue(id, out var lease) && !lease.IsExpiredAt(_time.GetUtcNow()) ? lease.ToLease() : null;
         }
     }
 
-    /// <summary>The live leases (copies), ordered by id.</summary>
+    /// <summary>The live leases, ordered by id.</summary>
     public IReadOnlyList<Lease> List()
     {
         lock (_sync)
         {
             var now = _time.GetUtcNow();
-            return [.. _leases.Values.Where(lease => !lease.IsExpiredAt(now)).OrderBy(static lease => lease.Id, StringComparer.Ordinal).Select(Snapshot)];
+            return [.. _leases.Values.Where(lease => !lease.IsExpiredAt(now)).OrderBy(static lease => lease.Id, StringComparer.Ordinal).Select(static lease => lease.ToLease())];
         }
     }
 
@@ -126,10 +126,22 @@ public sealed class LeaseManager
         return blobs;
     }
 
-    private Lease GetLive(string id) =>
+    private LeaseState GetLive(string id) =>
         _leases.TryGetValue(id, out var lease) && !lease.IsExpiredAt(_time.GetUtcNow())
             ? lease
             : throw new LeaseNotFoundException(id);
 
-    private static Lease Snapshot(Lease lease) => lease with { Blobs = new HashSet<Digest>(lease.Blobs) };
+    /// <summary>The mutable state behind a lease; callers only ever see <see cref="Lease"/> copies.</summary>
+    private sealed class LeaseState(string id, DateTimeOffset createdAt, DateTimeOffset? expiresAt)
+    {
+        public string Id { get; } = id;
+
+        public DateTimeOffset? ExpiresAt { get; set; } = expiresAt;
+
+        public HashSet<Digest> Blobs { get; } = [];
+
+        public bool IsExpiredAt(DateTimeOffset now) => Lease.HasExpired(ExpiresAt, now);
+
+        public Lease ToLease() => new(Id, createdAt, ExpiresAt, new HashSet<Digest>(Blobs));
+    }
 }
