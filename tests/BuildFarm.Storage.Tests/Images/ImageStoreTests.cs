@@ -104,7 +104,19 @@ public sealed class ImageStoreTests : IDisposable
 
         var error = Assert.Throws<InvalidDataException>(_test.Reopen);
 
-        Assert.StartsWith($"The image names file {path} cannot be read: ", error.Message);
+        Assert.Equal($"The image names file {path} cannot be read: Attempted to read past the end of the stream.", error.Message);
+    }
+
+    [Fact]
+    public void A_names_file_of_a_later_version_is_refused()
+    {
+        _test.Store.Dispose();
+        var path = Path.Combine(_test.DataDirectory, "images.msgpack");
+        File.WriteAllBytes(path, [0x92, 0x02, 0x90]); // [2, []]
+
+        var error = Assert.Throws<InvalidDataException>(_test.Reopen);
+
+        Assert.Equal($"The image names file {path} cannot be read: version 2 is not supported (expected 1).", error.Message);
     }
 
     [Fact]

@@ -39,19 +39,19 @@ internal static class ImageNamesFile
             var file = MessagePackSerializer.Deserialize<StoredFile>(stream, MessagePackOptions);
             if (file.Version != CurrentVersion)
             {
-                throw new InvalidDataException($"version {file.Version} is not supported (expected {CurrentVersion})");
+                throw new InvalidDataException($"version {file.Version} is not supported (expected {CurrentVersion}).");
             }
 
             return [.. file.Images.Select(static image => new ImageRecord(
                 image.Name,
-                JsonSerializer.Deserialize<Descriptor>(image.Target, DescriptorJson) ?? throw new InvalidDataException($"the target of '{image.Name}' is null"),
+                JsonSerializer.Deserialize<Descriptor>(image.Target, DescriptorJson) ?? throw new InvalidDataException($"the target of '{image.Name}' is null."),
                 new DateTimeOffset(image.CreatedAtUtcTicks, TimeSpan.Zero),
                 new DateTimeOffset(image.UpdatedAtUtcTicks, TimeSpan.Zero)))];
         }
         catch (Exception ex) when (ex is MessagePackSerializationException or JsonException or InvalidDataException)
         {
             // Never start with the names silently gone: their images would become evictable.
-            throw new InvalidDataException($"The image names file {path} cannot be read: {ex.Message}", ex);
+            throw new InvalidDataException($"The image names file {path} cannot be read: {ex.GetBaseException().Message}", ex);
         }
     }
 
