@@ -41,7 +41,7 @@ public static class LayerApplier
 
                 var name = components[^1];
                 var isDirectory = header.Kind == TarEntryKind.Directory;
-                var parent = resolver.ResolveParent(header.Name, components, createMissing: true);
+                var parent = resolver.ResolveParent(header.Name, components, createMissing: true)!;
                 if (name.StartsWith(Whiteouts.Prefix, StringComparison.Ordinal))
                 {
                     ApplyWhiteout(header, parent, name, mode, written);
@@ -195,8 +195,9 @@ public static class LayerApplier
             throw new InvalidDataException($"Layer entry '{header.Name}' is a hard link to the root.");
         }
 
-        var target = $"{resolver.ResolveParent(header.LinkName, components, createMissing: false)}/{components[^1]}";
-        return LibC.TryLStat(target) switch
+        var parent = resolver.ResolveParent(header.LinkName, components, createMissing: false);
+        var target = $"{parent}/{components[^1]}";
+        return (parent is null ? null : LibC.TryLStat(target)) switch
         {
             null => throw new InvalidDataException($"Layer entry '{header.Name}' is a hard link to '{header.LinkName}', which is not in the layer root."),
             { IsDirectory: true } => throw new InvalidDataException($"Layer entry '{header.Name}' is a hard link to the directory '{header.LinkName}'."),

@@ -267,7 +267,16 @@ public sealed class TarArchiveReader : IAsyncDisposable
 
     private void VerifyChecksum(long offset)
     {
-        var stored = ParseNumber(_block.AsSpan(TarFormat.ChecksumOffset, TarFormat.ChecksumLength), "checksum", offset);
+        long stored;
+        try
+        {
+            stored = ParseNumber(_block.AsSpan(TarFormat.ChecksumOffset, TarFormat.ChecksumLength), "checksum", offset);
+        }
+        catch (InvalidDataException)
+        {
+            stored = -1;
+        }
+
         if (stored != TarFormat.Checksum(_block) && stored != TarFormat.SignedChecksum(_block))
         {
             throw new InvalidDataException($"Tar header at offset {offset} has a bad checksum: this is not a tar stream, or it is corrupt.");

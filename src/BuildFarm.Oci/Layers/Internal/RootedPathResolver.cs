@@ -31,9 +31,10 @@ internal sealed class RootedPathResolver(string root)
 
     /// <summary>
     /// The real directory that holds the last component, with symlinks resolved; missing
-    /// directories on the way are created when <paramref name="createMissing"/> is set.
+    /// directories on the way are created when <paramref name="createMissing"/> is set, otherwise
+    /// the result is null.
     /// </summary>
-    public string ResolveParent(string entryName, IReadOnlyList<string> components, bool createMissing)
+    public string? ResolveParent(string entryName, IReadOnlyList<string> components, bool createMissing)
     {
         var resolved = new List<string>();
         var pending = new Stack<string>(components.Take(components.Count - 1).Reverse());
@@ -62,7 +63,7 @@ internal sealed class RootedPathResolver(string root)
             {
                 if (!createMissing)
                 {
-                    throw new InvalidDataException($"Layer entry '{entryName}': directory '/{string.Join('/', resolved.Append(component))}' does not exist.");
+                    return null;
                 }
 
                 Directory.CreateDirectory(path);
