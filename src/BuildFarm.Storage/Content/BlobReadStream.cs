@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Security.Cryptography;
 using BuildFarm.Oci;
+using BuildFarm.Oci.Blobs;
 using BuildFarm.Storage.Content.Internal;
 
 namespace BuildFarm.Storage.Content;
@@ -12,18 +12,16 @@ namespace BuildFarm.Storage.Content;
 /// </summary>
 public sealed class BlobReadStream : Stream
 {
-    private readonly FileStream _file;
+    private readonly DigestingStream _file;
     private readonly BlobEntry _entry;
     private readonly string _path;
     private readonly ContentStore _store;
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-    private long _read;
     private bool _verified;
     private CorruptBlobException? _failure;
 
     internal BlobReadStream(FileStream file, BlobEntry entry, string path, ContentStore store)
     {
-        _file = file;
+        _file = new DigestingStream(file);
         _entry = entry;
         _path = path;
         _store = store;
@@ -42,14 +40,14 @@ public sealed class BlobReadStream : Stream
 
     public override long Position
     {
-        get => _read;
+        get => _file.BytesHashed;
         set => throw new NotSupportedException("A blob is read from start to end so that it can be verified.");
     }
 
     public override int Read(Span<byte> buffer)
     {
         ThrowIfFailed();
-        return buffer.IsEmpty || _verified ? 0 : Account(buffer[.._file.Read(buffer)]);
+        return buffer.IsEmpty || _verified ? 0 : Account(_file.Read(buffer));
     }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
@@ -60,8 +58,7 @@ public sealed class BlobReadStream : Stream
             return 0;
         }
 
-        var read = await _file.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-        return Account(buffer.Span[..read]);
+        return Account(await _file.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
     }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
@@ -84,44 +81,37 @@ public sealed class BlobReadStream : Stream
         if (disposing)
         {
             _file.Dispose();
-            _hash.Dispose();
         }
 
         base.Dispose(disposing);
     }
 
-    private int Account(ReadOnlySpan<byte> data)
+    private int Account(int read)
     {
-        if (data.IsEmpty)
+        if (read == 0)
         {
             VerifyAtEnd();
-            return 0;
         }
-
-        _read += data.Length;
-        if (_read > _entry.Size)
+        else if (_file.BytesHashed > _entry.Size)
         {
             // Stop before serving bytes the blob never had.
             Fail($"its file holds more than the {_entry.Size} bytes it was stored with");
         }
 
-        _hash.AppendData(data);
-        return data.Length;
+        return read;
     }
 
     private void VerifyAtEnd()
     {
-        if (_read != _entry.Size)
+        var read = _file.BytesHashed;
+        if (read != _entry.Size)
         {
-            Fail($"its file ended after {_read} of the {_entry.Size} bytes it was stored with");
+            Fail($"its file ended after {read} of the {_entry.Size} bytes it was stored with");
         }
 
-        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        _hash.GetHashAndReset(hash);
-        var actual = Digest.FromSha256Hash(hash);
-        if (actual != _entry.Digest)
+        if (_file.Digest != _entry.Digest)
         {
-            Fail($"its {_read} bytes have digest {actual}");
+            Fail($"its {read} bytes have digest {_file.Digest}");
         }
 
         _verified = true;

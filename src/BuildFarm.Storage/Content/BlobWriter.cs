@@ -1,5 +1,5 @@
-using System.Security.Cryptography;
 using BuildFarm.Oci;
+using BuildFarm.Oci.Blobs;
 
 namespace BuildFarm.Storage.Content;
 
@@ -18,7 +18,7 @@ public sealed class BlobWriter : Stream
     private readonly long? _expectedSize;
     private readonly string? _leaseId;
     private readonly FileStream _file;
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly DigestingStream _digesting;
     private bool _finished;
 
     internal BlobWriter(ContentStore store, string temporaryPath, Digest? expectedDigest, long? expectedSize, string? leaseId)
@@ -29,10 +29,11 @@ public sealed class BlobWriter : Stream
         _expectedSize = expectedSize;
         _leaseId = leaseId;
         _file = new FileStream(temporaryPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileBufferSize);
+        _digesting = new DigestingStream(_file);
     }
 
     /// <summary>How many bytes have been written so far.</summary>
-    public long BytesWritten { get; private set; }
+    public long BytesWritten => _digesting.BytesHashed;
 
     public override bool CanRead => false;
 
@@ -50,14 +51,14 @@ public sealed class BlobWriter : Stream
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
-        Accept(buffer);
-        _file.Write(buffer);
+        Accept(buffer.Length);
+        _digesting.Write(buffer);
     }
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        Accept(buffer.Span);
-        return _file.WriteAsync(buffer, cancellationToken);
+        Accept(buffer.Length);
+        return _digesting.WriteAsync(buffer, cancellationToken);
     }
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
@@ -83,11 +84,8 @@ public sealed class BlobWriter : Stream
             await _file.FlushAsync(cancellationToken).ConfigureAwait(false);
             // Reach the disk before the rename: otherwise a crash could leave a renamed but empty file.
             _file.Flush(flushToDisk: true);
-            await _file.DisposeAsync().ConfigureAwait(false);
-
-            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-            _hash.GetHashAndReset(hash);
-            var digest = Digest.FromSha256Hash(hash);
+            var digest = _digesting.Digest;
+            await _digesting.DisposeAsync().ConfigureAwait(false);
             if (_expectedSize is { } size && BytesWritten != size)
             {
                 throw Mismatch($"its content has {BytesWritten} bytes");
@@ -104,7 +102,7 @@ public sealed class BlobWriter : Stream
         {
             try
             {
-                _file.Dispose();
+                _digesting.Dispose();
             }
             finally
             {
@@ -128,28 +126,23 @@ public sealed class BlobWriter : Stream
             if (!_finished)
             {
                 _finished = true;
-                _file.Dispose();
+                _digesting.Dispose();
                 File.Delete(_temporaryPath);
             }
-
-            _hash.Dispose();
         }
 
         base.Dispose(disposing);
     }
 
-    private void Accept(ReadOnlySpan<byte> data)
+    private void Accept(int count)
     {
         ObjectDisposedException.ThrowIf(_finished, this);
-        if (_expectedSize is { } size && BytesWritten + data.Length > size)
+        if (_expectedSize is { } size && BytesWritten + count > size)
         {
             // Reject as soon as the content outgrows its declaration rather than store it first.
             Dispose();
             throw Mismatch($"its content is longer than {size} bytes");
         }
-
-        _hash.AppendData(data);
-        BytesWritten += data.Length;
     }
 
     private BlobMismatchException Mismatch(string problem) => new(_expectedDigest, _expectedSize, problem);
