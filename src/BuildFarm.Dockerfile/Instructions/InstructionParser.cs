@@ -311,7 +311,7 @@ public static partial class InstructionParser
         }
 
         var expression = OnbuildPrefix().Replace(request.Parsed.Original, string.Empty);
-        foreach (var heredoc in inner.Heredocs)
+        foreach (var heredoc in request.Parsed.Heredocs.Count > 0 ? request.Parsed.Heredocs : inner.Heredocs)
         {
             expression += "\n" + heredoc.Content + heredoc.Name;
         }
@@ -386,7 +386,7 @@ public static partial class InstructionParser
     {
         var args = request.Arguments;
         var destination = args[^1];
-        if (HeredocWord.NameOf(destination) is not null)
+        if (HeredocReference.NameOf(destination) is not null)
         {
             throw request.Error($"{keyword} cannot accept a heredoc as a destination");
         }
@@ -395,7 +395,7 @@ public static partial class InstructionParser
         var inline = new List<InlineSource>();
         foreach (var source in args.Take(args.Count - 1))
         {
-            var name = HeredocWord.NameOf(source);
+            var name = HeredocReference.NameOf(source);
             var heredoc = name is null ? null : request.Parsed.Heredocs.FirstOrDefault(h => h.Name == name);
             if (heredoc is null)
             {
@@ -403,7 +403,7 @@ public static partial class InstructionParser
             }
             else
             {
-                inline.Add(new InlineSource(heredoc.Name, heredoc.Content, heredoc.Expand));
+                inline.Add(new InlineSource(heredoc.Name, heredoc.ChompedContent, heredoc.Expand));
             }
         }
 

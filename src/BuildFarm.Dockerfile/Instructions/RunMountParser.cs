@@ -150,6 +150,22 @@ public static partial class RunMountParser
         return !spec.Contains('$', StringComparison.Ordinal);
     }
 
+    /// <summary>The <c>from=</c> value as written, or null: BuildKit reads it before variables are known.</summary>
+    internal static string? RawFrom(string spec)
+    {
+        string? from = null;
+        foreach (var field in CsvFields.Split(spec))
+        {
+            var equals = field.IndexOf('=', StringComparison.Ordinal);
+            if (equals > 0 && field[..equals].Equals("from", StringComparison.OrdinalIgnoreCase))
+            {
+                from = field[(equals + 1)..];
+            }
+        }
+
+        return from;
+    }
+
     /// <summary>The lower-case name BuildKit prints for a mount type.</summary>
     public static string Name(MountType type) => type.ToString().ToLowerInvariant();
 
