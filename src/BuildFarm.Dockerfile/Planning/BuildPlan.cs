@@ -1,5 +1,5 @@
 using BuildFarm.Dockerfile.Instructions;
-using BuildFarm.Dockerfile.Variables;
+using BuildFarm.Dockerfile.Scoping;
 
 namespace BuildFarm.Dockerfile.Planning;
 

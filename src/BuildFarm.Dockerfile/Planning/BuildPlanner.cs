@@ -1,7 +1,7 @@
 using BuildFarm.Dockerfile.Expansion;
 using BuildFarm.Dockerfile.Parsing;
 using BuildFarm.Dockerfile.Planning.Internal;
-using BuildFarm.Dockerfile.Variables;
+using BuildFarm.Dockerfile.Scoping;
 
 namespace BuildFarm.Dockerfile.Planning;
 

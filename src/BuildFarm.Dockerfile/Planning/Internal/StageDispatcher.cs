@@ -1,7 +1,7 @@
 using BuildFarm.Dockerfile.Expansion;
 using BuildFarm.Dockerfile.Instructions;
 using BuildFarm.Dockerfile.Internal;
-using BuildFarm.Dockerfile.Variables;
+using BuildFarm.Dockerfile.Scoping;
 
 namespace BuildFarm.Dockerfile.Planning.Internal;
 

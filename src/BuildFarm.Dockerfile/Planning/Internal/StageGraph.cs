@@ -2,7 +2,7 @@ using System.Globalization;
 using BuildFarm.Dockerfile.Expansion;
 using BuildFarm.Dockerfile.Instructions;
 using BuildFarm.Dockerfile.Parsing;
-using BuildFarm.Dockerfile.Variables;
+using BuildFarm.Dockerfile.Scoping;
 
 namespace BuildFarm.Dockerfile.Planning.Internal;
 

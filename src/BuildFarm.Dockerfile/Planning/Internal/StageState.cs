@@ -1,4 +1,4 @@
-using BuildFarm.Dockerfile.Variables;
+using BuildFarm.Dockerfile.Scoping;
 
 namespace BuildFarm.Dockerfile.Planning.Internal;
 

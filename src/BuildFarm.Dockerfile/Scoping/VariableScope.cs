@@ -1,6 +1,6 @@
 using BuildFarm.Dockerfile.Expansion;
 
-namespace BuildFarm.Dockerfile.Variables;
+namespace BuildFarm.Dockerfile.Scoping;
 
 /// <summary>Where a variable a step sees came from.</summary>
 public enum VariableOrigin

@@ -1,7 +1,7 @@
 using BuildFarm.Dockerfile.Expansion;
 using BuildFarm.Dockerfile.Instructions;
 
-namespace BuildFarm.Dockerfile.Variables;
+namespace BuildFarm.Dockerfile.Scoping;
 
 /// <summary>
 /// The ARGs before the first FROM, resolved: usable in FROM lines (image and <c>--platform</c>)

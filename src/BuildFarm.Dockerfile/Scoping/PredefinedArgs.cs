@@ -1,4 +1,4 @@
-namespace BuildFarm.Dockerfile.Variables;
+namespace BuildFarm.Dockerfile.Scoping;
 
 /// <summary>
 /// Build args Docker defines without an ARG: the proxy variables (reach RUN steps without
