@@ -91,7 +91,15 @@ public enum InputKind
 /// <param name="Stage">The stage index, for <see cref="InputKind.Stage"/>.</param>
 /// <param name="Paths">The paths read, cleaned and rooted at the source's root (<c>/src</c>; wildcards kept).</param>
 /// <param name="Content">The body of an inline file.</param>
-public sealed record StepInput(InputKind Kind, string? Reference, int? Stage, IReadOnlyList<string> Paths, string? Content = null);
+public sealed record StepInput(InputKind Kind, string? Reference, int? Stage, IReadOnlyList<string> Paths, string? Content = null)
+{
+    // Two inputs are the same when they read the same paths, not when they share a list instance.
+    public bool Equals(StepInput? other) =>
+        other is not null && Kind == other.Kind && Reference == other.Reference && Stage == other.Stage
+        && Content == other.Content && Paths.SequenceEqual(other.Paths, StringComparer.Ordinal);
+
+    public override int GetHashCode() => HashCode.Combine(Kind, Reference, Stage, Content, Paths.Count);
+}
 
 /// <summary>One named part of a step's cache key, e.g. <c>env</c> = <c>PATH=/usr/bin</c>.</summary>
 public sealed record CacheKeyInput(string Name, string Value);
