@@ -158,7 +158,7 @@ public static partial class InstructionParser
     private static CopyInstruction ParseCopy(Request request)
     {
         request.RequireDestination("COPY");
-        var flags = request.ParseFlags(new FlagSet().String("chown").String("from").String("chmod").Bool("link").Strings("exclude").Bool("parents"));
+        var flags = request.ParseFlags(FileFlags().String("from").Bool("parents"));
         var (sources, inline, destination) = SourcesAndDestination(request, "COPY");
         return new CopyInstruction(
             sources,
@@ -179,7 +179,7 @@ public static partial class InstructionParser
     private static AddInstruction ParseAdd(Request request)
     {
         request.RequireDestination("ADD");
-        var flags = request.ParseFlags(new FlagSet().String("chown").String("chmod").Bool("link").Bool("keep-git-dir").String("checksum").Bool("unpack").Strings("exclude"));
+        var flags = request.ParseFlags(FileFlags().Bool("keep-git-dir").String("checksum").Bool("unpack"));
         var (sources, inline, destination) = SourcesAndDestination(request, "ADD");
         return new AddInstruction(
             sources,
@@ -197,6 +197,9 @@ public static partial class InstructionParser
             Original = request.Original,
         };
     }
+
+    /// <summary>The flags COPY and ADD share.</summary>
+    private static FlagSet FileFlags() => new FlagSet().String("chown").String("chmod").Bool("link").Strings("exclude");
 
     private static ExposeInstruction ParseExpose(Request request)
     {
