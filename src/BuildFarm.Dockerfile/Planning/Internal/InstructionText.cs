@@ -83,12 +83,8 @@ internal static class InstructionText
                 return Healthcheck(text, health);
             case OnbuildInstruction onbuild:
                 return text.Append(' ').Append(onbuild.Expression).ToString();
-            case FromInstruction from:
-                Flag(text, "platform", from.Platform);
-                text.Append(' ').Append(from.BaseName);
-                return from.StageName is null ? text.ToString() : text.Append(" AS ").Append(from.StageName).ToString();
             default:
-                throw new ArgumentOutOfRangeException(nameof(instruction), instruction.GetType().Name, "Unknown instruction type.");
+                throw new ArgumentOutOfRangeException(nameof(instruction), instruction.GetType().Name, "Not a step instruction.");
         }
     }
 
