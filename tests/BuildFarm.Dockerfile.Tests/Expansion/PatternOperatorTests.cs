@@ -84,6 +84,8 @@ public sealed class PatternOperatorTests
         // A pattern can end in \ only through a variable; Go shows the missing character as U+FFFD.
         { "${V#$P}", ["V=x", @"P=\"], "invalid pattern (\\) in substitution: invalid escape '\\\uFFFD'" },
         { "${V%$P}", ["V=x", @"P=ab\"], @"invalid pattern (\ba) in substitution: invalid escape '\b'" },
+        { "${V#$P}", ["V=x", @"P=\\\"], "invalid pattern (\\\\\\) in substitution: invalid escape '\\\uFFFD'" },
+        { "${V%$P}", ["V=x", @"P=\\\ab"], @"invalid pattern (b\a\\) in substitution: invalid escape '\a'" },
     };
 
     [Theory]
