@@ -28,10 +28,22 @@ public sealed record ParsedInstruction(
 
 /// <summary>A heredoc body attached to an instruction.</summary>
 /// <param name="Name">The delimiter word, without quotes.</param>
-/// <param name="Content">The body, each line ending in a newline; leading tabs removed for <c>&lt;&lt;-</c>.</param>
+/// <param name="Content">
+/// The body exactly as written, each line with its own line ending. For <c>&lt;&lt;-</c> the leading
+/// tabs are still there, as in BuildKit: they must survive where BuildKit keeps the body verbatim
+/// (the script a RUN hands to the shell, an ONBUILD trigger in the image config); use
+/// <see cref="ChompedContent"/> where BuildKit strips them (a COPY/ADD source, a single-heredoc RUN).
+/// </param>
 /// <param name="Expand">False when the delimiter was quoted, so variables are not expanded.</param>
 /// <param name="Chomp">True for <c>&lt;&lt;-</c>.</param>
-public sealed record Heredoc(string Name, string Content, bool Expand, bool Chomp);
+public sealed record Heredoc(string Name, string Content, bool Expand, bool Chomp)
+{
+    /// <summary>
+    /// The body as the file or script it becomes: for <c>&lt;&lt;-</c> every line's leading tabs
+    /// removed (BuildKit's <c>ChompHeredocContent</c>), otherwise <see cref="Content"/>.
+    /// </summary>
+    public string ChompedContent => Chomp ? Internal.HeredocChomp.RemoveLeadingTabs(Content) : Content;
+}
 
 /// <summary>A span of lines in a Dockerfile, 1-based and inclusive.</summary>
 public readonly record struct SourceLocation(string File, int StartLine, int EndLine)
