@@ -1,0 +1,33 @@
+using BuildFarm.Oci.Images;
+using BuildFarm.Oci.Registry;
+using BuildFarm.Testing;
+
+namespace BuildFarm.Oci.Tests.Registry;
+
+/// <summary>An anonymous real registry shared by the tests of one class; each test uses its own repositories.</summary>
+public sealed class RegistryFixture : IAsyncLifetime
+{
+    public RegistryServer Server { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Server = await RegistryServer.StartAsync();
+
+    public async Task DisposeAsync() => await Server.DisposeAsync();
+}
+
+/// <summary>The busybox base image as a push source: its layout directory and its manifest.</summary>
+public sealed record BusyboxSource(BusyboxImage Image, DirectoryBlobStore Blobs, Descriptor Manifest, ImageManifest Parsed)
+{
+    public static async Task<BusyboxSource> LoadAsync()
+    {
+        var image = await BusyboxImage.GetAsync();
+        var index = ImageIndex.Parse(await File.ReadAllBytesAsync(Path.Combine(image.LayoutDirectory, "index.json")));
+        var manifest = Assert.Single(index.Manifests);
+        var blobs = new DirectoryBlobStore(image.LayoutDirectory);
+        var parsed = ImageManifest.Parse(await File.ReadAllBytesAsync(blobs.PathOf(manifest.Digest)));
+        return new BusyboxSource(image, blobs, manifest, parsed);
+    }
+
+    public Descriptor Config => Parsed.Config;
+
+    public Descriptor Layer => Assert.Single(Parsed.Layers);
+}
