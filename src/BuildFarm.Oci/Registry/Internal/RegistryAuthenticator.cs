@@ -27,6 +27,8 @@ internal sealed class RegistryAuthenticator(string registry, RegistryClientOptio
     private readonly Lazy<Task<RegistryCredential?>> _credential =
         new(() => options.Credentials.GetCredentialAsync(registry, CancellationToken.None).AsTask());
 
+    private readonly SemaphoreSlim _firstExchange = new(1, 1);
+    private volatile bool _schemeSettled;
     private volatile Scheme _scheme;
     private volatile AuthChallenge? _bearerChallenge;
 
@@ -35,6 +37,34 @@ internal sealed class RegistryAuthenticator(string registry, RegistryClientOptio
         Anonymous,
         Basic,
         Bearer,
+    }
+
+    /// <summary>
+    /// Until one exchange with the registry has shown how it authenticates, requests go one at a
+    /// time: parallel blob transfers would otherwise each collect a 401 and each fetch a token.
+    /// True when the caller holds the first exchange and must call <see cref="EndFirstExchange"/>.
+    /// </summary>
+    public async ValueTask<bool> BeginExchangeAsync(CancellationToken cancellationToken)
+    {
+        if (_schemeSettled)
+        {
+            return false;
+        }
+
+        await _firstExchange.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (_schemeSettled)
+        {
+            _firstExchange.Release();
+            return false;
+        }
+
+        return true;
+    }
+
+    public void EndFirstExchange()
+    {
+        _schemeSettled = true;
+        _firstExchange.Release();
     }
 
     public async ValueTask AuthorizeAsync(HttpRequestMessage request, IReadOnlyList<string> scopes, CancellationToken cancellationToken)
@@ -52,23 +82,32 @@ internal sealed class RegistryAuthenticator(string registry, RegistryClientOptio
     }
 
     /// <summary>
-    /// Prepares to answer a 401. True when a retry can succeed (a new scheme, a fresh token);
-    /// false when it cannot (no credential, or the credential was already sent and refused).
+    /// Prepares to answer a 401. True when a retry can succeed (a new scheme, a fresh token, or a
+    /// token that a parallel request got meanwhile); false when it cannot (no credential, or the
+    /// credential was sent and refused).
     /// </summary>
     public async Task<bool> AnswerChallengeAsync(HttpResponseMessage unauthorized, IReadOnlyList<string> scopes, CancellationToken cancellationToken)
     {
+        var sent = unauthorized.RequestMessage?.Headers.Authorization;
         var challenges = AuthChallenge.FromResponse(unauthorized);
         if (challenges.FirstOrDefault(static c => c.IsBearer && c["realm"] is not null) is { } bearer)
         {
             _bearerChallenge = bearer;
             _scheme = Scheme.Bearer;
-            var wanted = bearer["scope"] is { } asked ? [.. scopes, .. asked.Split(' ', StringSplitOptions.RemoveEmptyEntries)] : scopes;
+            var wanted = WithChallengeScope(scopes, bearer["scope"]);
+            var current = FindToken(wanted);
+            if (current is not null && current != sent?.Parameter)
+            {
+                return true; // another request got a token meanwhile
+            }
+
             ForgetTokens(wanted);
             await FetchTokenAsync(wanted, cancellationToken).ConfigureAwait(false);
             return true;
         }
 
-        if (challenges.Any(static c => c.IsBasic) && _scheme != Scheme.Basic
+        if (challenges.Any(static c => c.IsBasic)
+            && sent?.Scheme != "Basic"
             && await GetCredentialAsync(cancellationToken).ConfigureAwait(false) is not null)
         {
             _scheme = Scheme.Basic;
@@ -78,13 +117,27 @@ internal sealed class RegistryAuthenticator(string registry, RegistryClientOptio
         return false;
     }
 
+    // The registry's challenge names the access it wants; ask for it too unless our scopes cover it.
+    private static IReadOnlyList<string> WithChallengeScope(IReadOnlyList<string> scopes, string? challengeScope)
+    {
+        if (challengeScope is null)
+        {
+            return scopes;
+        }
+
+        var granted = RegistryScopes.Grants(scopes);
+        var missing = challengeScope.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Where(scope => !granted.IsSupersetOf(RegistryScopes.Grants([scope])));
+        return [.. scopes, .. missing];
+    }
+
     /// <summary>Why a request stayed unauthorized, for the error message.</summary>
     public async Task<string> DescribeRefusalAsync(HttpResponseMessage unauthorized, CancellationToken cancellationToken)
     {
         var bearer = AuthChallenge.FromResponse(unauthorized).FirstOrDefault(static c => c.IsBearer);
         if (bearer?["error"] == "insufficient_scope")
         {
-            return $"registry {registry} did not grant the access '{bearer["scope"]}'";
+            return $"registry {registry} did not grant the access '{string.Join(' ', (bearer["scope"] ?? "").Split(' ').Select(RegistryScopes.Normalize))}'";
         }
 
         return await GetCredentialAsync(cancellationToken).ConfigureAwait(false) is { } credential

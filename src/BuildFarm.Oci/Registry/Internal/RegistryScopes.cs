@@ -9,6 +9,15 @@ internal static class RegistryScopes
 
     public static string PullPush(RepositoryName repository) => $"repository:{repository.Path}:pull,push";
 
+    /// <summary>A scope with its actions sorted; registries list them in no fixed order.</summary>
+    public static string Normalize(string scope)
+    {
+        var lastColon = scope.LastIndexOf(':');
+        return lastColon <= 0
+            ? scope
+            : $"{scope[..lastColon]}:{string.Join(',', scope[(lastColon + 1)..].Split(',').Order(StringComparer.Ordinal))}";
+    }
+
     /// <summary>
     /// Splits scopes into single grants (<c>repository:app:pull,push</c> gives
     /// <c>repository:app:pull</c> and <c>repository:app:push</c>) so that a token for more covers a request for less.

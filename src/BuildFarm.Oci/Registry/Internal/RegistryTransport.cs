@@ -49,12 +49,24 @@ internal sealed class RegistryTransport : IDisposable
             return request;
         }
 
-        var response = await _sender.SendAsync(CreateAuthorized, cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode == HttpStatusCode.Unauthorized
-            && await authenticator.AnswerChallengeAsync(response, scopes, cancellationToken).ConfigureAwait(false))
+        HttpResponseMessage response;
+        var firstExchange = await authenticator.BeginExchangeAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            response.Dispose();
             response = await _sender.SendAsync(CreateAuthorized, cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode == HttpStatusCode.Unauthorized
+                && await authenticator.AnswerChallengeAsync(response, scopes, cancellationToken).ConfigureAwait(false))
+            {
+                response.Dispose();
+                response = await _sender.SendAsync(CreateAuthorized, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            if (firstExchange)
+            {
+                authenticator.EndFirstExchange();
+            }
         }
 
         if (expected.Contains(response.StatusCode))

@@ -1,0 +1,261 @@
+using System.Text;
+using BuildFarm.Oci.Images;
+using BuildFarm.Oci.References;
+using BuildFarm.Oci.Registry;
+using BuildFarm.Testing;
+
+namespace BuildFarm.Oci.Tests.Registry;
+
+public sealed class PullTests(RegistryFixture registry) : IClassFixture<RegistryFixture>, IDisposable
+{
+    private readonly RecordingHandler _http = new();
+    private readonly TempDirectory _directory = new();
+
+    private ImageReference Reference(string pathAndTag) => ImageReference.Parse($"{registry.Server.Host}/{pathAndTag}");
+
+    private string Docker(string pathAndTag) => $"docker://{registry.Server.Host}/{pathAndTag}";
+
+    private static Task PushWithSkopeoAsync(BusyboxSource busybox, string destination) =>
+        Skopeo.CopyAsync($"oci-archive:{busybox.Image.ArchivePath}:{BusyboxImage.RefName}", destination);
+
+    private static IEnumerable<string> StoredBlobs(DirectoryBlobStore store) =>
+        Directory.EnumerateFiles(Path.Combine(store.Root, "blobs", "sha256")).Select(Path.GetFileName).Order()!;
+
+    [Fact]
+    public async Task Pulls_by_tag_what_skopeo_pushed_and_every_blob_matches_its_digest()
+    {
+        var busybox = await BusyboxSource.LoadAsync();
+        await PushWithSkopeoAsync(busybox, Docker("pull/busybox:v1"));
+        var sink = new DirectoryBlobStore(_directory.Combine("pulled"));
+        using var client = new RegistryClient(handler: _http);
+
+        var pulled = await new ImagePuller(client).PullAsync(Reference("pull/busybox:v1"), sink);
+
+        Assert.Equal($"{registry.Server.Host}/pull/busybox@{busybox.Image.ManifestDigest}", pulled.Reference.ToString());
+        Assert.Equal(busybox.Manifest with { Annotations = null, Platform = null }, pulled.Manifest);
+        Assert.Equal(busybox.Parsed.ToJson(), pulled.Image.ToJson());
+        Assert.Null(pulled.Index);
+        Assert.Equal(
+            new[] { busybox.Manifest.Digest, busybox.Config.Digest, busybox.Layer.Digest }.Select(d => d.Hex).Order(),
+            StoredBlobs(sink));
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(sink.Root, "blobs", "sha256")))
+        {
+            Assert.Equal(Path.GetFileName(file), Digest.Sha256(await File.ReadAllBytesAsync(file)).Hex);
+        }
+
+        var get = Assert.Single(_http.Requests, r => r.PathAndQuery == "/v2/pull/busybox/manifests/v1");
+        Assert.Equal(System.Net.HttpStatusCode.OK, get.Status);
+    }
+
+    [Fact]
+    public async Task Pulls_by_digest_and_skips_blobs_the_sink_already_has()
+    {
+        var busybox = await BusyboxSource.LoadAsync();
+        await PushWithSkopeoAsync(busybox, Docker("bydigest/busybox:v1"));
+        var sink = new DirectoryBlobStore(_directory.Combine("pulled"));
+        using var client = new RegistryClient(handler: _http);
+        var puller = new ImagePuller(client);
+        await puller.PullAsync(Reference("bydigest/busybox:v1"), sink);
+        _http.Clear();
+
+        var pulled = await puller.PullAsync(Reference($"bydigest/busybox@{busybox.Image.ManifestDigest}"), sink);
+
+        Assert.Equal(busybox.Manifest.Digest, pulled.Manifest.Digest);
+        Assert.Equal([$"GET /v2/bydigest/busybox/manifests/{busybox.Image.ManifestDigest} -> 200"], _http.Requests.Select(r => r.ToString()));
+    }
+
+    [Fact]
+    public async Task An_index_resolves_to_the_asked_platform_linux_amd64_by_default()
+    {
+        var busybox = await BusyboxSource.LoadAsync();
+        var (index, arm64) = await WriteMultiPlatformLayoutAsync(busybox, _directory.Combine("multi"));
+        await Skopeo.CopyAsync($"oci:{_directory.Combine("multi")}:multi", Docker("multi/busybox:v1"), "--all");
+        using var client = new RegistryClient(handler: _http);
+        var puller = new ImagePuller(client);
+
+        var amd64Sink = new DirectoryBlobStore(_directory.Combine("amd64"));
+        var pulled = await puller.PullAsync(Reference("multi/busybox:v1"), amd64Sink);
+
+        Assert.Equal(busybox.Manifest.Digest, pulled.Manifest.Digest);
+        Assert.Equal(new Platform { OS = "linux", Architecture = "amd64" }, pulled.Manifest.Platform);
+        Assert.Equal(index.Digest, pulled.Index?.Digest);
+        Assert.Equal(MediaTypes.OciIndex, pulled.Index?.MediaType);
+        Assert.Equal(
+            new[] { index.Digest, busybox.Manifest.Digest, busybox.Config.Digest, busybox.Layer.Digest }.Select(d => d.Hex).Order(),
+            StoredBlobs(amd64Sink));
+
+        var armPulled = await puller.PullAsync(Reference($"multi/busybox@{index.Digest}"), new DirectoryBlobStore(_directory.Combine("arm64")), Platform.Parse("linux/arm64"));
+        Assert.Equal(arm64.Digest, armPulled.Manifest.Digest);
+        Assert.Equal("linux/arm64/v8", armPulled.Manifest.Platform?.ToString());
+
+        var error = await Assert.ThrowsAsync<RegistryException>(
+            () => puller.PullAsync(Reference("multi/busybox:v1"), new DirectoryBlobStore(_directory.Combine("s390x")), Platform.Parse("linux/s390x")));
+        Assert.Equal(
+            $"{registry.Server.Host}/multi/busybox:v1: the index has no manifest for linux/s390x; it has linux/amd64, linux/arm64/v8.",
+            error.Message);
+    }
+
+    [Fact]
+    public async Task A_pushed_index_with_its_manifests_is_what_skopeo_copies_back()
+    {
+        var busybox = await BusyboxSource.LoadAsync();
+        var layout = _directory.Combine("multi");
+        var (index, arm64) = await WriteMultiPlatformLayoutAsync(busybox, layout);
+        using var client = new RegistryClient(handler: _http);
+
+        var result = await new ImagePusher(client).PushAsync(
+            RepositoryName.Parse($"{registry.Server.Host}/pushindex/busybox"), index, new DirectoryBlobStore(layout), ["v1"]);
+
+        Assert.Equal(
+            [busybox.Config.Digest, busybox.Layer.Digest, arm64Config(arm64)],
+            result.Blobs.Select(b => b.Blob.Digest));
+        Assert.Equal(
+            new[]
+            {
+                $"PUT /v2/pushindex/busybox/manifests/{busybox.Manifest.Digest} -> 201",
+                $"PUT /v2/pushindex/busybox/manifests/{arm64.Digest} -> 201",
+                "PUT /v2/pushindex/busybox/manifests/v1 -> 201",
+            },
+            _http.Requests.Where(r => r.PathAndQuery.Contains("/manifests/", StringComparison.Ordinal)).Select(r => r.ToString()));
+        Assert.Equal(
+            await File.ReadAllTextAsync(new DirectoryBlobStore(layout).PathOf(index.Digest)),
+            await Skopeo.InspectRawAsync(Docker("pushindex/busybox:v1")));
+        var copy = _directory.Combine("copy");
+        await Skopeo.CopyAsync(Docker("pushindex/busybox:v1"), $"oci:{copy}:v1", "--all");
+        Assert.Equal(
+            await File.ReadAllBytesAsync(new DirectoryBlobStore(layout).PathOf(arm64.Digest)),
+            await File.ReadAllBytesAsync(new DirectoryBlobStore(copy).PathOf(arm64.Digest)));
+
+        Digest arm64Config(Descriptor manifest) =>
+            ImageManifest.Parse(File.ReadAllBytes(new DirectoryBlobStore(layout).PathOf(manifest.Digest))).Config.Digest;
+    }
+
+    [Fact]
+    public async Task A_corrupted_blob_fails_the_pull_and_is_not_kept()
+    {
+        var busybox = await BusyboxSource.LoadAsync();
+        await PushWithSkopeoAsync(busybox, Docker("corrupt/busybox:v1"));
+        var sink = new DirectoryBlobStore(_directory.Combine("pulled"));
+        _http.Transform = async response =>
+        {
+            if (!response.RequestMessage!.RequestUri!.AbsolutePath.EndsWith(busybox.Layer.Digest.ToString(), StringComparison.Ordinal))
+            {
+                return response;
+            }
+
+            var bytes = await response.Content.ReadAsByteArrayAsync();
+            bytes[bytes.Length / 2] ^= 0xFF;
+            response.Content = new ByteArrayContent(bytes);
+            return response;
+        };
+        using var client = new RegistryClient(handler: _http);
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(
+            () => new ImagePuller(client).PullAsync(Reference("corrupt/busybox:v1"), sink));
+
+        Assert.StartsWith(
+            $"GET http://{registry.Server.Host}/v2/corrupt/busybox/blobs/{busybox.Layer.Digest}: the content's digest is sha256:",
+            error.Message);
+        Assert.EndsWith($", not the expected {busybox.Layer.Digest}.", error.Message);
+        Assert.Equal([busybox.Config.Digest.Hex], StoredBlobs(sink));
+    }
+
+    [Fact]
+    public async Task A_manifest_that_does_not_match_the_asked_digest_is_refused()
+    {
+        var busybox = await BusyboxSource.LoadAsync();
+        await PushWithSkopeoAsync(busybox, Docker("tampered/busybox:v1"));
+        _http.Transform = async response =>
+        {
+            if (response.RequestMessage!.RequestUri!.AbsolutePath.Contains("/manifests/", StringComparison.Ordinal))
+            {
+                var json = (await response.Content.ReadAsStringAsync()).Replace("\"size\":", "\"size\": ", StringComparison.Ordinal);
+                var contentType = response.Content.Headers.ContentType;
+                response.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(json));
+                response.Content.Headers.ContentType = contentType;
+            }
+
+            return response;
+        };
+        using var client = new RegistryClient(handler: _http);
+        var reference = Reference($"tampered/busybox@{busybox.Image.ManifestDigest}");
+
+        var error = await Assert.ThrowsAsync<RegistryException>(() => client.GetManifestAsync(reference));
+
+        var tampered = Digest.Sha256(Encoding.UTF8.GetBytes(
+            (await File.ReadAllTextAsync(busybox.Blobs.PathOf(busybox.Manifest.Digest))).Replace("\"size\":", "\"size\": ", StringComparison.Ordinal)));
+        Assert.Equal(
+            $"GET http://{registry.Server.Host}/v2/tampered/busybox/manifests/{busybox.Image.ManifestDigest}: the manifest's digest is {tampered}, not {busybox.Image.ManifestDigest} as requested.",
+            error.Message);
+
+        // By tag the registry's Docker-Content-Digest is the reference point.
+        var byTag = await Assert.ThrowsAsync<RegistryException>(() => client.GetManifestAsync(Reference("tampered/busybox:v1")));
+        Assert.Equal(
+            $"GET http://{registry.Server.Host}/v2/tampered/busybox/manifests/v1: the manifest's digest is {tampered}, not {busybox.Image.ManifestDigest} as the registry's Docker-Content-Digest says.",
+            byTag.Message);
+    }
+
+    [Fact]
+    public async Task A_missing_tag_is_a_404_with_the_registrys_error_code()
+    {
+        using var client = new RegistryClient(handler: _http);
+
+        var error = await Assert.ThrowsAsync<RegistryException>(() => client.GetManifestAsync(Reference("nothing/here:v1")));
+
+        Assert.Equal(
+            $"GET http://{registry.Server.Host}/v2/nothing/here/manifests/v1: 404 Not Found: MANIFEST_UNKNOWN: manifest unknown",
+            error.Message);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, error.StatusCode);
+        Assert.Equal([new RegistryError("MANIFEST_UNKNOWN", "manifest unknown")], error.Errors);
+    }
+
+    /// <summary>
+    /// Busybox's layout plus an arm64/v8 variant (same layer, its own config) and an index of the
+    /// two, named "multi" in index.json. Returns the index and the arm64 manifest.
+    /// </summary>
+    private static async Task<(Descriptor Index, Descriptor Arm64)> WriteMultiPlatformLayoutAsync(BusyboxSource busybox, string layout)
+    {
+        var store = new DirectoryBlobStore(layout);
+        foreach (var blob in new[] { busybox.Manifest, busybox.Config, busybox.Layer })
+        {
+            await WriteAsync(store, blob, await File.ReadAllBytesAsync(busybox.Blobs.PathOf(blob.Digest)));
+        }
+
+        var armConfigBytes = Encoding.UTF8.GetBytes(
+            (await File.ReadAllTextAsync(busybox.Blobs.PathOf(busybox.Config.Digest)))
+            .Replace("\"architecture\":\"amd64\"", "\"architecture\":\"arm64\",\"variant\":\"v8\"", StringComparison.Ordinal));
+        var armConfig = Descriptor.FromContent(MediaTypes.OciConfig, armConfigBytes);
+        await WriteAsync(store, armConfig, armConfigBytes);
+        var armManifestBytes = (busybox.Parsed with { Config = armConfig }).ToJson();
+        var armManifest = Descriptor.FromContent(MediaTypes.OciManifest, armManifestBytes) with
+        {
+            Platform = Platform.Parse("linux/arm64/v8"),
+        };
+        await WriteAsync(store, armManifest, armManifestBytes);
+
+        var index = new ImageIndex
+        {
+            Manifests = [busybox.Manifest with { Annotations = null, Platform = Platform.Parse("linux/amd64") }, armManifest],
+        };
+        var indexBytes = index.ToJson();
+        var indexDescriptor = Descriptor.FromContent(MediaTypes.OciIndex, indexBytes);
+        await WriteAsync(store, indexDescriptor, indexBytes);
+
+        var top = new ImageIndex { Manifests = [indexDescriptor.WithAnnotation(AnnotationKeys.RefName, "multi")] };
+        await File.WriteAllBytesAsync(Path.Combine(layout, "index.json"), top.ToJson());
+        await File.WriteAllTextAsync(Path.Combine(layout, "oci-layout"), """{"imageLayoutVersion":"1.0.0"}""");
+        return (indexDescriptor, armManifest);
+    }
+
+    private static async Task WriteAsync(DirectoryBlobStore store, Descriptor descriptor, byte[] bytes)
+    {
+        await using var stream = new MemoryStream(bytes);
+        await store.WriteAsync(descriptor, stream, default);
+    }
+
+    public void Dispose()
+    {
+        _http.Dispose();
+        _directory.Dispose();
+    }
+}
