@@ -7,7 +7,8 @@
 #
 # Same bytes on every run and every machine with the same busybox-static, tar and gzip: entries
 # are sorted, every timestamp is the epoch, owners are numeric, gzip stores no name or time, and
-# the JSON documents are written byte by byte here. Only the busybox binary is environment input.
+# the JSON documents are written byte by byte here, in the canonical form of BuildFarm's image
+# model (BuildFarm.Oci.Images). Only the busybox binary is environment input.
 set -euo pipefail
 
 usage() { echo "usage: $0 OUTPUT_DIR" >&2; exit 2; }
@@ -33,9 +34,10 @@ layout=$out/busybox
 # --- root file system -------------------------------------------------------------------------
 mkdir -p "$rootfs"/{bin,etc,home/user,root,tmp}
 cp "$busybox" "$rootfs/bin/busybox"
-"$busybox" --list-full | LC_ALL=C sort | while IFS= read -r applet; do
+# One ln per applet and nothing else per applet: this loop is most of the script's run time.
+"$busybox" --list-full | while IFS= read -r applet; do
   [ "$applet" = bin/busybox ] && continue
-  mkdir -p "$rootfs/$(dirname "$applet")"
+  case $applet in */*) [ -d "$rootfs/${applet%/*}" ] || mkdir -p "$rootfs/${applet%/*}" ;; esac
   ln -s /bin/busybox "$rootfs/$applet"
 done
 printf 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\n' >"$rootfs/etc/passwd"
@@ -82,11 +84,11 @@ read -r layer_digest layer_size < <(add_blob "$work/layer.tar.gz")
 
 printf '%s' \
   '{"architecture":"amd64",' \
-  '"config":{"Cmd":["sh"],"Env":["'"$path_env"'"]},' \
+  '"config":{"Env":["'"$path_env"'"],"Cmd":["sh"]},' \
   '"created":"'"$created"'",' \
   '"history":[{"created":"'"$created"'","created_by":"deploy/base-images/busybox.sh: BusyBox '"$version"'"}],' \
   '"os":"linux",' \
-  '"rootfs":{"diff_ids":["'"$diff_id"'"],"type":"layers"}}' >"$work/config.json"
+  '"rootfs":{"type":"layers","diff_ids":["'"$diff_id"'"]}}' >"$work/config.json"
 read -r config_digest config_size < <(add_blob "$work/config.json")
 
 printf '%s' \
