@@ -34,13 +34,12 @@ public sealed class ImagePusher(RegistryClient client)
         var bytes = await push.PushContentsAsync(manifest, cancellationToken).ConfigureAwait(false);
         if (references.Count == 0)
         {
-            await client.PutManifestAsync(repository, manifest.Digest.ToString(), manifest.MediaType, bytes, cancellationToken).ConfigureAwait(false);
             references.Add(ImageReference.ForDigest(repository, manifest.Digest));
         }
 
         foreach (var reference in references)
         {
-            await client.PutManifestAsync(repository, reference.Tag!, manifest.MediaType, bytes, cancellationToken).ConfigureAwait(false);
+            await client.PutManifestAsync(repository, reference.ManifestReference, manifest.MediaType, bytes, cancellationToken).ConfigureAwait(false);
         }
 
         return new PushResult(manifest, references, push.Outcomes);

@@ -65,6 +65,27 @@ public sealed class PullTests(RegistryFixture registry) : IClassFixture<Registry
     }
 
     [Fact]
+    public async Task Pulls_a_docker_schema2_image_with_its_media_types()
+    {
+        var busybox = await BusyboxSource.LoadAsync();
+        await Skopeo.CopyAsync($"oci-archive:{busybox.Image.ArchivePath}:{BusyboxImage.RefName}", Docker("docker2/busybox:v1"), "--format", "v2s2");
+        var sink = new DirectoryBlobStore(_directory.Combine("pulled"));
+        using var client = new RegistryClient(handler: _http);
+
+        var pulled = await new ImagePuller(client).PullAsync(Reference("docker2/busybox:v1"), sink);
+
+        Assert.Equal(await Skopeo.InspectDigestAsync(Docker("docker2/busybox:v1")), pulled.Manifest.Digest.ToString());
+        Assert.Equal(MediaTypes.DockerManifest, pulled.Manifest.MediaType);
+        Assert.Equal(MediaTypes.DockerConfig, pulled.Image.Config.MediaType);
+        Assert.Equal(busybox.Config.Digest, pulled.Image.Config.Digest);
+        Assert.Equal(MediaTypes.DockerLayerGzip, Assert.Single(pulled.Image.Layers).MediaType);
+        Assert.Equal(busybox.Layer.Digest, pulled.Image.Layers[0].Digest);
+        Assert.Equal(
+            await Skopeo.InspectRawAsync(Docker("docker2/busybox:v1")),
+            await File.ReadAllTextAsync(sink.PathOf(pulled.Manifest.Digest)));
+    }
+
+    [Fact]
     public async Task An_index_resolves_to_the_asked_platform_linux_amd64_by_default()
     {
         var busybox = await BusyboxSource.LoadAsync();

@@ -48,6 +48,21 @@ public sealed class PushTests(RegistryFixture registry) : IClassFixture<Registry
     }
 
     [Fact]
+    public async Task Without_tags_the_manifest_is_pushed_by_digest()
+    {
+        var busybox = await BusyboxSource.LoadAsync();
+        using var client = Client();
+
+        var result = await new ImagePusher(client).PushAsync(Repository("untagged/busybox"), busybox.Manifest, busybox.Blobs, []);
+
+        Assert.Equal([$"{registry.Server.Host}/untagged/busybox@{busybox.Manifest.Digest}"], result.References.Select(r => r.ToString()));
+        Assert.Equal(
+            [$"PUT /v2/untagged/busybox/manifests/{busybox.Manifest.Digest} -> 201"],
+            _http.Requests.Where(r => r.PathAndQuery.Contains("/manifests/", StringComparison.Ordinal)).Select(r => r.ToString()));
+        Assert.Equal(busybox.Image.ManifestDigest, await Skopeo.InspectDigestAsync(Docker($"untagged/busybox@{busybox.Manifest.Digest}"), "--no-tags"));
+    }
+
+    [Fact]
     public async Task A_second_push_skips_every_blob_after_one_HEAD_each()
     {
         var busybox = await BusyboxSource.LoadAsync();
