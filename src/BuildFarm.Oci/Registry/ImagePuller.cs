@@ -1,12 +1,13 @@
+using BuildFarm.Oci.Blobs;
 using BuildFarm.Oci.Images;
 using BuildFarm.Oci.References;
 
 namespace BuildFarm.Oci.Registry;
 
 /// <summary>
-/// Pulls an image into an <see cref="IBlobSink"/>: the manifest (an index is resolved to one
+/// Pulls an image into a blob store (<see cref="IBlobWriter"/>): the manifest (an index is resolved to one
 /// platform), the config and the layers, each verified, skipping blobs the sink holds. Blobs are
-/// written before the manifest that names them, and the manifest before its index, so a sink
+/// written before the manifest that names them, and the manifest before its index, so a store
 /// that holds a manifest holds everything under it.
 /// </summary>
 public sealed class ImagePuller(RegistryClient client)
@@ -14,7 +15,7 @@ public sealed class ImagePuller(RegistryClient client)
     public static Platform DefaultPlatform { get; } = new() { OS = "linux", Architecture = "amd64" };
 
     /// <param name="platform">The platform picked from an index; linux/amd64 when null.</param>
-    public async Task<PulledImage> PullAsync(ImageReference reference, IBlobSink sink, Platform? platform = null, CancellationToken cancellationToken = default)
+    public async Task<PulledImage> PullAsync(ImageReference reference, IBlobWriter sink, Platform? platform = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reference);
         ArgumentNullException.ThrowIfNull(sink);
@@ -52,17 +53,17 @@ public sealed class ImagePuller(RegistryClient client)
             new ParallelOptions { MaxDegreeOfParallelism = client.Options.MaxConcurrentTransfers, CancellationToken = cancellationToken },
             async (blob, ct) =>
             {
-                if (!await sink.ContainsAsync(blob.Digest, ct).ConfigureAwait(false))
+                if (!await sink.ExistsAsync(blob.Digest, ct).ConfigureAwait(false))
                 {
                     await using var content = await client.OpenBlobAsync(reference.Repository, blob, ct).ConfigureAwait(false);
-                    await sink.WriteAsync(blob, content, ct).ConfigureAwait(false);
+                    await sink.WriteBlobAsync(content, blob.Digest, ct).ConfigureAwait(false);
                 }
             }).ConfigureAwait(false);
 
-        await StoreAsync(sink, manifest, cancellationToken).ConfigureAwait(false);
+        await sink.WriteBlobAsync(manifest.MediaType, manifest.Bytes, cancellationToken).ConfigureAwait(false);
         if (top.IsIndex)
         {
-            await StoreAsync(sink, top, cancellationToken).ConfigureAwait(false);
+            await sink.WriteBlobAsync(top.MediaType, top.Bytes, cancellationToken).ConfigureAwait(false);
         }
 
         return new PulledImage(
@@ -110,15 +111,6 @@ public sealed class ImagePuller(RegistryClient client)
         catch (InvalidDataException e)
         {
             throw new RegistryException($"{reference}: {e.Message}", innerException: e);
-        }
-    }
-
-    private static async Task StoreAsync(IBlobSink sink, ManifestContent content, CancellationToken cancellationToken)
-    {
-        if (!await sink.ContainsAsync(content.Digest, cancellationToken).ConfigureAwait(false))
-        {
-            await using var stream = new MemoryStream(content.Bytes, writable: false);
-            await sink.WriteAsync(content.ToDescriptor(), stream, cancellationToken).ConfigureAwait(false);
         }
     }
 }

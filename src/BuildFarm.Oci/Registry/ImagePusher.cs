@@ -1,12 +1,12 @@
 using System.Collections.Concurrent;
+using BuildFarm.Oci.Blobs;
 using BuildFarm.Oci.Images;
 using BuildFarm.Oci.References;
-using BuildFarm.Oci.Registry.Internal;
 
 namespace BuildFarm.Oci.Registry;
 
 /// <summary>
-/// Pushes an image (a manifest, or an index with its manifests) from an <see cref="IBlobSource"/>
+/// Pushes an image (a manifest, or an index with its manifests) from a blob store (<see cref="IBlobReader"/>)
 /// to a repository under any number of tags: every blob once (skipped when the repository has
 /// it, mounted when <c>mountFrom</c> has it), child manifests by digest, then the manifest under
 /// each tag — a git-SHA tag and <c>latest</c> cost one upload.
@@ -19,7 +19,7 @@ public sealed class ImagePusher(RegistryClient client)
     public async Task<PushResult> PushAsync(
         RepositoryName repository,
         Descriptor manifest,
-        IBlobSource source,
+        IBlobReader source,
         IReadOnlyList<string> tags,
         RepositoryName? mountFrom = null,
         CancellationToken cancellationToken = default)
@@ -46,7 +46,7 @@ public sealed class ImagePusher(RegistryClient client)
     }
 
     /// <summary>The state of one push: which blobs are done, so that each is pushed once.</summary>
-    private sealed class Push(RegistryClient client, RepositoryName repository, IBlobSource source, RepositoryName? mountFrom)
+    private sealed class Push(RegistryClient client, RepositoryName repository, IBlobReader source, RepositoryName? mountFrom)
     {
         private readonly ConcurrentDictionary<Digest, Lazy<Task<BlobPushOutcome>>> _blobs = new();
         private readonly List<Descriptor> _order = [];
@@ -57,7 +57,7 @@ public sealed class ImagePusher(RegistryClient client)
         /// <summary>Pushes what the manifest or index names and returns its bytes, ready to be put.</summary>
         public async Task<byte[]> PushContentsAsync(Descriptor manifest, CancellationToken cancellationToken)
         {
-            var bytes = await ReadManifestAsync(manifest, cancellationToken).ConfigureAwait(false);
+            var bytes = await source.ReadDocumentAsync(manifest, cancellationToken).ConfigureAwait(false);
             if (MediaTypes.IsIndex(manifest.MediaType))
             {
                 foreach (var child in ImageIndex.Parse(bytes).Manifests)
@@ -86,26 +86,7 @@ public sealed class ImagePusher(RegistryClient client)
 
         private Task<BlobPushOutcome> PushBlobOnceAsync(Descriptor blob, CancellationToken cancellationToken) =>
             _blobs.GetOrAdd(blob.Digest, _ => new Lazy<Task<BlobPushOutcome>>(() =>
-                client.PushBlobAsync(repository, blob, ct => source.OpenReadAsync(blob, ct), mountFrom, cancellationToken))).Value;
-
-        private async Task<byte[]> ReadManifestAsync(Descriptor manifest, CancellationToken cancellationToken)
-        {
-            if (manifest.Size > RegistryClient.ManifestSizeLimit)
-            {
-                throw new InvalidDataException($"Manifest {manifest.Digest} is {manifest.Size} bytes, more than the limit of {RegistryClient.ManifestSizeLimit}.");
-            }
-
-            await using var stream = await source.OpenReadAsync(manifest, cancellationToken).ConfigureAwait(false);
-            var bytes = new byte[manifest.Size];
-            await stream.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
-            if (await stream.ReadAsync(new byte[1], cancellationToken).ConfigureAwait(false) != 0
-                || ContentDigest.Compute(manifest.Digest, bytes) != manifest.Digest)
-            {
-                throw new InvalidDataException($"The source's manifest {manifest.Digest} does not match its descriptor (digest or size {manifest.Size}).");
-            }
-
-            return bytes;
-        }
+                client.PushBlobAsync(repository, blob, ct => source.OpenReadAsync(blob.Digest, ct).AsTask(), mountFrom, cancellationToken))).Value;
 
         // Foreign (non-distributable) layers live at their URLs; registries are not given them.
         private static bool IsForeign(Descriptor blob) =>

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using BuildFarm.Oci.Blobs;
 using BuildFarm.Oci.Images;
 using BuildFarm.Oci.References;
 using BuildFarm.Oci.Registry.Internal;
@@ -17,9 +18,6 @@ namespace BuildFarm.Oci.Registry;
 /// </summary>
 public sealed class RegistryClient : IDisposable
 {
-    /// <summary>Manifests bigger than this are refused (distribution's own limit is 4 MiB).</summary>
-    public const int ManifestSizeLimit = 4 * 1024 * 1024;
-
     private static readonly string[] ManifestMediaTypes =
         [MediaTypes.OciManifest, MediaTypes.OciIndex, MediaTypes.DockerManifest, MediaTypes.DockerManifestList];
 
@@ -65,7 +63,7 @@ public sealed class RegistryClient : IDisposable
             Ok,
             cancellationToken).ConfigureAwait(false);
 
-        var bytes = await HttpContentReader.ReadLimitedAsync(response, ManifestSizeLimit, "manifest", cancellationToken).ConfigureAwait(false);
+        var bytes = await HttpContentReader.ReadLimitedAsync(response, BlobExtensions.MaxDocumentSize, "manifest", cancellationToken).ConfigureAwait(false);
         var expected = reference.Digest ?? HeaderDigest(response);
         var actual = expected is null ? Digest.Sha256(bytes) : ContentDigest.Compute(expected.Value, bytes);
         if (expected is not null && actual != expected)

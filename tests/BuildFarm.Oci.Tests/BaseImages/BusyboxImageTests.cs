@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
+using BuildFarm.Oci.Blobs;
 using BuildFarm.Oci.Images;
 using BuildFarm.Oci.References;
 using BuildFarm.Oci.Registry;

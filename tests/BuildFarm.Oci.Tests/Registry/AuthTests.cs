@@ -1,4 +1,5 @@
 using System.Net;
+using BuildFarm.Oci.Blobs;
 using BuildFarm.Oci.References;
 using BuildFarm.Oci.Registry;
 using BuildFarm.Oci.Registry.Auth;
@@ -201,10 +202,11 @@ public sealed class BearerAuthTests : IAsyncLifetime, IDisposable
     public void Dispose() => _http.Dispose();
 
     /// <summary>A sink that claims every blob, so a pull fetches only manifests.</summary>
-    private sealed class SkipAllSink : IBlobSink
+    private sealed class SkipAllSink : IBlobWriter
     {
-        public ValueTask<bool> ContainsAsync(Digest digest, CancellationToken cancellationToken) => ValueTask.FromResult(true);
+        public ValueTask<bool> ExistsAsync(Digest digest, CancellationToken cancellationToken) => ValueTask.FromResult(true);
 
-        public Task WriteAsync(Oci.Images.Descriptor descriptor, Stream content, CancellationToken cancellationToken) => Task.CompletedTask;
+        public ValueTask<IBlobUpload> BeginUploadAsync(CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("A sink that has every blob is never written to.");
     }
 }

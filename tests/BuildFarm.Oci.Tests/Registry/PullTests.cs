@@ -1,5 +1,7 @@
 using System.Text;
+using BuildFarm.Oci.Blobs;
 using BuildFarm.Oci.Images;
+using BuildFarm.Oci.Layout;
 using BuildFarm.Oci.References;
 using BuildFarm.Oci.Registry;
 using BuildFarm.Testing;
@@ -19,7 +21,7 @@ public sealed class PullTests(RegistryFixture registry) : IClassFixture<Registry
         Skopeo.CopyAsync($"oci-archive:{busybox.Image.ArchivePath}:{BusyboxImage.RefName}", destination);
 
     private static IEnumerable<string> StoredBlobs(DirectoryBlobStore store) =>
-        Directory.EnumerateFiles(Path.Combine(store.Root, "blobs", "sha256")).Select(Path.GetFileName).Order()!;
+        Directory.EnumerateFiles(Path.Combine(store.Root, "sha256")).Select(Path.GetFileName).Order()!;
 
     [Fact]
     public async Task Pulls_by_tag_what_skopeo_pushed_and_every_blob_matches_its_digest()
@@ -38,7 +40,7 @@ public sealed class PullTests(RegistryFixture registry) : IClassFixture<Registry
         Assert.Equal(
             new[] { busybox.Manifest.Digest, busybox.Config.Digest, busybox.Layer.Digest }.Select(d => d.Hex).Order(),
             StoredBlobs(sink));
-        foreach (var file in Directory.EnumerateFiles(Path.Combine(sink.Root, "blobs", "sha256")))
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(sink.Root, "sha256")))
         {
             Assert.Equal(Path.GetFileName(file), Digest.Sha256(await File.ReadAllBytesAsync(file)).Hex);
         }
@@ -125,7 +127,7 @@ public sealed class PullTests(RegistryFixture registry) : IClassFixture<Registry
         using var client = new RegistryClient(handler: _http);
 
         var result = await new ImagePusher(client).PushAsync(
-            RepositoryName.Parse($"{registry.Server.Host}/pushindex/busybox"), index, new DirectoryBlobStore(layout), ["v1"]);
+            RepositoryName.Parse($"{registry.Server.Host}/pushindex/busybox"), index, BusyboxSource.LayoutBlobs(layout), ["v1"]);
 
         Assert.Equal(
             [busybox.Config.Digest, busybox.Layer.Digest, arm64Config(arm64)],
@@ -139,16 +141,16 @@ public sealed class PullTests(RegistryFixture registry) : IClassFixture<Registry
             },
             _http.Requests.Where(r => r.PathAndQuery.Contains("/manifests/", StringComparison.Ordinal)).Select(r => r.ToString()));
         Assert.Equal(
-            await File.ReadAllTextAsync(new DirectoryBlobStore(layout).PathOf(index.Digest)),
+            await File.ReadAllTextAsync(BusyboxSource.LayoutBlobs(layout).PathOf(index.Digest)),
             await Skopeo.InspectRawAsync(Docker("pushindex/busybox:v1")));
         var copy = _directory.Combine("copy");
         await Skopeo.CopyAsync(Docker("pushindex/busybox:v1"), $"oci:{copy}:v1", "--all");
         Assert.Equal(
-            await File.ReadAllBytesAsync(new DirectoryBlobStore(layout).PathOf(arm64.Digest)),
-            await File.ReadAllBytesAsync(new DirectoryBlobStore(copy).PathOf(arm64.Digest)));
+            await File.ReadAllBytesAsync(BusyboxSource.LayoutBlobs(layout).PathOf(arm64.Digest)),
+            await File.ReadAllBytesAsync(BusyboxSource.LayoutBlobs(copy).PathOf(arm64.Digest)));
 
         Digest arm64Config(Descriptor manifest) =>
-            ImageManifest.Parse(File.ReadAllBytes(new DirectoryBlobStore(layout).PathOf(manifest.Digest))).Config.Digest;
+            ImageManifest.Parse(File.ReadAllBytes(BusyboxSource.LayoutBlobs(layout).PathOf(manifest.Digest))).Config.Digest;
     }
 
     [Fact]
@@ -169,7 +171,9 @@ public sealed class PullTests(RegistryFixture registry) : IClassFixture<Registry
             response.Content = new ByteArrayContent(bytes);
             return response;
         };
-        using var client = new RegistryClient(handler: _http);
+
+        // One transfer at a time: the config is complete before the layer fails.
+        using var client = new RegistryClient(new RegistryClientOptions { MaxConcurrentTransfers = 1 }, _http);
 
         var error = await Assert.ThrowsAsync<InvalidDataException>(
             () => new ImagePuller(client).PullAsync(Reference("corrupt/busybox:v1"), sink));
@@ -231,47 +235,30 @@ public sealed class PullTests(RegistryFixture registry) : IClassFixture<Registry
     }
 
     /// <summary>
-    /// Busybox's layout plus an arm64/v8 variant (same layer, its own config) and an index of the
-    /// two, named "multi" in index.json. Returns the index and the arm64 manifest.
+    /// Busybox's blobs plus an arm64/v8 variant (same layer, its own config) and an index of the
+    /// two, written as an OCI layout that names the index "multi". Returns the index and the arm64 manifest.
     /// </summary>
-    private static async Task<(Descriptor Index, Descriptor Arm64)> WriteMultiPlatformLayoutAsync(BusyboxSource busybox, string layout)
+    private async Task<(Descriptor Index, Descriptor Arm64)> WriteMultiPlatformLayoutAsync(BusyboxSource busybox, string layout)
     {
-        var store = new DirectoryBlobStore(layout);
+        var store = new DirectoryBlobStore(_directory.Combine("store-" + Path.GetFileName(layout)));
         foreach (var blob in new[] { busybox.Manifest, busybox.Config, busybox.Layer })
         {
-            await WriteAsync(store, blob, await File.ReadAllBytesAsync(busybox.Blobs.PathOf(blob.Digest)));
+            await using var content = await busybox.Blobs.OpenReadAsync(blob.Digest);
+            await store.WriteBlobAsync(content, blob.Digest);
         }
 
-        var armConfigBytes = Encoding.UTF8.GetBytes(
+        var armConfig = await store.WriteBlobAsync(MediaTypes.OciConfig, Encoding.UTF8.GetBytes(
             (await File.ReadAllTextAsync(busybox.Blobs.PathOf(busybox.Config.Digest)))
-            .Replace("\"architecture\":\"amd64\"", "\"architecture\":\"arm64\",\"variant\":\"v8\"", StringComparison.Ordinal));
-        var armConfig = Descriptor.FromContent(MediaTypes.OciConfig, armConfigBytes);
-        await WriteAsync(store, armConfig, armConfigBytes);
-        var armManifestBytes = (busybox.Parsed with { Config = armConfig }).ToJson();
-        var armManifest = Descriptor.FromContent(MediaTypes.OciManifest, armManifestBytes) with
-        {
-            Platform = Platform.Parse("linux/arm64/v8"),
-        };
-        await WriteAsync(store, armManifest, armManifestBytes);
-
-        var index = new ImageIndex
+            .Replace("\"architecture\":\"amd64\"", "\"architecture\":\"arm64\",\"variant\":\"v8\"", StringComparison.Ordinal)));
+        var armManifest = await store.WriteBlobAsync(MediaTypes.OciManifest, (busybox.Parsed with { Config = armConfig }).ToJson());
+        armManifest = armManifest with { Platform = Platform.Parse("linux/arm64/v8") };
+        var index = await store.WriteBlobAsync(MediaTypes.OciIndex, new ImageIndex
         {
             Manifests = [busybox.Manifest with { Annotations = null, Platform = Platform.Parse("linux/amd64") }, armManifest],
-        };
-        var indexBytes = index.ToJson();
-        var indexDescriptor = Descriptor.FromContent(MediaTypes.OciIndex, indexBytes);
-        await WriteAsync(store, indexDescriptor, indexBytes);
+        }.ToJson());
 
-        var top = new ImageIndex { Manifests = [indexDescriptor.WithAnnotation(AnnotationKeys.RefName, "multi")] };
-        await File.WriteAllBytesAsync(Path.Combine(layout, "index.json"), top.ToJson());
-        await File.WriteAllTextAsync(Path.Combine(layout, "oci-layout"), """{"imageLayoutVersion":"1.0.0"}""");
-        return (indexDescriptor, armManifest);
-    }
-
-    private static async Task WriteAsync(DirectoryBlobStore store, Descriptor descriptor, byte[] bytes)
-    {
-        await using var stream = new MemoryStream(bytes);
-        await store.WriteAsync(descriptor, stream, default);
+        await OciLayout.ExportToDirectoryAsync(store, [new TaggedImage(index, ["multi"])], layout);
+        return (index, armManifest);
     }
 
     public void Dispose()

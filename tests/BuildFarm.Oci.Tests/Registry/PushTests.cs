@@ -1,4 +1,5 @@
 using System.Net;
+using BuildFarm.Oci.Blobs;
 using BuildFarm.Oci.References;
 using BuildFarm.Oci.Registry;
 using BuildFarm.Testing;
@@ -43,7 +44,7 @@ public sealed class PushTests(RegistryFixture registry) : IClassFixture<Registry
         {
             Assert.Equal(
                 await File.ReadAllBytesAsync(busybox.Blobs.PathOf(blob.Digest)),
-                await File.ReadAllBytesAsync(new DirectoryBlobStore(copy).PathOf(blob.Digest)));
+                await File.ReadAllBytesAsync(BusyboxSource.LayoutBlobs(copy).PathOf(blob.Digest)));
         }
     }
 
@@ -160,7 +161,7 @@ public sealed class PushTests(RegistryFixture registry) : IClassFixture<Registry
         await Skopeo.CopyAsync(Docker("chunked/busybox:v1"), $"oci:{copy}:v1");
         Assert.Equal(
             await File.ReadAllBytesAsync(busybox.Blobs.PathOf(busybox.Layer.Digest)),
-            await File.ReadAllBytesAsync(new DirectoryBlobStore(copy).PathOf(busybox.Layer.Digest)));
+            await File.ReadAllBytesAsync(BusyboxSource.LayoutBlobs(copy).PathOf(busybox.Layer.Digest)));
         Assert.Equal(busybox.Image.ManifestDigest, await Skopeo.InspectDigestAsync(Docker("chunked/busybox:v1")));
     }
 
@@ -168,17 +169,19 @@ public sealed class PushTests(RegistryFixture registry) : IClassFixture<Registry
     public async Task A_blob_missing_from_the_source_fails_before_any_tag_is_written()
     {
         var busybox = await BusyboxSource.LoadAsync();
-        var partial = _directory.Combine("partial");
-        var store = new DirectoryBlobStore(partial);
-        Directory.CreateDirectory(Path.GetDirectoryName(store.PathOf(busybox.Manifest.Digest))!);
-        File.Copy(busybox.Blobs.PathOf(busybox.Manifest.Digest), store.PathOf(busybox.Manifest.Digest));
-        File.Copy(busybox.Blobs.PathOf(busybox.Config.Digest), store.PathOf(busybox.Config.Digest));
+        var store = new DirectoryBlobStore(_directory.Combine("partial"));
+        foreach (var blob in new[] { busybox.Manifest, busybox.Config })
+        {
+            await using var content = await busybox.Blobs.OpenReadAsync(blob.Digest);
+            await store.WriteBlobAsync(content, blob.Digest);
+        }
+
         using var client = Client();
 
-        var error = await Assert.ThrowsAsync<FileNotFoundException>(
+        var error = await Assert.ThrowsAsync<BlobNotFoundException>(
             () => new ImagePusher(client).PushAsync(Repository("partial/app"), busybox.Manifest, store, ["v1"]));
 
-        Assert.Equal($"Blob {busybox.Layer.Digest} is not in {partial}.", error.Message);
+        Assert.Equal(busybox.Layer.Digest, error.Digest);
         Assert.DoesNotContain(_http.Requests, r => r.PathAndQuery.Contains("/manifests/", StringComparison.Ordinal));
     }
 

@@ -1,3 +1,4 @@
+using BuildFarm.Oci.Blobs;
 using BuildFarm.Oci.Images;
 using BuildFarm.Oci.Registry;
 using BuildFarm.Testing;
@@ -14,7 +15,7 @@ public sealed class RegistryFixture : IAsyncLifetime
     public async Task DisposeAsync() => await Server.DisposeAsync();
 }
 
-/// <summary>The busybox base image as a push source: its layout directory and its manifest.</summary>
+/// <summary>The busybox base image as a push source: its layout's blobs and its manifest.</summary>
 public sealed record BusyboxSource(BusyboxImage Image, DirectoryBlobStore Blobs, Descriptor Manifest, ImageManifest Parsed)
 {
     public static async Task<BusyboxSource> LoadAsync()
@@ -22,10 +23,13 @@ public sealed record BusyboxSource(BusyboxImage Image, DirectoryBlobStore Blobs,
         var image = await BusyboxImage.GetAsync();
         var index = ImageIndex.Parse(await File.ReadAllBytesAsync(Path.Combine(image.LayoutDirectory, "index.json")));
         var manifest = Assert.Single(index.Manifests);
-        var blobs = new DirectoryBlobStore(image.LayoutDirectory);
+        var blobs = LayoutBlobs(image.LayoutDirectory);
         var parsed = ImageManifest.Parse(await File.ReadAllBytesAsync(blobs.PathOf(manifest.Digest)));
         return new BusyboxSource(image, blobs, manifest, parsed);
     }
+
+    /// <summary>The blobs of an OCI layout directory.</summary>
+    public static DirectoryBlobStore LayoutBlobs(string layout) => new(Path.Combine(layout, "blobs"));
 
     public Descriptor Config => Parsed.Config;
 

@@ -1,4 +1,5 @@
 using System.Net;
+using BuildFarm.Oci.Blobs;
 using BuildFarm.Oci.Images;
 using BuildFarm.Oci.References;
 using BuildFarm.Oci.Registry;
@@ -156,7 +157,7 @@ public sealed class RetryTests(RegistryFixture registry) : IClassFixture<Registr
 
     public void Dispose() => _http.Dispose();
 
-    private sealed class CountingSource(IBlobSource inner) : IBlobSource
+    private sealed class CountingSource(IBlobReader inner) : IBlobReader
     {
         private readonly List<Digest> _opens = [];
 
@@ -171,14 +172,16 @@ public sealed class RetryTests(RegistryFixture registry) : IClassFixture<Registr
             }
         }
 
-        public Task<Stream> OpenReadAsync(Descriptor descriptor, CancellationToken cancellationToken)
+        public ValueTask<Stream> OpenReadAsync(Digest digest, CancellationToken cancellationToken)
         {
             lock (_opens)
             {
-                _opens.Add(descriptor.Digest);
+                _opens.Add(digest);
             }
 
-            return inner.OpenReadAsync(descriptor, cancellationToken);
+            return inner.OpenReadAsync(digest, cancellationToken);
         }
+
+        public ValueTask<bool> ExistsAsync(Digest digest, CancellationToken cancellationToken) => inner.ExistsAsync(digest, cancellationToken);
     }
 }
