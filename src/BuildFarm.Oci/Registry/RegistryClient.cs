@@ -159,14 +159,10 @@ public sealed class RegistryClient : IDisposable
             location = UploadLocation(started);
         }
 
-        if (blob.Size <= Options.MonolithicUploadLimit)
-        {
-            await UploadMonolithicAsync(repository, scopes, blob, openContent, location, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            await UploadChunkedAsync(repository, scopes, blob, openContent, location, cancellationToken).ConfigureAwait(false);
-        }
+        var upload = new Upload(repository, scopes, blob, openContent);
+        await (blob.Size <= Options.MonolithicUploadLimit
+            ? UploadMonolithicAsync(upload, location, cancellationToken)
+            : UploadChunkedAsync(upload, location, cancellationToken)).ConfigureAwait(false);
 
         return BlobPushOutcome.Uploaded;
     }
@@ -220,23 +216,17 @@ public sealed class RegistryClient : IDisposable
         return response.StatusCode == HttpStatusCode.OK;
     }
 
-    private async Task UploadMonolithicAsync(
-        RepositoryName repository,
-        IReadOnlyList<string> scopes,
-        Descriptor blob,
-        Func<CancellationToken, Task<Stream>> openContent,
-        Uri location,
-        CancellationToken cancellationToken)
+    private async Task UploadMonolithicAsync(Upload upload, Uri location, CancellationToken cancellationToken)
     {
-        var uri = WithDigest(location, blob.Digest);
+        var uri = WithDigest(location, upload.Blob.Digest);
         using var response = await _transport.SendAsync(
-            repository,
-            scopes,
+            upload.Repository,
+            upload.Scopes,
             async ct =>
             {
-                var content = new StreamContent(await openContent(ct).ConfigureAwait(false));
+                var content = new StreamContent(await upload.OpenContent(ct).ConfigureAwait(false));
                 content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-                content.Headers.ContentLength = blob.Size;
+                content.Headers.ContentLength = upload.Blob.Size;
                 return new HttpRequestMessage(HttpMethod.Put, uri) { Content = content };
             },
             Created,
@@ -244,18 +234,13 @@ public sealed class RegistryClient : IDisposable
     }
 
     // PATCH chunk by chunk (each one retried from its buffer), then PUT ?digest= with no body.
-    private async Task UploadChunkedAsync(
-        RepositoryName repository,
-        IReadOnlyList<string> scopes,
-        Descriptor blob,
-        Func<CancellationToken, Task<Stream>> openContent,
-        Uri location,
-        CancellationToken cancellationToken)
+    private async Task UploadChunkedAsync(Upload upload, Uri location, CancellationToken cancellationToken)
     {
+        var (repository, scopes, blob, _) = upload;
         var buffer = ArrayPool<byte>.Shared.Rent(Options.UploadChunkSize);
         try
         {
-            await using var source = await openContent(cancellationToken).ConfigureAwait(false);
+            await using var source = await upload.OpenContent(cancellationToken).ConfigureAwait(false);
             long offset = 0;
             while (offset < blob.Size)
             {
@@ -366,4 +351,7 @@ public sealed class RegistryClient : IDisposable
     }
 
     public void Dispose() => _transport.Dispose();
+
+    /// <summary>A blob going into an upload session the registry opened.</summary>
+    private sealed record Upload(RepositoryName Repository, IReadOnlyList<string> Scopes, Descriptor Blob, Func<CancellationToken, Task<Stream>> OpenContent);
 }

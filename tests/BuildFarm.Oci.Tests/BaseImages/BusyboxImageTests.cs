@@ -12,10 +12,8 @@ using BuildFarm.Testing;
 namespace BuildFarm.Oci.Tests.BaseImages;
 
 /// <summary>deploy/base-images/busybox.sh, checked with skopeo, umoci, a tar reader and a real registry.</summary>
-public sealed class BusyboxImageTests(RegistryFixture registry) : IClassFixture<RegistryFixture>, IDisposable
+public sealed class BusyboxImageTests(RegistryFixture registry) : RegistryTestBase(registry)
 {
-    private readonly TempDirectory _directory = new();
-
     private static async Task<string> RunScriptAsync(string output, string umask) =>
         (await ProcessRunner.RunCheckedAsync("bash", ["-c", $"umask {umask} && exec \"$0\" \"$1\"", BusyboxImage.ScriptPath, output])).Trim();
 
@@ -25,8 +23,8 @@ public sealed class BusyboxImageTests(RegistryFixture registry) : IClassFixture<
     [Fact]
     public async Task Two_runs_write_the_same_bytes_whatever_the_umask()
     {
-        var first = _directory.Combine("first");
-        var second = _directory.Combine("second");
+        var first = Temp.Combine("first");
+        var second = Temp.Combine("second");
 
         var firstDigest = await RunScriptAsync(first, "022");
         var secondDigest = await RunScriptAsync(second, "077");
@@ -139,7 +137,7 @@ public sealed class BusyboxImageTests(RegistryFixture registry) : IClassFixture<
     public async Task Umoci_unpacks_a_rootfs_where_sh_is_busybox()
     {
         var image = await BusyboxImage.GetAsync();
-        var bundle = _directory.Combine("bundle");
+        var bundle = Temp.Combine("bundle");
 
         await ProcessRunner.RunCheckedAsync("umoci", ["unpack", "--rootless", "--image", $"{image.LayoutDirectory}:{BusyboxImage.RefName}", bundle]);
 
@@ -156,14 +154,14 @@ public sealed class BusyboxImageTests(RegistryFixture registry) : IClassFixture<
     {
         var busybox = await BusyboxSource.LoadAsync();
         using var client = new RegistryClient();
-        var repository = RepositoryName.Parse($"{registry.Server.Host}/base/busybox");
+        var repository = Repository("base/busybox");
 
         await new ImagePusher(client).PushAsync(repository, busybox.Manifest, busybox.Blobs, ["latest"]);
-        var sink = new DirectoryBlobStore(_directory.Combine("pulled"));
+        var sink = new DirectoryBlobStore(Temp.Combine("pulled"));
         var pulled = await new ImagePuller(client).PullAsync(ImageReference.ForTag(repository, "latest"), sink);
 
         Assert.Equal(busybox.Image.ManifestDigest, pulled.Manifest.Digest.ToString());
-        Assert.Equal(busybox.Image.ManifestDigest, await Skopeo.InspectDigestAsync($"docker://{registry.Server.Host}/base/busybox:latest"));
+        Assert.Equal(busybox.Image.ManifestDigest, await Skopeo.InspectDigestAsync(Docker("base/busybox:latest")));
         foreach (var blob in new[] { busybox.Manifest, busybox.Config, busybox.Layer })
         {
             Assert.Equal(await File.ReadAllBytesAsync(busybox.Blobs.PathOf(blob.Digest)), await File.ReadAllBytesAsync(sink.PathOf(blob.Digest)));
@@ -193,6 +191,4 @@ public sealed class BusyboxImageTests(RegistryFixture registry) : IClassFixture<
 
         return entries;
     }
-
-    public void Dispose() => _directory.Dispose();
 }

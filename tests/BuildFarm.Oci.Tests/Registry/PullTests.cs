@@ -8,17 +8,17 @@ using BuildFarm.Testing;
 
 namespace BuildFarm.Oci.Tests.Registry;
 
-public sealed class PullTests(RegistryFixture registry) : IClassFixture<RegistryFixture>, IDisposable
+public sealed class PullTests(RegistryFixture registry) : RegistryTestBase(registry)
 {
-    private readonly RecordingHandler _http = new();
-    private readonly TempDirectory _directory = new();
+    /// <summary>Pushes the busybox image with skopeo, the independent peer, to <paramref name="pathAndTag"/>.</summary>
+    private async Task<BusyboxSource> PushWithSkopeoAsync(string pathAndTag, params string[] options)
+    {
+        var busybox = await BusyboxSource.LoadAsync();
+        await Skopeo.CopyAsync($"oci-archive:{busybox.Image.ArchivePath}:{BusyboxImage.RefName}", Docker(pathAndTag), options);
+        return busybox;
+    }
 
-    private ImageReference Reference(string pathAndTag) => ImageReference.Parse($"{registry.Server.Host}/{pathAndTag}");
-
-    private string Docker(string pathAndTag) => $"docker://{registry.Server.Host}/{pathAndTag}";
-
-    private static Task PushWithSkopeoAsync(BusyboxSource busybox, string destination) =>
-        Skopeo.CopyAsync($"oci-archive:{busybox.Image.ArchivePath}:{BusyboxImage.RefName}", destination);
+    private DirectoryBlobStore Sink(string name) => new(Temp.Combine(name));
 
     private static IEnumerable<string> StoredBlobs(DirectoryBlobStore store) =>
         Directory.EnumerateFiles(Path.Combine(store.Root, "sha256")).Select(Path.GetFileName).Order()!;
@@ -26,14 +26,13 @@ public sealed class PullTests(RegistryFixture registry) : IClassFixture<Registry
     [Fact]
     public async Task Pulls_by_tag_what_skopeo_pushed_and_every_blob_matches_its_digest()
     {
-        var busybox = await BusyboxSource.LoadAsync();
-        await PushWithSkopeoAsync(busybox, Docker("pull/busybox:v1"));
-        var sink = new DirectoryBlobStore(_directory.Combine("pulled"));
-        using var client = new RegistryClient(handler: _http);
+        var busybox = await PushWithSkopeoAsync("pull/busybox:v1");
+        var sink = Sink("pulled");
+        using var client = new RegistryClient(handler: Http);
 
         var pulled = await new ImagePuller(client).PullAsync(Reference("pull/busybox:v1"), sink);
 
-        Assert.Equal($"{registry.Server.Host}/pull/busybox@{busybox.Image.ManifestDigest}", pulled.Reference.ToString());
+        Assert.Equal($"{Host}/pull/busybox@{busybox.Image.ManifestDigest}", pulled.Reference.ToString());
         Assert.Equal(busybox.Manifest with { Annotations = null, Platform = null }, pulled.Manifest);
         Assert.Equal(busybox.Parsed.ToJson(), pulled.Image.ToJson());
         Assert.Null(pulled.Index);
@@ -45,34 +44,32 @@ public sealed class PullTests(RegistryFixture registry) : IClassFixture<Registry
             Assert.Equal(Path.GetFileName(file), Digest.Sha256(await File.ReadAllBytesAsync(file)).Hex);
         }
 
-        var get = Assert.Single(_http.Requests, r => r.PathAndQuery == "/v2/pull/busybox/manifests/v1");
+        var get = Assert.Single(Http.Requests, r => r.PathAndQuery == "/v2/pull/busybox/manifests/v1");
         Assert.Equal(System.Net.HttpStatusCode.OK, get.Status);
     }
 
     [Fact]
     public async Task Pulls_by_digest_and_skips_blobs_the_sink_already_has()
     {
-        var busybox = await BusyboxSource.LoadAsync();
-        await PushWithSkopeoAsync(busybox, Docker("bydigest/busybox:v1"));
-        var sink = new DirectoryBlobStore(_directory.Combine("pulled"));
-        using var client = new RegistryClient(handler: _http);
+        var busybox = await PushWithSkopeoAsync("bydigest/busybox:v1");
+        var sink = Sink("pulled");
+        using var client = new RegistryClient(handler: Http);
         var puller = new ImagePuller(client);
         await puller.PullAsync(Reference("bydigest/busybox:v1"), sink);
-        _http.Clear();
+        Http.Clear();
 
         var pulled = await puller.PullAsync(Reference($"bydigest/busybox@{busybox.Image.ManifestDigest}"), sink);
 
         Assert.Equal(busybox.Manifest.Digest, pulled.Manifest.Digest);
-        Assert.Equal([$"GET /v2/bydigest/busybox/manifests/{busybox.Image.ManifestDigest} -> 200"], _http.Requests.Select(r => r.ToString()));
+        Assert.Equal([$"GET /v2/bydigest/busybox/manifests/{busybox.Image.ManifestDigest} -> 200"], Http.Requests.Select(r => r.ToString()));
     }
 
     [Fact]
     public async Task Pulls_a_docker_schema2_image_with_its_media_types()
     {
-        var busybox = await BusyboxSource.LoadAsync();
-        await Skopeo.CopyAsync($"oci-archive:{busybox.Image.ArchivePath}:{BusyboxImage.RefName}", Docker("docker2/busybox:v1"), "--format", "v2s2");
-        var sink = new DirectoryBlobStore(_directory.Combine("pulled"));
-        using var client = new RegistryClient(handler: _http);
+        var busybox = await PushWithSkopeoAsync("docker2/busybox:v1", "--format", "v2s2");
+        var sink = Sink("pulled");
+        using var client = new RegistryClient(handler: Http);
 
         var pulled = await new ImagePuller(client).PullAsync(Reference("docker2/busybox:v1"), sink);
 
@@ -91,12 +88,12 @@ public sealed class PullTests(RegistryFixture registry) : IClassFixture<Registry
     public async Task An_index_resolves_to_the_asked_platform_linux_amd64_by_default()
     {
         var busybox = await BusyboxSource.LoadAsync();
-        var (index, arm64) = await WriteMultiPlatformLayoutAsync(busybox, _directory.Combine("multi"));
-        await Skopeo.CopyAsync($"oci:{_directory.Combine("multi")}:multi", Docker("multi/busybox:v1"), "--all");
-        using var client = new RegistryClient(handler: _http);
+        var (index, arm64) = await WriteMultiPlatformLayoutAsync(busybox, Temp.Combine("multi"));
+        await Skopeo.CopyAsync($"oci:{Temp.Combine("multi")}:multi", Docker("multi/busybox:v1"), "--all");
+        using var client = new RegistryClient(handler: Http);
         var puller = new ImagePuller(client);
 
-        var amd64Sink = new DirectoryBlobStore(_directory.Combine("amd64"));
+        var amd64Sink = Sink("amd64");
         var pulled = await puller.PullAsync(Reference("multi/busybox:v1"), amd64Sink);
 
         Assert.Equal(busybox.Manifest.Digest, pulled.Manifest.Digest);
@@ -107,14 +104,14 @@ public sealed class PullTests(RegistryFixture registry) : IClassFixture<Registry
             new[] { index.Digest, busybox.Manifest.Digest, busybox.Config.Digest, busybox.Layer.Digest }.Select(d => d.Hex).Order(),
             StoredBlobs(amd64Sink));
 
-        var armPulled = await puller.PullAsync(Reference($"multi/busybox@{index.Digest}"), new DirectoryBlobStore(_directory.Combine("arm64")), Platform.Parse("linux/arm64"));
+        var armPulled = await puller.PullAsync(Reference($"multi/busybox@{index.Digest}"), Sink("arm64"), Platform.Parse("linux/arm64"));
         Assert.Equal(arm64.Digest, armPulled.Manifest.Digest);
         Assert.Equal("linux/arm64/v8", armPulled.Manifest.Platform?.ToString());
 
         var error = await Assert.ThrowsAsync<RegistryException>(
-            () => puller.PullAsync(Reference("multi/busybox:v1"), new DirectoryBlobStore(_directory.Combine("s390x")), Platform.Parse("linux/s390x")));
+            () => puller.PullAsync(Reference("multi/busybox:v1"), Sink("s390x"), Platform.Parse("linux/s390x")));
         Assert.Equal(
-            $"{registry.Server.Host}/multi/busybox:v1: the index has no manifest for linux/s390x; it has linux/amd64, linux/arm64/v8.",
+            $"{Host}/multi/busybox:v1: the index has no manifest for linux/s390x; it has linux/amd64, linux/arm64/v8.",
             error.Message);
     }
 
@@ -122,12 +119,12 @@ public sealed class PullTests(RegistryFixture registry) : IClassFixture<Registry
     public async Task A_pushed_index_with_its_manifests_is_what_skopeo_copies_back()
     {
         var busybox = await BusyboxSource.LoadAsync();
-        var layout = _directory.Combine("multi");
+        var layout = Temp.Combine("multi");
         var (index, arm64) = await WriteMultiPlatformLayoutAsync(busybox, layout);
-        using var client = new RegistryClient(handler: _http);
+        using var client = new RegistryClient(handler: Http);
 
         var result = await new ImagePusher(client).PushAsync(
-            RepositoryName.Parse($"{registry.Server.Host}/pushindex/busybox"), index, BusyboxSource.LayoutBlobs(layout), ["v1"]);
+            Repository("pushindex/busybox"), index, BusyboxSource.LayoutBlobs(layout), ["v1"]);
 
         Assert.Equal(
             [busybox.Config.Digest, busybox.Layer.Digest, arm64Config(arm64)],
@@ -139,11 +136,11 @@ public sealed class PullTests(RegistryFixture registry) : IClassFixture<Registry
                 $"PUT /v2/pushindex/busybox/manifests/{arm64.Digest} -> 201",
                 "PUT /v2/pushindex/busybox/manifests/v1 -> 201",
             },
-            _http.Requests.Where(r => r.PathAndQuery.Contains("/manifests/", StringComparison.Ordinal)).Select(r => r.ToString()));
+            Requests("/manifests/"));
         Assert.Equal(
             await File.ReadAllTextAsync(BusyboxSource.LayoutBlobs(layout).PathOf(index.Digest)),
             await Skopeo.InspectRawAsync(Docker("pushindex/busybox:v1")));
-        var copy = _directory.Combine("copy");
+        var copy = Temp.Combine("copy");
         await Skopeo.CopyAsync(Docker("pushindex/busybox:v1"), $"oci:{copy}:v1", "--all");
         Assert.Equal(
             await File.ReadAllBytesAsync(BusyboxSource.LayoutBlobs(layout).PathOf(arm64.Digest)),
@@ -156,10 +153,9 @@ public sealed class PullTests(RegistryFixture registry) : IClassFixture<Registry
     [Fact]
     public async Task A_corrupted_blob_fails_the_pull_and_is_not_kept()
     {
-        var busybox = await BusyboxSource.LoadAsync();
-        await PushWithSkopeoAsync(busybox, Docker("corrupt/busybox:v1"));
-        var sink = new DirectoryBlobStore(_directory.Combine("pulled"));
-        _http.Transform = async response =>
+        var busybox = await PushWithSkopeoAsync("corrupt/busybox:v1");
+        var sink = Sink("pulled");
+        Http.Transform = async response =>
         {
             if (!response.RequestMessage!.RequestUri!.AbsolutePath.EndsWith(busybox.Layer.Digest.ToString(), StringComparison.Ordinal))
             {
@@ -173,13 +169,13 @@ public sealed class PullTests(RegistryFixture registry) : IClassFixture<Registry
         };
 
         // One transfer at a time: the config is complete before the layer fails.
-        using var client = new RegistryClient(new RegistryClientOptions { MaxConcurrentTransfers = 1 }, _http);
+        using var client = new RegistryClient(new RegistryClientOptions { MaxConcurrentTransfers = 1 }, Http);
 
         var error = await Assert.ThrowsAsync<InvalidDataException>(
             () => new ImagePuller(client).PullAsync(Reference("corrupt/busybox:v1"), sink));
 
         Assert.StartsWith(
-            $"GET http://{registry.Server.Host}/v2/corrupt/busybox/blobs/{busybox.Layer.Digest}: the content's digest is sha256:",
+            $"GET http://{Host}/v2/corrupt/busybox/blobs/{busybox.Layer.Digest}: the content's digest is sha256:",
             error.Message);
         Assert.EndsWith($", not the expected {busybox.Layer.Digest}.", error.Message);
         Assert.Equal([busybox.Config.Digest.Hex], StoredBlobs(sink));
@@ -188,9 +184,8 @@ public sealed class PullTests(RegistryFixture registry) : IClassFixture<Registry
     [Fact]
     public async Task A_manifest_that_does_not_match_the_asked_digest_is_refused()
     {
-        var busybox = await BusyboxSource.LoadAsync();
-        await PushWithSkopeoAsync(busybox, Docker("tampered/busybox:v1"));
-        _http.Transform = async response =>
+        var busybox = await PushWithSkopeoAsync("tampered/busybox:v1");
+        Http.Transform = async response =>
         {
             if (response.RequestMessage!.RequestUri!.AbsolutePath.Contains("/manifests/", StringComparison.Ordinal))
             {
@@ -202,7 +197,7 @@ public sealed class PullTests(RegistryFixture registry) : IClassFixture<Registry
 
             return response;
         };
-        using var client = new RegistryClient(handler: _http);
+        using var client = new RegistryClient(handler: Http);
         var reference = Reference($"tampered/busybox@{busybox.Image.ManifestDigest}");
 
         var error = await Assert.ThrowsAsync<RegistryException>(() => client.GetManifestAsync(reference));
@@ -210,25 +205,25 @@ public sealed class PullTests(RegistryFixture registry) : IClassFixture<Registry
         var tampered = Digest.Sha256(Encoding.UTF8.GetBytes(
             (await File.ReadAllTextAsync(busybox.Blobs.PathOf(busybox.Manifest.Digest))).Replace("\"size\":", "\"size\": ", StringComparison.Ordinal)));
         Assert.Equal(
-            $"GET http://{registry.Server.Host}/v2/tampered/busybox/manifests/{busybox.Image.ManifestDigest}: the manifest's digest is {tampered}, not {busybox.Image.ManifestDigest} as requested.",
+            $"GET http://{Host}/v2/tampered/busybox/manifests/{busybox.Image.ManifestDigest}: the manifest's digest is {tampered}, not {busybox.Image.ManifestDigest} as requested.",
             error.Message);
 
         // By tag the registry's Docker-Content-Digest is the reference point.
         var byTag = await Assert.ThrowsAsync<RegistryException>(() => client.GetManifestAsync(Reference("tampered/busybox:v1")));
         Assert.Equal(
-            $"GET http://{registry.Server.Host}/v2/tampered/busybox/manifests/v1: the manifest's digest is {tampered}, not {busybox.Image.ManifestDigest} as the registry's Docker-Content-Digest says.",
+            $"GET http://{Host}/v2/tampered/busybox/manifests/v1: the manifest's digest is {tampered}, not {busybox.Image.ManifestDigest} as the registry's Docker-Content-Digest says.",
             byTag.Message);
     }
 
     [Fact]
     public async Task A_missing_tag_is_a_404_with_the_registrys_error_code()
     {
-        using var client = new RegistryClient(handler: _http);
+        using var client = new RegistryClient(handler: Http);
 
         var error = await Assert.ThrowsAsync<RegistryException>(() => client.GetManifestAsync(Reference("nothing/here:v1")));
 
         Assert.Equal(
-            $"GET http://{registry.Server.Host}/v2/nothing/here/manifests/v1: 404 Not Found: MANIFEST_UNKNOWN: manifest unknown",
+            $"GET http://{Host}/v2/nothing/here/manifests/v1: 404 Not Found: MANIFEST_UNKNOWN: manifest unknown",
             error.Message);
         Assert.Equal(System.Net.HttpStatusCode.NotFound, error.StatusCode);
         Assert.Equal([new RegistryError("MANIFEST_UNKNOWN", "manifest unknown")], error.Errors);
@@ -240,7 +235,7 @@ public sealed class PullTests(RegistryFixture registry) : IClassFixture<Registry
     /// </summary>
     private async Task<(Descriptor Index, Descriptor Arm64)> WriteMultiPlatformLayoutAsync(BusyboxSource busybox, string layout)
     {
-        var store = new DirectoryBlobStore(_directory.Combine("store-" + Path.GetFileName(layout)));
+        var store = Sink("store-" + Path.GetFileName(layout));
         foreach (var blob in new[] { busybox.Manifest, busybox.Config, busybox.Layer })
         {
             await using var content = await busybox.Blobs.OpenReadAsync(blob.Digest);
@@ -259,11 +254,5 @@ public sealed class PullTests(RegistryFixture registry) : IClassFixture<Registry
 
         await OciLayout.ExportToDirectoryAsync(store, [new TaggedImage(index, ["multi"])], layout);
         return (index, armManifest);
-    }
-
-    public void Dispose()
-    {
-        _http.Dispose();
-        _directory.Dispose();
     }
 }

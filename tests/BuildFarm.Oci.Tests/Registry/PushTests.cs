@@ -6,19 +6,12 @@ using BuildFarm.Testing;
 
 namespace BuildFarm.Oci.Tests.Registry;
 
-public sealed class PushTests(RegistryFixture registry) : IClassFixture<RegistryFixture>, IDisposable
+public sealed class PushTests(RegistryFixture registry) : RegistryTestBase(registry)
 {
-    private readonly RecordingHandler _http = new();
-    private readonly TempDirectory _directory = new();
-
-    private RepositoryName Repository(string path) => RepositoryName.Parse($"{registry.Server.Host}/{path}");
-
-    private string Docker(string pathAndTag) => $"docker://{registry.Server.Host}/{pathAndTag}";
-
-    private RegistryClient Client(RegistryClientOptions? options = null) => new(options, _http);
+    private RegistryClient Client(RegistryClientOptions? options = null) => new(options, Http);
 
     private IEnumerable<RecordedRequest> Uploads() =>
-        _http.Requests.Where(r => r.Method != HttpMethod.Head && r.PathAndQuery.Contains("/blobs/", StringComparison.Ordinal));
+        Http.Requests.Where(r => r.Method != HttpMethod.Head && r.PathAndQuery.Contains("/blobs/", StringComparison.Ordinal));
 
     [Fact]
     public async Task A_pushed_image_is_what_skopeo_pulls_byte_for_byte()
@@ -29,7 +22,7 @@ public sealed class PushTests(RegistryFixture registry) : IClassFixture<Registry
         var result = await new ImagePusher(client).PushAsync(Repository("push/busybox"), busybox.Manifest, busybox.Blobs, ["1.35"]);
 
         Assert.Equal(busybox.Manifest, result.Manifest);
-        Assert.Equal([$"{registry.Server.Host}/push/busybox:1.35"], result.References.Select(r => r.ToString()));
+        Assert.Equal([$"{Host}/push/busybox:1.35"], result.References.Select(r => r.ToString()));
         Assert.Equal(
             [new PushedBlob(busybox.Config, BlobPushOutcome.Uploaded), new PushedBlob(busybox.Layer, BlobPushOutcome.Uploaded)],
             result.Blobs);
@@ -38,7 +31,7 @@ public sealed class PushTests(RegistryFixture registry) : IClassFixture<Registry
             await File.ReadAllTextAsync(busybox.Blobs.PathOf(busybox.Manifest.Digest)),
             await Skopeo.InspectRawAsync(Docker("push/busybox:1.35")));
 
-        var copy = _directory.Combine("copy");
+        var copy = Temp.Combine("copy");
         await Skopeo.CopyAsync(Docker("push/busybox:1.35"), $"oci:{copy}:copy");
         foreach (var blob in new[] { busybox.Manifest, busybox.Config, busybox.Layer })
         {
@@ -56,10 +49,10 @@ public sealed class PushTests(RegistryFixture registry) : IClassFixture<Registry
 
         var result = await new ImagePusher(client).PushAsync(Repository("untagged/busybox"), busybox.Manifest, busybox.Blobs, []);
 
-        Assert.Equal([$"{registry.Server.Host}/untagged/busybox@{busybox.Manifest.Digest}"], result.References.Select(r => r.ToString()));
+        Assert.Equal([$"{Host}/untagged/busybox@{busybox.Manifest.Digest}"], result.References.Select(r => r.ToString()));
         Assert.Equal(
             [$"PUT /v2/untagged/busybox/manifests/{busybox.Manifest.Digest} -> 201"],
-            _http.Requests.Where(r => r.PathAndQuery.Contains("/manifests/", StringComparison.Ordinal)).Select(r => r.ToString()));
+            Requests("/manifests/"));
         Assert.Equal(busybox.Image.ManifestDigest, await Skopeo.InspectDigestAsync(Docker($"untagged/busybox@{busybox.Manifest.Digest}"), "--no-tags"));
     }
 
@@ -70,7 +63,7 @@ public sealed class PushTests(RegistryFixture registry) : IClassFixture<Registry
         using var client = Client();
         var pusher = new ImagePusher(client);
         await pusher.PushAsync(Repository("again/busybox"), busybox.Manifest, busybox.Blobs, ["v1"]);
-        _http.Clear();
+        Http.Clear();
 
         var result = await pusher.PushAsync(Repository("again/busybox"), busybox.Manifest, busybox.Blobs, ["v1"]);
 
@@ -82,7 +75,7 @@ public sealed class PushTests(RegistryFixture registry) : IClassFixture<Registry
                 $"HEAD /v2/again/busybox/blobs/{busybox.Layer.Digest} -> 200",
                 "PUT /v2/again/busybox/manifests/v1 -> 201",
             }.Order(),
-            _http.Requests.Select(r => r.ToString()).Order());
+            Http.Requests.Select(r => r.ToString()).Order());
     }
 
     [Fact]
@@ -94,10 +87,10 @@ public sealed class PushTests(RegistryFixture registry) : IClassFixture<Registry
         var result = await new ImagePusher(client).PushAsync(Repository("tags/app"), busybox.Manifest, busybox.Blobs, ["3f2a1bc", "latest"]);
 
         Assert.Equal(["3f2a1bc", "latest"], result.References.Select(r => r.Tag));
-        Assert.Equal(2, _http.Requests.Count(r => r.Method == HttpMethod.Post));
+        Assert.Equal(2, Http.Requests.Count(r => r.Method == HttpMethod.Post));
         Assert.Equal(
             ["PUT /v2/tags/app/manifests/3f2a1bc -> 201", "PUT /v2/tags/app/manifests/latest -> 201"],
-            _http.Requests.Where(r => r.PathAndQuery.Contains("/manifests/", StringComparison.Ordinal)).Select(r => r.ToString()));
+            Requests("/manifests/"));
         Assert.Equal(busybox.Image.ManifestDigest, await Skopeo.InspectDigestAsync(Docker("tags/app:3f2a1bc")));
         Assert.Equal(busybox.Image.ManifestDigest, await Skopeo.InspectDigestAsync(Docker("tags/app:latest")));
     }
@@ -109,7 +102,7 @@ public sealed class PushTests(RegistryFixture registry) : IClassFixture<Registry
         using var client = Client();
         var pusher = new ImagePusher(client);
         await pusher.PushAsync(Repository("mount/base"), busybox.Manifest, busybox.Blobs, ["v1"]);
-        _http.Clear();
+        Http.Clear();
 
         var result = await pusher.PushAsync(Repository("mount/derived"), busybox.Manifest, busybox.Blobs, ["v1"], mountFrom: Repository("mount/base"));
 
@@ -134,11 +127,11 @@ public sealed class PushTests(RegistryFixture registry) : IClassFixture<Registry
             Repository("fallback/app"), busybox.Manifest, busybox.Blobs, ["v1"], mountFrom: Repository("fallback/empty"));
 
         Assert.Equal([BlobPushOutcome.Uploaded, BlobPushOutcome.Uploaded], result.Blobs.Select(b => b.Outcome));
-        var posts = _http.Requests.Where(r => r.Method == HttpMethod.Post).ToList();
+        var posts = Http.Requests.Where(r => r.Method == HttpMethod.Post).ToList();
         Assert.Equal(2, posts.Count);
         Assert.All(posts, p => Assert.Equal(HttpStatusCode.Accepted, p.Status));
         Assert.All(posts, p => Assert.Contains("&from=fallback%2Fempty", p.PathAndQuery, StringComparison.Ordinal));
-        Assert.Equal(2, _http.Requests.Count(r => r.Method == HttpMethod.Put && r.PathAndQuery.Contains("/blobs/uploads/", StringComparison.Ordinal)));
+        Assert.Equal(2, Http.Requests.Count(r => r.Method == HttpMethod.Put && r.PathAndQuery.Contains("/blobs/uploads/", StringComparison.Ordinal)));
         Assert.Equal(busybox.Image.ManifestDigest, await Skopeo.InspectDigestAsync(Docker("fallback/app:v1")));
     }
 
@@ -151,13 +144,13 @@ public sealed class PushTests(RegistryFixture registry) : IClassFixture<Registry
 
         await new ImagePusher(client).PushAsync(Repository("chunked/busybox"), busybox.Manifest, busybox.Blobs, ["v1"]);
 
-        var patches = _http.Requests.Where(r => r.Method == HttpMethod.Patch).ToList();
+        var patches = Http.Requests.Where(r => r.Method == HttpMethod.Patch).ToList();
         Assert.Equal((int)((busybox.Layer.Size + chunk - 1) / chunk), patches.Count);
         Assert.All(patches, p => Assert.Equal(HttpStatusCode.Accepted, p.Status));
-        var finalPut = Assert.Single(_http.Requests, r => r.Method == HttpMethod.Put && r.PathAndQuery.Contains(Escaped(busybox.Layer.Digest), StringComparison.Ordinal));
+        var finalPut = Assert.Single(Http.Requests, r => r.Method == HttpMethod.Put && r.PathAndQuery.Contains(Escaped(busybox.Layer.Digest), StringComparison.Ordinal));
         Assert.Equal(HttpStatusCode.Created, finalPut.Status);
 
-        var copy = _directory.Combine("copy");
+        var copy = Temp.Combine("copy");
         await Skopeo.CopyAsync(Docker("chunked/busybox:v1"), $"oci:{copy}:v1");
         Assert.Equal(
             await File.ReadAllBytesAsync(busybox.Blobs.PathOf(busybox.Layer.Digest)),
@@ -169,7 +162,7 @@ public sealed class PushTests(RegistryFixture registry) : IClassFixture<Registry
     public async Task A_blob_missing_from_the_source_fails_before_any_tag_is_written()
     {
         var busybox = await BusyboxSource.LoadAsync();
-        var store = new DirectoryBlobStore(_directory.Combine("partial"));
+        var store = new DirectoryBlobStore(Temp.Combine("partial"));
         foreach (var blob in new[] { busybox.Manifest, busybox.Config })
         {
             await using var content = await busybox.Blobs.OpenReadAsync(blob.Digest);
@@ -182,7 +175,7 @@ public sealed class PushTests(RegistryFixture registry) : IClassFixture<Registry
             () => new ImagePusher(client).PushAsync(Repository("partial/app"), busybox.Manifest, store, ["v1"]));
 
         Assert.Equal(busybox.Layer.Digest, error.Digest);
-        Assert.DoesNotContain(_http.Requests, r => r.PathAndQuery.Contains("/manifests/", StringComparison.Ordinal));
+        Assert.DoesNotContain(Http.Requests, r => r.PathAndQuery.Contains("/manifests/", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -194,14 +187,8 @@ public sealed class PushTests(RegistryFixture registry) : IClassFixture<Registry
         await Assert.ThrowsAsync<ArgumentException>(
             () => new ImagePusher(client).PushAsync(Repository("badtag/app"), busybox.Manifest, busybox.Blobs, ["ok", "not ok"]));
 
-        Assert.Empty(_http.Requests);
+        Assert.Empty(Http.Requests);
     }
 
     private static string Escaped(Digest digest) => Uri.EscapeDataString(digest.ToString());
-
-    public void Dispose()
-    {
-        _http.Dispose();
-        _directory.Dispose();
-    }
 }

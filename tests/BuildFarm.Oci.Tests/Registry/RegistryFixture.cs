@@ -1,5 +1,6 @@
 using BuildFarm.Oci.Blobs;
 using BuildFarm.Oci.Images;
+using BuildFarm.Oci.References;
 using BuildFarm.Oci.Registry;
 using BuildFarm.Testing;
 
@@ -15,23 +16,33 @@ public sealed class RegistryFixture : IAsyncLifetime
     public async Task DisposeAsync() => await Server.DisposeAsync();
 }
 
-/// <summary>The busybox base image as a push source: its layout's blobs and its manifest.</summary>
-public sealed record BusyboxSource(BusyboxImage Image, DirectoryBlobStore Blobs, Descriptor Manifest, ImageManifest Parsed)
+/// <summary>
+/// Tests against the class's shared registry, seen through a recording handler; each test uses
+/// its own repositories and temp directory.
+/// </summary>
+public abstract class RegistryTestBase(RegistryFixture registry) : IClassFixture<RegistryFixture>, IDisposable
 {
-    public static async Task<BusyboxSource> LoadAsync()
+    protected RecordingHandler Http { get; } = new();
+
+    protected TempDirectory Temp { get; } = new();
+
+    protected string Host => registry.Server.Host;
+
+    protected RepositoryName Repository(string path) => RepositoryName.Parse($"{Host}/{path}");
+
+    protected ImageReference Reference(string pathAndTag) => ImageReference.Parse($"{Host}/{pathAndTag}");
+
+    /// <summary>The image as skopeo names it.</summary>
+    protected string Docker(string pathAndTag) => $"docker://{Host}/{pathAndTag}";
+
+    /// <summary>The recorded requests whose path contains <paramref name="part"/>, as "METHOD path -> status".</summary>
+    protected IEnumerable<string> Requests(string part) =>
+        Http.Requests.Where(r => r.PathAndQuery.Contains(part, StringComparison.Ordinal)).Select(r => r.ToString());
+
+    public void Dispose()
     {
-        var image = await BusyboxImage.GetAsync();
-        var index = ImageIndex.Parse(await File.ReadAllBytesAsync(Path.Combine(image.LayoutDirectory, "index.json")));
-        var manifest = Assert.Single(index.Manifests);
-        var blobs = LayoutBlobs(image.LayoutDirectory);
-        var parsed = ImageManifest.Parse(await File.ReadAllBytesAsync(blobs.PathOf(manifest.Digest)));
-        return new BusyboxSource(image, blobs, manifest, parsed);
+        Http.Dispose();
+        Temp.Dispose();
+        GC.SuppressFinalize(this);
     }
-
-    /// <summary>The blobs of an OCI layout directory.</summary>
-    public static DirectoryBlobStore LayoutBlobs(string layout) => new(Path.Combine(layout, "blobs"));
-
-    public Descriptor Config => Parsed.Config;
-
-    public Descriptor Layer => Assert.Single(Parsed.Layers);
 }

@@ -8,11 +8,10 @@ using BuildFarm.Testing;
 namespace BuildFarm.Oci.Tests.Registry;
 
 /// <summary>Faults injected in front of a real registry: 5xx and network errors are retried with backoff, 4xx never.</summary>
-public sealed class RetryTests(RegistryFixture registry) : IClassFixture<RegistryFixture>, IDisposable
+public sealed class RetryTests(RegistryFixture registry) : RegistryTestBase(registry)
 {
     private static readonly TimeSpan Half = TimeSpan.FromMilliseconds(500);
 
-    private readonly RecordingHandler _http = new();
     private readonly FastForwardTimeProvider _clock = new();
 
     private RegistryClient Client(int maxAttempts = 4, RegistryClientOptions? options = null) => new(
@@ -21,17 +20,15 @@ public sealed class RetryTests(RegistryFixture registry) : IClassFixture<Registr
             TimeProvider = _clock,
             Retry = new RetryPolicy { MaxAttempts = maxAttempts, InitialDelay = Half, MaxDelay = TimeSpan.FromSeconds(30) },
         },
-        _http);
+        Http);
 
-    private RepositoryName Repository(string path) => RepositoryName.Parse($"{registry.Server.Host}/{path}");
-
-    private string Url(string pathAndQuery) => $"http://{registry.Server.Host}{pathAndQuery}";
+    private string Url(string pathAndQuery) => $"http://{Host}{pathAndQuery}";
 
     /// <summary>Answers the first <paramref name="times"/> requests that match with <paramref name="status"/>.</summary>
     private void Fail(Func<HttpRequestMessage, bool> match, HttpStatusCode status, int times = int.MaxValue)
     {
         var left = times;
-        _http.Fault = request => match(request) && Interlocked.Decrement(ref left) >= 0 ? new HttpResponseMessage(status) : null;
+        Http.Fault = request => match(request) && Interlocked.Decrement(ref left) >= 0 ? new HttpResponseMessage(status) : null;
     }
 
     private static bool Is(HttpRequestMessage request, HttpMethod method, string pathPart) =>
@@ -52,12 +49,12 @@ public sealed class RetryTests(RegistryFixture registry) : IClassFixture<Registr
         Fail(r => Is(r, HttpMethod.Get, "/manifests/"), HttpStatusCode.ServiceUnavailable, times: 2);
         using var client = Client();
 
-        var manifest = await client.GetManifestAsync(ImageReference.Parse($"{registry.Server.Host}/retry/ok:v1"));
+        var manifest = await client.GetManifestAsync(ImageReference.Parse($"{Host}/retry/ok:v1"));
 
         Assert.Equal(busybox.Manifest.Digest, manifest.Digest);
         Assert.Equal(
             ["GET /v2/retry/ok/manifests/v1 -> 503", "GET /v2/retry/ok/manifests/v1 -> 503", "GET /v2/retry/ok/manifests/v1 -> 200"],
-            _http.Requests.Select(r => r.ToString()));
+            Http.Requests.Select(r => r.ToString()));
         Assert.Equal([Half, 2 * Half], _clock.Delays);
     }
 
@@ -68,11 +65,11 @@ public sealed class RetryTests(RegistryFixture registry) : IClassFixture<Registr
         using var client = Client();
 
         var error = await Assert.ThrowsAsync<RegistryException>(
-            () => client.GetManifestAsync(ImageReference.Parse($"{registry.Server.Host}/retry/down:v1")));
+            () => client.GetManifestAsync(ImageReference.Parse($"{Host}/retry/down:v1")));
 
         Assert.Equal($"GET {Url("/v2/retry/down/manifests/v1")}: 502 Bad Gateway", error.Message);
         Assert.Equal(HttpStatusCode.BadGateway, error.StatusCode);
-        Assert.Equal(4, _http.Requests.Count);
+        Assert.Equal(4, Http.Requests.Count);
         Assert.Equal([Half, 2 * Half, 4 * Half], _clock.Delays);
     }
 
@@ -87,7 +84,7 @@ public sealed class RetryTests(RegistryFixture registry) : IClassFixture<Registr
             () => new ImagePusher(client).PushAsync(Repository("retry/bad"), busybox.Manifest, busybox.Blobs, ["v1"]));
 
         Assert.Equal($"PUT {Url("/v2/retry/bad/manifests/v1")}: 400 Bad Request", error.Message);
-        Assert.Single(_http.Requests, r => r.Method == HttpMethod.Put && r.PathAndQuery.Contains("/manifests/", StringComparison.Ordinal));
+        Assert.Single(Http.Requests, r => r.Method == HttpMethod.Put && r.PathAndQuery.Contains("/manifests/", StringComparison.Ordinal));
         Assert.Empty(_clock.Delays);
     }
 
@@ -96,9 +93,9 @@ public sealed class RetryTests(RegistryFixture registry) : IClassFixture<Registr
     {
         using var client = Client();
 
-        await Assert.ThrowsAsync<RegistryException>(() => client.GetManifestAsync(ImageReference.Parse($"{registry.Server.Host}/retry/none:v1")));
+        await Assert.ThrowsAsync<RegistryException>(() => client.GetManifestAsync(ImageReference.Parse($"{Host}/retry/none:v1")));
 
-        Assert.Equal(["GET /v2/retry/none/manifests/v1 -> 404"], _http.Requests.Select(r => r.ToString()));
+        Assert.Equal(["GET /v2/retry/none/manifests/v1 -> 404"], Http.Requests.Select(r => r.ToString()));
         Assert.Empty(_clock.Delays);
     }
 
@@ -107,7 +104,7 @@ public sealed class RetryTests(RegistryFixture registry) : IClassFixture<Registr
     {
         var busybox = await BusyboxSource.LoadAsync();
         var failures = 1;
-        _http.Fault = request => Is(request, HttpMethod.Put, "/blobs/uploads/") && Interlocked.Decrement(ref failures) >= 0
+        Http.Fault = request => Is(request, HttpMethod.Put, "/blobs/uploads/") && Interlocked.Decrement(ref failures) >= 0
             ? throw new HttpRequestException("connection reset (injected)")
             : null;
         var source = new CountingSource(busybox.Blobs);
@@ -115,16 +112,16 @@ public sealed class RetryTests(RegistryFixture registry) : IClassFixture<Registr
 
         await new ImagePusher(client).PushAsync(Repository("retry/network"), busybox.Manifest, source, ["v1"]);
 
-        Assert.Equal(1, _http.Requests.Count(r => r.Status is null));
+        Assert.Equal(1, Http.Requests.Count(r => r.Status is null));
         Assert.Equal(3, source.Opens.Count(d => d != busybox.Manifest.Digest)); // config and layer, one of them twice
         Assert.Equal([Half], _clock.Delays);
-        Assert.Equal(busybox.Image.ManifestDigest, await Skopeo.InspectDigestAsync($"docker://{registry.Server.Host}/retry/network:v1"));
+        Assert.Equal(busybox.Image.ManifestDigest, await Skopeo.InspectDigestAsync($"docker://{Host}/retry/network:v1"));
     }
 
     [Fact]
     public async Task Network_errors_give_up_after_the_last_attempt_naming_the_request()
     {
-        _http.Fault = _ => throw new HttpRequestException("connection refused (injected)");
+        Http.Fault = _ => throw new HttpRequestException("connection refused (injected)");
         using var client = Client(maxAttempts: 2);
         var digest = Digest.Sha256("x"u8);
 
@@ -141,7 +138,7 @@ public sealed class RetryTests(RegistryFixture registry) : IClassFixture<Registr
         var busybox = await BusyboxSource.LoadAsync();
         const int chunk = 256 * 1024;
         var patches = 0;
-        _http.Fault = request => Is(request, HttpMethod.Patch, "/blobs/uploads/") && Interlocked.Increment(ref patches) == 2
+        Http.Fault = request => Is(request, HttpMethod.Patch, "/blobs/uploads/") && Interlocked.Increment(ref patches) == 2
             ? new HttpResponseMessage(HttpStatusCode.InternalServerError)
             : null;
         using var client = Client(options: new RegistryClientOptions { MonolithicUploadLimit = 0, UploadChunkSize = chunk });
@@ -149,13 +146,11 @@ public sealed class RetryTests(RegistryFixture registry) : IClassFixture<Registr
         await new ImagePusher(client).PushAsync(Repository("retry/chunks"), busybox.Manifest, busybox.Blobs, ["v1"]);
 
         var layerChunks = (int)((busybox.Layer.Size + chunk - 1) / chunk);
-        Assert.Equal(1 + layerChunks + 1, _http.Requests.Count(r => r.Method == HttpMethod.Patch)); // config: one chunk
-        Assert.Single(_http.Requests, r => r.Status == HttpStatusCode.InternalServerError);
+        Assert.Equal(1 + layerChunks + 1, Http.Requests.Count(r => r.Method == HttpMethod.Patch)); // config: one chunk
+        Assert.Single(Http.Requests, r => r.Status == HttpStatusCode.InternalServerError);
         Assert.Equal([Half], _clock.Delays);
-        Assert.Equal(busybox.Image.ManifestDigest, await Skopeo.InspectDigestAsync($"docker://{registry.Server.Host}/retry/chunks:v1"));
+        Assert.Equal(busybox.Image.ManifestDigest, await Skopeo.InspectDigestAsync($"docker://{Host}/retry/chunks:v1"));
     }
-
-    public void Dispose() => _http.Dispose();
 
     private sealed class CountingSource(IBlobReader inner) : IBlobReader
     {
