@@ -47,6 +47,11 @@ public sealed class RegistryClient : IDisposable
     {
         ArgumentNullException.ThrowIfNull(reference);
         var uri = _transport.RepositoryUri(reference.Repository, $"manifests/{reference.ManifestReference}");
+        if (reference.Digest is { } pinned)
+        {
+            RequireSha256(pinned, $"GET {uri}");
+        }
+
         using var response = await _transport.SendAsync(
             reference.Repository,
             [RegistryScopes.Pull(reference.Repository)],
@@ -65,7 +70,7 @@ public sealed class RegistryClient : IDisposable
 
         var bytes = await HttpContentReader.ReadLimitedAsync(response, BlobExtensions.MaxDocumentSize, "manifest", cancellationToken).ConfigureAwait(false);
         var expected = reference.Digest ?? HeaderDigest(response);
-        var actual = expected is null ? Digest.Sha256(bytes) : ContentDigest.Compute(expected.Value, bytes);
+        var actual = Digest.Sha256(bytes);
         if (expected is not null && actual != expected)
         {
             throw new RegistryException(
@@ -289,6 +294,16 @@ public sealed class RegistryClient : IDisposable
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    // Content is hashed with sha256 only (the blob stores are sha256 stores); other algorithms
+    // the OCI spec registers are refused up front instead of failing as a mismatch.
+    internal static void RequireSha256(Digest digest, string origin)
+    {
+        if (digest.Algorithm != "sha256")
+        {
+            throw new NotSupportedException($"{origin}: {digest} is a {digest.Algorithm} digest; only sha256 content can be verified.");
         }
     }
 

@@ -1,7 +1,4 @@
-using BuildFarm.Oci.Blobs;
-using BuildFarm.Oci.Images;
 using BuildFarm.Oci.References;
-using BuildFarm.Oci.Registry;
 using BuildFarm.Testing;
 
 namespace BuildFarm.Oci.Tests.Registry;

@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using BuildFarm.Oci.Blobs;
 using BuildFarm.Oci.Images;
 
 namespace BuildFarm.Oci.Registry.Internal;
@@ -9,23 +9,21 @@ namespace BuildFarm.Oci.Registry.Internal;
 /// </summary>
 internal sealed class VerifyingReadStream : Stream
 {
-    private readonly Stream _inner;
+    private readonly DigestingStream _inner;
     private readonly Descriptor _expected;
     private readonly string _origin;
-    private readonly IncrementalHash _hash;
     private readonly IDisposable? _owner;
-    private long _read;
     private bool _verified;
 
     /// <param name="origin">Where the bytes come from, for error messages (e.g. the request).</param>
     /// <param name="owner">Disposed with the stream (the HTTP response the stream belongs to).</param>
     public VerifyingReadStream(Stream inner, Descriptor expected, string origin, IDisposable? owner = null)
     {
-        _inner = inner;
+        RegistryClient.RequireSha256(expected.Digest, origin);
+        _inner = new DigestingStream(inner);
         _expected = expected;
         _origin = origin;
         _owner = owner;
-        _hash = ContentDigest.CreateHash(expected.Digest);
     }
 
     public override bool CanRead => true;
@@ -38,57 +36,44 @@ internal sealed class VerifyingReadStream : Stream
 
     public override long Position
     {
-        get => _read;
+        get => _inner.BytesHashed;
         set => throw new NotSupportedException();
     }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
-    public override int Read(Span<byte> buffer) => Account(buffer, _inner.Read(buffer));
+    // Once verified, the end is not read again: the digest is taken and the hash closed.
+    public override int Read(Span<byte> buffer) => _verified ? 0 : Check(buffer.Length, _inner.Read(buffer));
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
-    {
-        var read = await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-        return Account(buffer.Span, read);
-    }
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        _verified ? 0 : Check(buffer.Length, await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
 
-    private int Account(ReadOnlySpan<byte> buffer, int read)
+    private int Check(int asked, int read)
     {
-        if (read > 0)
+        if (_inner.BytesHashed > _expected.Size)
         {
-            _read += read;
-            if (_read > _expected.Size)
+            throw new InvalidDataException($"{_origin}: blob {_expected.Digest} is longer than its {_expected.Size} bytes.");
+        }
+
+        if (read == 0 && asked > 0)
+        {
+            if (_inner.BytesHashed != _expected.Size)
             {
-                throw new InvalidDataException($"{_origin}: blob {_expected.Digest} is longer than its {_expected.Size} bytes.");
+                throw new InvalidDataException($"{_origin}: blob {_expected.Digest} ended after {_inner.BytesHashed} of its {_expected.Size} bytes.");
             }
 
-            _hash.AppendData(buffer[..read]);
-        }
-        else if (buffer.Length > 0 && !_verified)
-        {
-            Verify();
+            if (_inner.Digest != _expected.Digest)
+            {
+                throw new InvalidDataException($"{_origin}: the content's digest is {_inner.Digest}, not the expected {_expected.Digest}.");
+            }
+
+            _verified = true;
         }
 
         return read;
-    }
-
-    private void Verify()
-    {
-        if (_read != _expected.Size)
-        {
-            throw new InvalidDataException($"{_origin}: blob {_expected.Digest} ended after {_read} of its {_expected.Size} bytes.");
-        }
-
-        var actual = ContentDigest.FromHash(_expected.Digest.Algorithm, _hash.GetHashAndReset());
-        if (actual != _expected.Digest)
-        {
-            throw new InvalidDataException($"{_origin}: the content's digest is {actual}, not the expected {_expected.Digest}.");
-        }
-
-        _verified = true;
     }
 
     public override void Flush()
@@ -107,7 +92,6 @@ internal sealed class VerifyingReadStream : Stream
         {
             _inner.Dispose();
             _owner?.Dispose();
-            _hash.Dispose();
         }
 
         base.Dispose(disposing);
