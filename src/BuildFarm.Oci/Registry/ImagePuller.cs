@@ -5,8 +5,9 @@ using BuildFarm.Oci.References;
 namespace BuildFarm.Oci.Registry;
 
 /// <summary>
-/// Pulls an image into a blob store (<see cref="IBlobWriter"/>): the manifest (an index is resolved to one
-/// platform), the config and the layers, each verified, skipping blobs the sink holds. Blobs are
+/// Pulls an image into a blob store (<see cref="IBlobWriter"/>): the manifest (an index is
+/// resolved to one platform), the config and the layers, each verified, skipping blobs the store
+/// holds already. Blobs are
 /// written before the manifest that names them, and the manifest before its index, so a store
 /// that holds a manifest holds everything under it.
 /// </summary>
@@ -33,17 +34,17 @@ public sealed class ImagePuller(RegistryClient client)
                 throw new RegistryException($"{reference}: manifest {chosen.Digest} is {manifest.Bytes.LongLength} bytes, the index says {chosen.Size}.");
             }
 
+            if (manifest.IsIndex)
+            {
+                throw new RegistryException($"{reference}: the index entry for {platform} is another index ({manifest.Digest}); nested indexes are not supported.");
+            }
+
             manifestDescriptor = manifest.ToDescriptor() with { Platform = chosen.Platform };
         }
         else
         {
             manifest = top;
             manifestDescriptor = top.ToDescriptor();
-        }
-
-        if (manifest.IsIndex)
-        {
-            throw new RegistryException($"{reference}: the index entry for {platform} is another index ({manifest.Digest}); nested indexes are not supported.");
         }
 
         var image = ParseManifest(manifest, reference);

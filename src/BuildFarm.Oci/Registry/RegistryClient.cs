@@ -145,7 +145,7 @@ public sealed class RegistryClient : IDisposable
         var start = _transport.RepositoryUri(repository, "blobs/uploads/");
         if (mountFrom is not null)
         {
-            start = new Uri($"{start}?mount={Uri.EscapeDataString(blob.Digest.ToString())}&from={Uri.EscapeDataString(mountFrom.Path)}");
+            start = new Uri($"{start.AbsoluteUri}?mount={Uri.EscapeDataString(blob.Digest.ToString())}&from={Uri.EscapeDataString(mountFrom.Path)}");
         }
 
         Uri location;
@@ -249,14 +249,11 @@ public sealed class RegistryClient : IDisposable
             long offset = 0;
             while (offset < blob.Size)
             {
-                var length = await source.ReadAtLeastAsync(
-                    buffer.AsMemory(0, (int)Math.Min(Options.UploadChunkSize, blob.Size - offset)),
-                    (int)Math.Min(Options.UploadChunkSize, blob.Size - offset),
-                    throwOnEndOfStream: false,
-                    cancellationToken).ConfigureAwait(false);
-                if (length == 0)
+                var wanted = (int)Math.Min(Options.UploadChunkSize, blob.Size - offset);
+                var length = await source.ReadAtLeastAsync(buffer.AsMemory(0, wanted), wanted, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+                if (length < wanted)
                 {
-                    throw new InvalidDataException($"Blob {blob.Digest} ended after {offset} of its {blob.Size} bytes.");
+                    throw new InvalidDataException($"Blob {blob.Digest} ended after {offset + length} of its {blob.Size} bytes.");
                 }
 
                 var chunk = buffer.AsMemory(0, length);
@@ -314,10 +311,11 @@ public sealed class RegistryClient : IDisposable
         return location.IsAbsoluteUri ? location : new Uri(response.RequestMessage!.RequestUri!, location);
     }
 
+    // AbsoluteUri keeps the escapes of the registry's opaque upload state; ToString would undo them.
     private static Uri WithDigest(Uri location, Digest digest)
     {
         var separator = string.IsNullOrEmpty(location.Query) ? "?" : "&";
-        return new Uri($"{location}{separator}digest={Uri.EscapeDataString(digest.ToString())}");
+        return new Uri($"{location.AbsoluteUri}{separator}digest={Uri.EscapeDataString(digest.ToString())}");
     }
 
     private static Digest? HeaderDigest(HttpResponseMessage response) =>

@@ -117,20 +117,6 @@ internal sealed class RegistryAuthenticator(string registry, RegistryClientOptio
         return false;
     }
 
-    // The registry's challenge names the access it wants; ask for it too unless our scopes cover it.
-    private static IReadOnlyList<string> WithChallengeScope(IReadOnlyList<string> scopes, string? challengeScope)
-    {
-        if (challengeScope is null)
-        {
-            return scopes;
-        }
-
-        var granted = RegistryScopes.Grants(scopes);
-        var missing = challengeScope.Split(' ', StringSplitOptions.RemoveEmptyEntries)
-            .Where(scope => !granted.IsSupersetOf(RegistryScopes.Grants([scope])));
-        return [.. scopes, .. missing];
-    }
-
     /// <summary>Why a request stayed unauthorized, for the error message.</summary>
     public async Task<string> DescribeRefusalAsync(HttpResponseMessage unauthorized, CancellationToken cancellationToken)
     {
@@ -143,6 +129,20 @@ internal sealed class RegistryAuthenticator(string registry, RegistryClientOptio
         return await GetCredentialAsync(cancellationToken).ConfigureAwait(false) is { } credential
             ? $"registry {registry} refused the credentials of user '{credential.Username}'"
             : $"registry {registry} requires authentication and no credentials are configured for it";
+    }
+
+    // The registry's challenge names the access it wants; ask for it too unless our scopes cover it.
+    private static IReadOnlyList<string> WithChallengeScope(IReadOnlyList<string> scopes, string? challengeScope)
+    {
+        if (challengeScope is null)
+        {
+            return scopes;
+        }
+
+        var granted = RegistryScopes.Grants(scopes);
+        var missing = challengeScope.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Where(scope => !granted.IsSupersetOf(RegistryScopes.Grants([scope])));
+        return [.. scopes, .. missing];
     }
 
     private Task<RegistryCredential?> GetCredentialAsync(CancellationToken cancellationToken) =>
