@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using BuildFarm.Oci.Images;
+using BuildFarm.Oci.Layers.Internal;
 using ZstdSharp;
 
 namespace BuildFarm.Oci.Layers;
@@ -15,14 +16,16 @@ public static class LayerCompressionStreams
 
     /// <summary>
     /// A stream that compresses what is written into <paramref name="destination"/>; dispose it to
-    /// finish the compressed stream. gzip output has no file name and a zero mtime, so it depends
-    /// only on the input and the level.
+    /// finish the compressed stream. The output depends only on the input and the level, not on
+    /// how the writes were cut: gzip has no file name and a zero mtime and is fed in fixed chunks
+    /// (<see cref="ChunkedGzipStream"/>); zstd is a frame per 4 MiB of input, compressed in
+    /// parallel (<see cref="ChunkedZstdStream"/>).
     /// </summary>
     public static Stream Compress(Stream destination, LayerCompression compression, int? level = null, bool leaveOpen = false) => compression switch
     {
         LayerCompression.None => leaveOpen ? new NonClosingStream(destination) : destination,
-        LayerCompression.Gzip => new GZipStream(destination, new ZLibCompressionOptions { CompressionLevel = level ?? DefaultGzipLevel }, leaveOpen),
-        LayerCompression.Zstd => new CompressionStream(destination, level ?? DefaultZstdLevel, leaveOpen: leaveOpen),
+        LayerCompression.Gzip => new ChunkedGzipStream(destination, level ?? DefaultGzipLevel, leaveOpen),
+        LayerCompression.Zstd => new ChunkedZstdStream(destination, level ?? DefaultZstdLevel, leaveOpen),
         _ => throw new ArgumentOutOfRangeException(nameof(compression), compression, null),
     };
 
