@@ -1,3 +1,4 @@
+using BuildFarm.Testing;
 using BuildFarm.Oci.Images;
 using BuildFarm.Oci.Layers;
 using BuildFarm.Oci.Tests.TestSupport;

@@ -1,3 +1,4 @@
+using BuildFarm.Testing;
 using BuildFarm.Oci.Internal;
 using BuildFarm.Oci.Layers;
 using BuildFarm.Oci.Tar;

@@ -1,3 +1,4 @@
+using BuildFarm.Testing;
 using BuildFarm.Oci.Images;
 using BuildFarm.Oci.Internal;
 using BuildFarm.Oci.Layers;

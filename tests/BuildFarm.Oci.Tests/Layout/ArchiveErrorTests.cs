@@ -1,3 +1,4 @@
+using BuildFarm.Testing;
 using BuildFarm.Oci.Blobs;
 using BuildFarm.Oci.Images;
 using BuildFarm.Oci.Layers;

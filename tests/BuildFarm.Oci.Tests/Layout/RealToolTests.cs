@@ -1,3 +1,4 @@
+using BuildFarm.Testing;
 using System.Text.Json;
 using BuildFarm.Oci.Blobs;
 using BuildFarm.Oci.Images;

@@ -1,3 +1,4 @@
+using BuildFarm.Testing;
 using BuildFarm.Oci.Tar;
 using BuildFarm.Oci.Tests.TestSupport;
 
