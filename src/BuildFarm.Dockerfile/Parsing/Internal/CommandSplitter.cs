@@ -35,6 +35,11 @@ internal static class CommandSplitter
     /// </summary>
     private static (string Remainder, List<string> Flags) ExtractFlags(string text, char escapeToken)
     {
+        // The text starts with a non-blank character, so without a leading "--" there are no flags.
+        if (!text.StartsWith("--", StringComparison.Ordinal))
+        {
+            return (text, []);
+        }
         var line = Utf8.GetBytes(text);
         var flags = new List<string>();
         var word = new StringBuilder();
