@@ -13,37 +13,25 @@ public sealed class DebugParseCommandTests : IDisposable
 
         var result = await FarmRunner.RunAsync("debug", "parse", "-f", path);
 
-        Assert.Equal(
+        var tree =
             "(from \"alpine:3.20\" \"AS\" \"base\")\n" +
             "(copy [\"--chown=app\"] \"a b\" \"/c\")\n" +
             "(env \"PATH\" \"/x:$PATH\" \"=\" \"LANG\" \"C\" \"=\")\n" +
-            "(onbuild (run \"make\"))\n",
-            result.Output);
-        Assert.Equal("", result.Error);
-        Assert.Equal(0, result.ExitCode);
+            "(onbuild (run \"make\"))\n";
+        Assert.Equal(new FarmResult(0, tree, ""), result);
     }
 
-    [Fact]
-    public async Task A_parse_error_goes_to_standard_error_with_file_and_line()
+    [Theory]
+    [InlineData("FROM a\n\nENV ONLYNAME\n", "3: ENV must have two arguments")]
+    [InlineData("FROM a\nRUN <<EOF\necho hi\n", "2: unterminated heredoc")]
+    [InlineData("# only a comment\n", "1: file with no instructions")]
+    public async Task A_parse_error_goes_to_standard_error_with_file_and_line(string dockerfile, string lineAndReason)
     {
-        var path = Write("Dockerfile", "FROM a\n\nENV ONLYNAME\n");
+        var path = Write("Dockerfile", dockerfile);
 
         var result = await FarmRunner.RunAsync("debug", "parse", "--file", path);
 
-        Assert.Equal(1, result.ExitCode);
-        Assert.Equal("", result.Output);
-        Assert.Equal($"{path}:3: ENV must have two arguments{Environment.NewLine}", result.Error);
-    }
-
-    [Fact]
-    public async Task An_unterminated_heredoc_is_reported_at_its_instruction()
-    {
-        var path = Write("Dockerfile", "FROM a\nRUN <<EOF\necho hi\n");
-
-        var result = await FarmRunner.RunAsync("debug", "parse", "-f", path);
-
-        Assert.Equal(1, result.ExitCode);
-        Assert.Equal($"{path}:2: unterminated heredoc{Environment.NewLine}", result.Error);
+        Assert.Equal(new FarmResult(1, "", $"{path}:{lineAndReason}{Environment.NewLine}"), result);
     }
 
     [Fact]
@@ -53,9 +41,12 @@ public sealed class DebugParseCommandTests : IDisposable
 
         var result = await FarmRunner.RunAsync("debug", "parse", "-f", path);
 
-        Assert.Equal(0, result.ExitCode);
-        Assert.Equal("(from \"a\")\n(run \"a   b\")\n", result.Output);
-        Assert.Equal($"{path}:4: warning: Empty continuation line found in: RUN a   b{Environment.NewLine}", result.Error);
+        Assert.Equal(
+            new FarmResult(
+                0,
+                "(from \"a\")\n(run \"a   b\")\n",
+                $"{path}:4: warning: Empty continuation line found in: RUN a   b{Environment.NewLine}"),
+            result);
     }
 
     [Fact]
@@ -65,9 +56,7 @@ public sealed class DebugParseCommandTests : IDisposable
 
         var result = await FarmRunner.RunAsync("debug", "parse", "-f", path);
 
-        Assert.Equal(1, result.ExitCode);
-        Assert.Equal("", result.Output);
-        Assert.Equal($"cannot read {path}: no such file{Environment.NewLine}", result.Error);
+        Assert.Equal(new FarmResult(1, "", $"cannot read {path}: no such file{Environment.NewLine}"), result);
     }
 
     [Fact]
@@ -106,13 +95,11 @@ public sealed class DebugParseDefaultFileTests
 
             var result = await FarmRunner.RunAsync("debug", "parse");
 
-            Assert.Equal("(from \"scratch\")\n(cmd \"/app\")\n", result.Output);
-            Assert.Equal(0, result.ExitCode);
+            Assert.Equal(new FarmResult(0, "(from \"scratch\")\n(cmd \"/app\")\n", ""), result);
 
             File.Delete(Path.Combine(directory, "Dockerfile"));
             var missing = await FarmRunner.RunAsync("debug", "parse");
-            Assert.Equal(1, missing.ExitCode);
-            Assert.Equal($"cannot read Dockerfile: no such file{Environment.NewLine}", missing.Error);
+            Assert.Equal(new FarmResult(1, "", $"cannot read Dockerfile: no such file{Environment.NewLine}"), missing);
         }
         finally
         {
