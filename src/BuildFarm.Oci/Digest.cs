@@ -1,5 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
+using System.Text.Json.Serialization;
+using BuildFarm.Oci.Images.Internal;
 
 namespace BuildFarm.Oci;
 
@@ -7,6 +9,7 @@ namespace BuildFarm.Oci;
 /// A content digest in the OCI form <c>algorithm:hex</c>. Only sha256 is produced; sha512 is
 /// accepted on input because the OCI spec registers it.
 /// </summary>
+[JsonConverter(typeof(DigestJsonConverter))]
 public readonly record struct Digest
 {
     private Digest(string algorithm, string hex)

@@ -9,6 +9,7 @@ internal static class DebugCommand
     {
         var debug = new Command("debug", "Inspect how a Dockerfile is parsed and planned.");
         debug.Subcommands.Add(ParseCommand.Create());
+        debug.Subcommands.Add(PlanCommand.Create());
         return debug;
     }
 }

@@ -1,0 +1,63 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using BuildFarm.Oci.Images.Internal;
+
+namespace BuildFarm.Oci.Images;
+
+/// <summary>
+/// An image index (a list of manifests, usually one per platform). Also reads Docker manifest
+/// lists, and is the shape of an OCI layout's <c>index.json</c>.
+/// </summary>
+public sealed record ImageIndex
+{
+    [JsonPropertyName("schemaVersion")]
+    [OciJsonKeepEmpty]
+    public int SchemaVersion { get; init; } = 2;
+
+    [JsonPropertyName("mediaType")]
+    public string? MediaType { get; init; } = MediaTypes.OciIndex;
+
+    [JsonPropertyName("artifactType")]
+    public string? ArtifactType { get; init; }
+
+    [JsonPropertyName("manifests")]
+    [OciJsonKeepEmpty]
+    public required IReadOnlyList<Descriptor> Manifests { get; init; }
+
+    [JsonPropertyName("subject")]
+    public Descriptor? Subject { get; init; }
+
+    [JsonPropertyName("annotations")]
+    public IReadOnlyDictionary<string, string>? Annotations { get; init; }
+
+    /// <summary>Fields this model does not know, kept so that a parsed index writes them back.</summary>
+    [JsonExtensionData]
+    public IDictionary<string, JsonElement>? ExtensionData { get; init; }
+
+    public static ImageIndex Parse(ReadOnlySpan<byte> json)
+    {
+        var index = OciJson.Deserialize<ImageIndex>(json, "image index");
+        if (index.SchemaVersion != 2)
+        {
+            throw new InvalidDataException($"image index: schemaVersion is {index.SchemaVersion}, only 2 is supported.");
+        }
+
+        if (index.MediaType is not null && !MediaTypes.IsIndex(index.MediaType))
+        {
+            throw new InvalidDataException($"image index: mediaType is '{index.MediaType}', not an image index type.");
+        }
+
+        for (var i = 0; i < index.Manifests.Count; i++)
+        {
+            OciJson.RequireDescriptor(index.Manifests[i], "image index", $"manifests[{i}]");
+        }
+
+        return index;
+    }
+
+    /// <summary>The canonical bytes of this index; the same index always gives the same bytes.</summary>
+    public byte[] ToJson() => OciJson.Serialize(this);
+
+    /// <summary>A descriptor of this index's canonical bytes.</summary>
+    public Descriptor ToDescriptor() => Descriptor.FromContent(MediaType ?? MediaTypes.OciIndex, ToJson());
+}

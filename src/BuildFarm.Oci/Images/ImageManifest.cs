@@ -1,0 +1,67 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using BuildFarm.Oci.Images.Internal;
+
+namespace BuildFarm.Oci.Images;
+
+/// <summary>
+/// An image manifest: one config and an ordered list of layers. Reads the OCI manifest and the
+/// Docker schema 2 manifest (same shape, different media types).
+/// </summary>
+public sealed record ImageManifest
+{
+    [JsonPropertyName("schemaVersion")]
+    [OciJsonKeepEmpty]
+    public int SchemaVersion { get; init; } = 2;
+
+    [JsonPropertyName("mediaType")]
+    public string? MediaType { get; init; } = MediaTypes.OciManifest;
+
+    [JsonPropertyName("artifactType")]
+    public string? ArtifactType { get; init; }
+
+    [JsonPropertyName("config")]
+    public required Descriptor Config { get; init; }
+
+    [JsonPropertyName("layers")]
+    [OciJsonKeepEmpty]
+    public required IReadOnlyList<Descriptor> Layers { get; init; }
+
+    [JsonPropertyName("subject")]
+    public Descriptor? Subject { get; init; }
+
+    [JsonPropertyName("annotations")]
+    public IReadOnlyDictionary<string, string>? Annotations { get; init; }
+
+    /// <summary>Fields this model does not know, kept so that a parsed manifest writes them back.</summary>
+    [JsonExtensionData]
+    public IDictionary<string, JsonElement>? ExtensionData { get; init; }
+
+    public static ImageManifest Parse(ReadOnlySpan<byte> json)
+    {
+        var manifest = OciJson.Deserialize<ImageManifest>(json, "image manifest");
+        if (manifest.SchemaVersion != 2)
+        {
+            throw new InvalidDataException($"image manifest: schemaVersion is {manifest.SchemaVersion}, only 2 is supported.");
+        }
+
+        if (manifest.MediaType is not null && !MediaTypes.IsManifest(manifest.MediaType))
+        {
+            throw new InvalidDataException($"image manifest: mediaType is '{manifest.MediaType}', not an image manifest type.");
+        }
+
+        OciJson.RequireDescriptor(manifest.Config, "image manifest", "config");
+        for (var i = 0; i < manifest.Layers.Count; i++)
+        {
+            OciJson.RequireDescriptor(manifest.Layers[i], "image manifest", $"layers[{i}]");
+        }
+
+        return manifest;
+    }
+
+    /// <summary>The canonical bytes of this manifest; the same manifest always gives the same bytes.</summary>
+    public byte[] ToJson() => OciJson.Serialize(this);
+
+    /// <summary>A descriptor of this manifest's canonical bytes.</summary>
+    public Descriptor ToDescriptor() => Descriptor.FromContent(MediaType ?? MediaTypes.OciManifest, ToJson());
+}

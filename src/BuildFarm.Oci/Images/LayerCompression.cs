@@ -1,0 +1,8 @@
+namespace BuildFarm.Oci.Images;
+
+public enum LayerCompression
+{
+    None,
+    Gzip,
+    Zstd,
+}

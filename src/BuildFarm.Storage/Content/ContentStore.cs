@@ -1,0 +1,469 @@
+using System.Buffers;
+using BuildFarm.Oci;
+using BuildFarm.Storage.Content.Internal;
+using BuildFarm.Storage.Eviction;
+using BuildFarm.Storage.Eviction.Internal;
+using BuildFarm.Storage.Images;
+using BuildFarm.Storage.Internal;
+using BuildFarm.Storage.Leases;
+
+namespace BuildFarm.Storage.Content;
+
+/// <summary>
+/// The content-addressed blob store on one silo's disk: blobs keyed by sha256 digest and size in
+/// <c>&lt;data-dir&gt;/blobs/sha256/&lt;hex&gt;</c>, verified on every read, evicted least recently
+/// used first when the store outgrows <see cref="ContentStoreOptions.MaxBytes"/>, except blobs held
+/// by a lease (<see cref="Leases"/>) or reachable from a named image (<see cref="Images"/>).
+/// One data directory is served by one open store; the store is safe to use from many threads.
+/// </summary>
+public sealed class ContentStore : IDisposable
+{
+    private const int CopyBufferSize = 128 * 1024;
+
+    // Guards the index, the access log and the leases. Held only for quick bookkeeping, renames
+    // and deletes, never while blob bytes are copied.
+    private readonly Lock _sync = new();
+
+    // Keeps image names still while eviction marks what they reach; taken before _sync.
+    private readonly Lock _imageRootsGate = new();
+
+    private readonly BlobPaths _paths;
+    private readonly BlobIndex _index;
+    private readonly TimeProvider _time;
+    private readonly long _maxBytes;
+    private readonly long _lowWaterBytes;
+    private readonly FileStream _lockFile;
+    private readonly AccessLog _accessLog;
+    private bool _disposed;
+
+    private ContentStore(ContentStoreOptions options, TimeProvider time)
+    {
+        _time = time;
+        _maxBytes = options.MaxBytes;
+        _lowWaterBytes = options.LowWaterBytes;
+        DataDirectory = options.DataDirectory;
+        _paths = new BlobPaths(options.DataDirectory);
+        Directory.CreateDirectory(_paths.Sha256);
+        Directory.CreateDirectory(_paths.Ingest);
+        _lockFile = AcquireLock(_paths);
+        try
+        {
+            // We hold the lock, so whatever is in ingest/ was left by a writer that was interrupted.
+            foreach (var leftover in Directory.EnumerateFiles(_paths.Ingest))
+            {
+                File.Delete(leftover);
+            }
+
+            AtomicFile.DeleteLeftovers(_paths.Root);
+            AtomicFile.DeleteLeftovers(options.DataDirectory);
+            _index = BlobIndex.Load(_paths.Sha256, AccessLog.Replay(_paths.AccessLog));
+            _accessLog = AccessLog.Create(_paths.AccessLog, _index.Uses());
+            Leases = new LeaseManager(_sync, time);
+            Images = ImageStore.Open(options.DataDirectory, _imageRootsGate, time);
+        }
+        catch
+        {
+            _accessLog?.Dispose();
+            _lockFile.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Validates the options and opens (creating if needed) the store in their data directory.</summary>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    /// <exception cref="IOException">The store is already open, or the directory cannot be used.</exception>
+    public static ContentStore Open(ContentStoreOptions options, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        return new ContentStore(options, timeProvider ?? TimeProvider.System);
+    }
+
+    public string DataDirectory { get; }
+
+    /// <summary>Leases that keep blobs of running work from eviction.</summary>
+    public LeaseManager Leases { get; }
+
+    /// <summary>Image names; the blobs reachable from them are kept from eviction.</summary>
+    public ImageStore Images { get; }
+
+    /// <summary>The sum of the sizes of all blobs.</summary>
+    public long TotalBytes
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _index.TotalBytes;
+            }
+        }
+    }
+
+    public bool Exists(Digest digest)
+    {
+        lock (_sync)
+        {
+            return _index.TryGet(digest, out _);
+        }
+    }
+
+    /// <summary>The blob's size and last use, or null when the store does not hold it.</summary>
+    public BlobInfo? GetInfo(Digest digest)
+    {
+        lock (_sync)
+        {
+            return _index.TryGet(digest, out var entry) ? entry.ToInfo() : null;
+        }
+    }
+
+    /// <summary>All blobs, least recently used first: the order eviction would take them in.</summary>
+    public IReadOnlyList<BlobInfo> List()
+    {
+        lock (_sync)
+        {
+            return [.. _index.LeastRecentFirst().Select(static entry => entry.ToInfo())];
+        }
+    }
+
+    /// <summary>Opens a blob for reading and counts it as used. The stream verifies the content as it is read.</summary>
+    /// <exception cref="BlobNotFoundException">The store does not hold the blob.</exception>
+    public BlobReadStream OpenRead(Digest digest) => Open(digest, countAsUse: true);
+
+    /// <summary>
+    /// Starts writing a blob whose digest or size may not be known yet (a layer being compressed).
+    /// Whatever is declared here is checked on commit; a lease given here holds the blob from the
+    /// moment it is committed.
+    /// </summary>
+    /// <exception cref="LeaseNotFoundException">The lease is not live.</exception>
+    public BlobWriter BeginWrite(Digest? expectedDigest = null, long? expectedSize = null, string? leaseId = null)
+    {
+        if (expectedDigest is { } digest)
+        {
+            RequireSha256(digest);
+        }
+
+        if (expectedSize is { } size)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(size, nameof(expectedSize));
+        }
+
+        lock (_sync)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (leaseId is not null)
+            {
+                Leases.EnsureLive(leaseId);
+            }
+        }
+
+        return new BlobWriter(this, _paths.NewIngestPath(), expectedDigest, expectedSize, leaseId);
+    }
+
+    /// <summary>
+    /// Stores a blob of known digest and size, streamed from <paramref name="content"/>. When the
+    /// store already holds it, <paramref name="content"/> is not read.
+    /// </summary>
+    /// <exception cref="BlobMismatchException">The content is not what was declared; nothing is stored.</exception>
+    /// <exception cref="LeaseNotFoundException">The lease is not live.</exception>
+    public async Task<BlobWriteResult> WriteAsync(Stream content, Digest expectedDigest, long expectedSize, string? leaseId = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        RequireSha256(expectedDigest);
+        ArgumentOutOfRangeException.ThrowIfNegative(expectedSize);
+        if (TryUseExisting(expectedDigest, expectedSize, leaseId) is { } existing)
+        {
+            return existing;
+        }
+
+        using var writer = BeginWrite(expectedDigest, expectedSize, leaseId);
+        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        try
+        {
+            int read;
+            while ((read = await content.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                await writer.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        return await writer.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads a blob through and tells whether it matches its digest; a corrupt blob is removed.</summary>
+    /// <exception cref="BlobNotFoundException">The store does not hold the blob.</exception>
+    public async Task<bool> VerifyAsync(Digest digest, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await DrainAsync(Open(digest, countAsUse: false), cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (CorruptBlobException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Verifies every blob, removing the corrupt ones. Checking does not count as use.</summary>
+    public async Task<ContentCheckReport> CheckAsync(CancellationToken cancellationToken = default)
+    {
+        List<BlobEntry> entries;
+        lock (_sync)
+        {
+            entries = _index.LeastRecentFirst();
+        }
+
+        var checkedCount = 0;
+        var checkedBytes = 0L;
+        var corrupt = new List<CorruptBlob>();
+        foreach (var entry in entries.OrderBy(static entry => entry.Digest.Hex, StringComparer.Ordinal))
+        {
+            BlobReadStream stream;
+            try
+            {
+                stream = Open(entry.Digest, countAsUse: false);
+            }
+            catch (BlobNotFoundException)
+            {
+                continue; // evicted or removed since the list was taken
+            }
+
+            checkedCount++;
+            checkedBytes += stream.Length;
+            try
+            {
+                await DrainAsync(stream, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CorruptBlobException ex)
+            {
+                corrupt.Add(ex.Corruption);
+            }
+        }
+
+        return new ContentCheckReport(checkedCount, checkedBytes, corrupt);
+    }
+
+    /// <summary>
+    /// Removes least recently used blobs until the store holds at most <paramref name="targetBytes"/>,
+    /// skipping leased blobs and blobs reachable from named images. <c>Evict(0)</c> prunes everything
+    /// that is not held.
+    /// </summary>
+    public EvictionResult Evict(long targetBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(targetBytes);
+        return Evict(targetBytes, spare: null);
+    }
+
+    public void Dispose()
+    {
+        lock (_sync)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _accessLog.Dispose();
+            _lockFile.Dispose();
+        }
+    }
+
+    /// <summary>Makes a verified temporary file the blob <paramref name="digest"/>; called by <see cref="BlobWriter"/>.</summary>
+    internal BlobWriteResult CommitIngested(string temporaryPath, Digest digest, long size, string? leaseId)
+    {
+        BlobEntry entry;
+        bool created;
+        long totalBytes;
+        lock (_sync)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (leaseId is not null)
+            {
+                Leases.EnsureLive(leaseId);
+            }
+
+            created = !_index.TryGet(digest, out var existing);
+            if (existing is not null)
+            {
+                // A concurrent writer stored it first; its file is identical, keep it.
+                File.Delete(temporaryPath);
+                entry = existing;
+                RecordUse(entry);
+            }
+            else
+            {
+                File.Move(temporaryPath, _paths.BlobPath(digest), overwrite: true);
+                entry = new BlobEntry(digest, size, _time.GetUtcNow());
+                _index.Add(entry);
+                _accessLog.Append(digest, entry.LastUsed);
+                CompactAccessLogIfLarge();
+            }
+
+            if (leaseId is not null)
+            {
+                Leases.Add(leaseId, digest);
+            }
+
+            totalBytes = _index.TotalBytes;
+        }
+
+        // The blob just written is spared: the writer is about to use it.
+        var eviction = totalBytes > _maxBytes ? Evict(_lowWaterBytes, spare: digest) : null;
+        return new BlobWriteResult(entry.ToInfo(), created, eviction);
+    }
+
+    /// <summary>Forgets a blob whose file proved corrupt, unless it has been replaced meanwhile.</summary>
+    internal void RemoveCorrupt(BlobEntry entry)
+    {
+        lock (_sync)
+        {
+            if (_index.Remove(entry))
+            {
+                File.Delete(_paths.BlobPath(entry.Digest));
+            }
+        }
+    }
+
+    private BlobWriteResult? TryUseExisting(Digest digest, long size, string? leaseId)
+    {
+        lock (_sync)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (!_index.TryGet(digest, out var entry))
+            {
+                return null;
+            }
+
+            if (entry.Size != size)
+            {
+                throw new BlobMismatchException(digest, size, $"the store holds that digest with {entry.Size} bytes");
+            }
+
+            if (leaseId is not null)
+            {
+                Leases.Add(leaseId, digest);
+            }
+
+            RecordUse(entry);
+            return new BlobWriteResult(entry.ToInfo(), Created: false, Eviction: null);
+        }
+    }
+
+    /// <summary>Opens a blob for a verified read; reads for checking or marking do not count as use.</summary>
+    internal BlobReadStream Open(Digest digest, bool countAsUse)
+    {
+        BlobEntry? entry;
+        lock (_sync)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (!_index.TryGet(digest, out entry))
+            {
+                throw new BlobNotFoundException(digest, _paths.Root);
+            }
+
+            if (countAsUse)
+            {
+                RecordUse(entry);
+            }
+        }
+
+        var path = _paths.BlobPath(digest);
+        try
+        {
+            // FileShare.Delete: eviction may unlink the file while it is read; the reader keeps its bytes.
+            var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096, FileOptions.SequentialScan);
+            return new BlobReadStream(file, entry, path, this);
+        }
+        catch (FileNotFoundException)
+        {
+            // Removed behind the store's back; stop claiming to hold it.
+            lock (_sync)
+            {
+                _index.Remove(entry);
+            }
+
+            throw new BlobNotFoundException(digest, _paths.Root);
+        }
+    }
+
+    private EvictionResult Evict(long targetBytes, Digest? spare)
+    {
+        lock (_imageRootsGate)
+        {
+            if (TotalBytes <= targetBytes)
+            {
+                // Another eviction (set off by a concurrent write) already made room.
+                return new EvictionResult([], 0, TotalBytes);
+            }
+
+            // Marking reads manifests through the store, so it runs before _sync is taken; holding
+            // the image gate keeps a name from appearing between marking and sweeping.
+            var reachable = Images.MarkReachable(this);
+            lock (_sync)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                var leased = Leases.PruneExpiredAndCollectBlobs();
+                return LruSweep.Run(
+                    _index,
+                    targetBytes,
+                    isHeld: digest => digest == spare || leased.Contains(digest) || reachable.Contains(digest),
+                    delete: entry => File.Delete(_paths.BlobPath(entry.Digest)));
+            }
+        }
+    }
+
+    private void RecordUse(BlobEntry entry)
+    {
+        var now = _time.GetUtcNow();
+        _index.MarkUsed(entry, now);
+        _accessLog.Append(entry.Digest, now);
+        CompactAccessLogIfLarge();
+    }
+
+    private void CompactAccessLogIfLarge() => _accessLog.CompactIfLarge(_index.Uses, _index.Count);
+
+    private static FileStream AcquireLock(BlobPaths paths)
+    {
+        try
+        {
+            // FileShare.None takes an exclusive advisory lock (flock) that other opens, in this
+            // process or another, cannot get; the kernel drops it if the process dies.
+            return new FileStream(paths.Lock, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException ex)
+        {
+            throw new IOException($"The content store at {paths.Root} is already open; one data directory is served by one store at a time.", ex);
+        }
+    }
+
+    private static void RequireSha256(Digest digest)
+    {
+        if (digest.IsEmpty || digest.Algorithm != "sha256")
+        {
+            throw new ArgumentException($"The content store keys blobs by sha256 digests, not '{digest}'.", nameof(digest));
+        }
+    }
+
+    private static async Task DrainAsync(BlobReadStream stream, CancellationToken cancellationToken)
+    {
+        await using (stream.ConfigureAwait(false))
+        {
+            var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+            try
+            {
+                while (await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false) > 0)
+                {
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+}
