@@ -56,7 +56,7 @@ public sealed class DebugParseCommandTests : IDisposable
 
         var result = await FarmRunner.RunAsync("debug", "parse", "-f", path);
 
-        Assert.Equal(new FarmResult(1, "", $"cannot read {path}: no such file{Environment.NewLine}"), result);
+        Assert.Equal(new FarmResult(1, "", $"{path}: cannot read the Dockerfile: no such file{Environment.NewLine}"), result);
     }
 
     [Fact]
@@ -65,7 +65,7 @@ public sealed class DebugParseCommandTests : IDisposable
         var result = await FarmRunner.RunAsync("debug", "parse", "-f", _directory);
 
         Assert.Equal(1, result.ExitCode);
-        Assert.StartsWith($"cannot read {_directory}: ", result.Error, StringComparison.Ordinal);
+        Assert.StartsWith($"{_directory}: cannot read the Dockerfile: ", result.Error, StringComparison.Ordinal);
     }
 
     private string Write(string name, string content)
@@ -99,7 +99,7 @@ public sealed class DebugParseDefaultFileTests
 
             File.Delete(Path.Combine(directory, "Dockerfile"));
             var missing = await FarmRunner.RunAsync("debug", "parse");
-            Assert.Equal(new FarmResult(1, "", $"cannot read Dockerfile: no such file{Environment.NewLine}"), missing);
+            Assert.Equal(new FarmResult(1, "", $"Dockerfile: cannot read the Dockerfile: no such file{Environment.NewLine}"), missing);
         }
         finally
         {

@@ -33,12 +33,12 @@ internal static class ParseCommand
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            error.WriteLine($"cannot read {path}: no such file");
+            error.WriteLine($"{path}: cannot read the Dockerfile: no such file");
             return 1;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            error.WriteLine($"cannot read {path}: {e.Message}");
+            error.WriteLine($"{path}: cannot read the Dockerfile: {e.Message}");
             return 1;
         }
         catch (DockerfileParseException e)
