@@ -8,6 +8,7 @@ internal static class DebugCommand
     public static Command Create()
     {
         var debug = new Command("debug", "Inspect how a Dockerfile is parsed and planned.");
+        debug.Subcommands.Add(ParseCommand.Create());
         debug.Subcommands.Add(PlanCommand.Create());
         return debug;
     }

@@ -15,15 +15,37 @@ internal static class CommandSplitter
 
     public static (string Command, IReadOnlyList<string> Flags, string Arguments) Split(string line, char escapeToken)
     {
-        var trimmed = line.Trim();
-        var gap = trimmed.AsSpan().IndexOfAny(Blanks);
-        if (gap < 0)
+        var parts = SplitOnBlanks(line.Trim(), 2);
+        if (parts.Count == 1)
         {
-            return (trimmed, [], "");
+            return (parts[0], [], "");
         }
-        var argumentsStart = trimmed.Length - trimmed.AsSpan(gap).TrimStart(Blanks).Length;
-        var (arguments, flags) = ExtractFlags(trimmed[argumentsStart..], escapeToken);
-        return (trimmed[..gap], flags, arguments.Trim());
+        var (arguments, flags) = ExtractFlags(parts[1], escapeToken);
+        return (parts[0], flags, arguments.Trim());
+    }
+
+    /// <summary>Go's <c>regexp.Split(text, limit)</c> on BuildKit's <c>[\t\v\f\r ]+</c>.</summary>
+    public static List<string> SplitOnBlanks(string text, int limit)
+    {
+        var parts = new List<string>();
+        var start = 0;
+        while (parts.Count < limit - 1)
+        {
+            var gap = text.AsSpan(start).IndexOfAny(Blanks);
+            if (gap < 0)
+            {
+                break;
+            }
+            var gapEnd = start + gap;
+            while (gapEnd < text.Length && Blanks.Contains(text[gapEnd], StringComparison.Ordinal))
+            {
+                gapEnd++;
+            }
+            parts.Add(text[start..(start + gap)]);
+            start = gapEnd;
+        }
+        parts.Add(text[start..]);
+        return parts;
     }
 
     /// <summary>
@@ -35,6 +57,11 @@ internal static class CommandSplitter
     /// </summary>
     private static (string Remainder, List<string> Flags) ExtractFlags(string text, char escapeToken)
     {
+        // The text starts with a non-blank character, so without a leading "--" there are no flags.
+        if (!text.StartsWith("--", StringComparison.Ordinal))
+        {
+            return (text, []);
+        }
         var line = Utf8.GetBytes(text);
         var flags = new List<string>();
         var word = new StringBuilder();

@@ -57,7 +57,7 @@ internal static class InstructionArguments
     };
 
     private static Parsed Words(string rest) =>
-        rest.Length == 0 ? Nothing : new Parsed(SplitOnBlanks(rest, int.MaxValue), false);
+        rest.Length == 0 ? Nothing : new Parsed(CommandSplitter.SplitOnBlanks(rest, int.MaxValue), false);
 
     private static Parsed WholeString(string rest) => rest.Length == 0 ? Nothing : new Parsed([rest], false);
 
@@ -75,7 +75,7 @@ internal static class InstructionArguments
         }
         if (!words[0].Contains('='))
         {
-            var parts = SplitOnBlanks(rest, 2);
+            var parts = CommandSplitter.SplitOnBlanks(rest, 2);
             if (parts.Count < 2)
             {
                 throw new InstructionSyntaxException($"{instruction} must have two arguments");
@@ -121,30 +121,6 @@ internal static class InstructionArguments
     }
 
     private static bool IsAsciiSpace(char c) => c is (>= '\t' and <= '\r') or ' ';
-
-    /// <summary>Go's <c>regexp.Split(text, limit)</c> on BuildKit's <c>[\t\v\f\r ]+</c>.</summary>
-    private static List<string> SplitOnBlanks(string text, int limit)
-    {
-        var parts = new List<string>();
-        var start = 0;
-        while (parts.Count < limit - 1)
-        {
-            var gap = text.AsSpan(start).IndexOfAny(CommandSplitter.Blanks);
-            if (gap < 0)
-            {
-                break;
-            }
-            var gapEnd = start + gap;
-            while (gapEnd < text.Length && CommandSplitter.Blanks.Contains(text[gapEnd], StringComparison.Ordinal))
-            {
-                gapEnd++;
-            }
-            parts.Add(text[start..(start + gap)]);
-            start = gapEnd;
-        }
-        parts.Add(text[start..]);
-        return parts;
-    }
 
     internal readonly record struct Parsed(List<string> Arguments, bool IsJson);
 }
