@@ -3,9 +3,9 @@ using BuildFarm.Dockerfile.Parsing;
 namespace BuildFarm.Dockerfile;
 
 /// <summary>
-/// The one error the Dockerfile frontend raises for bad input: its message always starts with
-/// where the problem is (<c>file:line: </c>, or <c>file: </c> when no line is to blame) so a user
-/// can jump straight to it.
+/// The one error the Dockerfile frontend (parser, instruction model, planner) raises for bad
+/// input: its message always starts with where the problem is (<c>file:line: </c>, or
+/// <c>file: </c> when no line is to blame) so a user can jump straight to it.
 /// </summary>
 public sealed class DockerfileException : Exception
 {
@@ -13,7 +13,7 @@ public sealed class DockerfileException : Exception
         : base($"{location}: {reason}")
     {
         File = location.File;
-        Line = location.StartLine;
+        Location = location;
         Reason = reason;
     }
 
@@ -28,9 +28,12 @@ public sealed class DockerfileException : Exception
     /// <summary>The Dockerfile the error is in.</summary>
     public string File { get; }
 
-    /// <summary>The 1-based line, or null when the error concerns the whole file.</summary>
-    public int? Line { get; }
+    /// <summary>The lines to blame, or null when the error concerns the whole file.</summary>
+    public SourceLocation? Location { get; }
 
-    /// <summary>What is wrong, without the location prefix.</summary>
+    /// <summary>The 1-based first line to blame, or null when the error concerns the whole file.</summary>
+    public int? Line => Location?.StartLine;
+
+    /// <summary>What is wrong, without the location prefix, in BuildKit's words where it has words for it.</summary>
     public string Reason { get; }
 }

@@ -1,3 +1,4 @@
+using BuildFarm.Dockerfile;
 using System.CommandLine;
 using BuildFarm.Dockerfile.Parsing;
 
@@ -41,7 +42,7 @@ internal static class ParseCommand
             error.WriteLine($"{path}: cannot read the Dockerfile: {e.Message}");
             return 1;
         }
-        catch (DockerfileParseException e)
+        catch (DockerfileException e)
         {
             error.WriteLine(e.Message);
             return 1;

@@ -1,3 +1,4 @@
+using BuildFarm.Dockerfile;
 using System.Text;
 using BuildFarm.Dockerfile.Parsing.Internal;
 
@@ -15,7 +16,7 @@ public static class DockerfileParser
     /// <summary>The name a Dockerfile has unless told otherwise.</summary>
     public const string DefaultFileName = "Dockerfile";
 
-    /// <exception cref="DockerfileParseException">BuildKit's parser would reject the text.</exception>
+    /// <exception cref="DockerfileException">BuildKit's parser would reject the text.</exception>
     public static ParsedDockerfile Parse(string text, string fileName = DefaultFileName)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -24,7 +25,7 @@ public static class DockerfileParser
     }
 
     /// <summary>Parses UTF-8 text from <paramref name="stream"/>, holding one line at a time (plus the instruction being built).</summary>
-    /// <exception cref="DockerfileParseException">BuildKit's parser would reject the text.</exception>
+    /// <exception cref="DockerfileException">BuildKit's parser would reject the text.</exception>
     public static ParsedDockerfile Parse(Stream stream, string fileName = DefaultFileName)
     {
         ArgumentNullException.ThrowIfNull(stream);

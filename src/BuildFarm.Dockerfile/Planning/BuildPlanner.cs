@@ -16,17 +16,7 @@ public static class BuildPlanner
     /// <exception cref="DockerfileException">Anything wrong with the Dockerfile or the options, as <c>file:line: message</c>.</exception>
     public static BuildPlan Plan(string text, string fileName, BuildPlanOptions options)
     {
-        ParsedDockerfile parsed;
-        try
-        {
-            parsed = DockerfileParser.Parse(text, fileName);
-        }
-        catch (DockerfileParseException e)
-        {
-            throw new DockerfileException(e.Location, e.Reason);
-        }
-
-        return Plan(parsed, options);
+        return Plan(DockerfileParser.Parse(text, fileName), options);
     }
 
     /// <summary>Plans an already parsed Dockerfile.</summary>

@@ -1,3 +1,4 @@
+using BuildFarm.Dockerfile;
 using BuildFarm.Dockerfile.Parsing;
 
 namespace BuildFarm.Dockerfile.Tests.Parsing;
@@ -7,7 +8,7 @@ public sealed class ErrorTests
     [Fact]
     public void An_error_names_the_file_and_the_first_line_of_the_instruction()
     {
-        var error = Assert.Throws<DockerfileParseException>(
+        var error = Assert.Throws<DockerfileException>(
             () => DockerfileParser.Parse("FROM a\n\nENV A=1 \\\n    B \\\n    C=3\nRUN x\n", "build/app.Dockerfile"));
 
         Assert.Equal("build/app.Dockerfile:3: Syntax error - can't find = in \"B\". Must be of the form: name=value", error.Message);
@@ -18,7 +19,7 @@ public sealed class ErrorTests
     [Fact]
     public void A_directive_error_names_the_directive_line()
     {
-        var error = Assert.Throws<DockerfileParseException>(() => Parse.Text("# syntax=a\n# escape=!\nFROM a\n"));
+        var error = Assert.Throws<DockerfileException>(() => Parse.Text("# syntax=a\n# escape=!\nFROM a\n"));
 
         Assert.Equal(new SourceLocation("Dockerfile", 2, 2), error.Location);
     }

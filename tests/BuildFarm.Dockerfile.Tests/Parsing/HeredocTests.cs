@@ -1,3 +1,4 @@
+using BuildFarm.Dockerfile;
 using BuildFarm.Dockerfile.Parsing;
 
 namespace BuildFarm.Dockerfile.Tests.Parsing;
@@ -133,9 +134,9 @@ public sealed class HeredocTests
     [InlineData("RUN <<-EOF\n EOF\n", "Dockerfile:1: unterminated heredoc")]
     public void An_unterminated_heredoc_is_an_error(string dockerfile, string message)
     {
-        var error = Assert.Throws<DockerfileParseException>(() => Parse.Text(dockerfile));
+        var error = Assert.Throws<DockerfileException>(() => Parse.Text(dockerfile));
 
         Assert.Equal(message, error.Message);
-        Assert.Equal(dockerfile.Count(c => c == '\n') + (dockerfile.EndsWith('\n') ? 0 : 1), error.Location.EndLine);
+        Assert.Equal(dockerfile.Count(c => c == '\n') + (dockerfile.EndsWith('\n') ? 0 : 1), error.Location!.Value.EndLine);
     }
 }

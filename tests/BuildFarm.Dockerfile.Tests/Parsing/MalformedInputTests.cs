@@ -1,3 +1,4 @@
+using BuildFarm.Dockerfile;
 using System.Text;
 using BuildFarm.Dockerfile.Parsing;
 
@@ -104,7 +105,7 @@ public sealed class MalformedInputTests
                 {
                     return ParseTreePrinter.Print(DockerfileParser.Parse(new MemoryStream(bytes), "Dockerfile"));
                 }
-                catch (DockerfileParseException e)
+                catch (DockerfileException e)
                 {
                     return e.Message;
                 }

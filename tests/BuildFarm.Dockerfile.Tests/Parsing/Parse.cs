@@ -1,3 +1,4 @@
+using BuildFarm.Dockerfile;
 using BuildFarm.Dockerfile.Parsing;
 
 namespace BuildFarm.Dockerfile.Tests.Parsing;
@@ -12,5 +13,5 @@ internal static class Parse
 
     /// <summary>The message of the parse error the text must raise.</summary>
     public static string Error(string dockerfile) =>
-        Assert.Throws<DockerfileParseException>(() => Text(dockerfile)).Message;
+        Assert.Throws<DockerfileException>(() => Text(dockerfile)).Message;
 }

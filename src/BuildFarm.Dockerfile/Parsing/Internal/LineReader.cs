@@ -1,3 +1,4 @@
+using BuildFarm.Dockerfile;
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
 
@@ -34,7 +35,7 @@ internal sealed class LineReader
     /// <summary>How many lines have been read so far, which is the number of the last one.</summary>
     public int LinesRead { get; private set; }
 
-    /// <exception cref="DockerfileParseException">A line is longer than <see cref="MaxLineBytes"/>.</exception>
+    /// <exception cref="DockerfileException">A line is longer than <see cref="MaxLineBytes"/>.</exception>
     public bool TryReadLine([NotNullWhen(true)] out string? line)
     {
         while (true)
@@ -54,7 +55,7 @@ internal sealed class LineReader
             if (pending.Length == MaxLineBytes)
             {
                 var lineNumber = LinesRead + 1;
-                throw new DockerfileParseException(
+                throw new DockerfileException(
                     new SourceLocation(_fileName, lineNumber, lineNumber),
                     $"dockerfile line greater than max allowed size of {MaxLineBytes - 1}");
             }

@@ -1,3 +1,4 @@
+using BuildFarm.Dockerfile;
 using System.Text;
 
 namespace BuildFarm.Dockerfile.Parsing.Internal;
@@ -49,7 +50,7 @@ internal sealed class ParserRun(LineReader lines, string fileName)
         if (_instructions.Count == 0)
         {
             var last = Math.Max(1, lines.LinesRead);
-            throw new DockerfileParseException(Location(last, last), "file with no instructions");
+            throw new DockerfileException(Location(last, last), "file with no instructions");
         }
         return new ParsedDockerfile(fileName, _instructions, _directives, _escapeToken, _warnings);
     }
@@ -97,7 +98,7 @@ internal sealed class ParserRun(LineReader lines, string fileName)
         }
         catch (InstructionSyntaxException e)
         {
-            throw new DockerfileParseException(Location(startLine, endLine), e.Message);
+            throw new DockerfileException(Location(startLine, endLine), e.Message);
         }
         if (opened.Count == 0)
         {
@@ -131,7 +132,7 @@ internal sealed class ParserRun(LineReader lines, string fileName)
             }
             content.Append(raw);
         }
-        throw new DockerfileParseException(Location(startLine, lines.LinesRead), "unterminated heredoc");
+        throw new DockerfileException(Location(startLine, lines.LinesRead), "unterminated heredoc");
     }
 
     private void ApplyParserDirective(string text, int line)
@@ -143,7 +144,7 @@ internal sealed class ParserRun(LineReader lines, string fileName)
         }
         catch (InstructionSyntaxException e)
         {
-            throw new DockerfileParseException(Location(line, line), e.Message);
+            throw new DockerfileException(Location(line, line), e.Message);
         }
         if (directive is not (ParserDirective.EscapeName, var value))
         {
@@ -151,7 +152,7 @@ internal sealed class ParserRun(LineReader lines, string fileName)
         }
         if (value is not ("`" or "\\"))
         {
-            throw new DockerfileParseException(Location(line, line), $"invalid escape token '{value}' does not match ` or \\");
+            throw new DockerfileException(Location(line, line), $"invalid escape token '{value}' does not match ` or \\");
         }
         _escapeToken = value[0];
         _directives.Add(new ParserDirective(ParserDirective.EscapeName, value, Location(line, line)));
