@@ -113,6 +113,11 @@ public sealed class DigestingStream : Stream
 
     private void Hash(ReadOnlySpan<byte> data)
     {
+        if (data.IsEmpty)
+        {
+            return; // a read at the end after the digest was taken is fine
+        }
+
         if (_digest is not null)
         {
             throw new InvalidOperationException("The digest has already been taken; no more bytes can pass.");

@@ -16,16 +16,7 @@ public static class OciLayout
     public static async Task ExportToDirectoryAsync(IBlobReader source, IReadOnlyList<TaggedImage> images, string directory, CancellationToken cancellationToken = default)
     {
         var blobs = new DirectoryBlobStore(Path.Combine(directory, OciLayoutFiles.BlobsDirectory));
-        foreach (var descriptor in await ImageGraph.CollectAsync(source, images.Select(i => i.Descriptor), cancellationToken).ConfigureAwait(false))
-        {
-            if (await blobs.ExistsAsync(descriptor.Digest, cancellationToken).ConfigureAwait(false))
-            {
-                continue;
-            }
-
-            await using var content = await source.OpenReadAsync(descriptor.Digest, cancellationToken).ConfigureAwait(false);
-            await blobs.WriteBlobAsync(content, descriptor.Digest, cancellationToken).ConfigureAwait(false);
-        }
+        await ImageGraph.CopyAsync(source, blobs, images.Select(i => i.Descriptor), cancellationToken).ConfigureAwait(false);
 
         await File.WriteAllBytesAsync(Path.Combine(directory, OciLayoutFiles.LayoutFile), OciLayoutFiles.LayoutJson, cancellationToken).ConfigureAwait(false);
         await File.WriteAllBytesAsync(Path.Combine(directory, OciLayoutFiles.IndexFile), OciLayoutFiles.IndexJson(images), cancellationToken).ConfigureAwait(false);
@@ -36,16 +27,7 @@ public static class OciLayout
         OciLayoutFiles.VerifyLayout(await ReadLayoutFileAsync(directory, OciLayoutFiles.LayoutFile, cancellationToken).ConfigureAwait(false));
         var images = OciLayoutFiles.ImagesOf(ImageIndex.Parse(await ReadLayoutFileAsync(directory, OciLayoutFiles.IndexFile, cancellationToken).ConfigureAwait(false)));
         var blobs = new DirectoryBlobStore(Path.Combine(directory, OciLayoutFiles.BlobsDirectory));
-        foreach (var descriptor in await ImageGraph.CollectAsync(blobs, images.Select(i => i.Descriptor), cancellationToken).ConfigureAwait(false))
-        {
-            if (await destination.ExistsAsync(descriptor.Digest, cancellationToken).ConfigureAwait(false))
-            {
-                continue;
-            }
-
-            await using var content = await blobs.OpenReadAsync(descriptor.Digest, cancellationToken).ConfigureAwait(false);
-            await destination.WriteBlobAsync(content, descriptor.Digest, cancellationToken).ConfigureAwait(false);
-        }
+        await ImageGraph.CopyAsync(blobs, destination, images.Select(i => i.Descriptor), cancellationToken).ConfigureAwait(false);
 
         return images;
     }

@@ -18,6 +18,21 @@ internal static class ImageGraph
         return result;
     }
 
+    /// <summary>Copies every blob of the images that the destination lacks, each checked against its digest.</summary>
+    public static async Task CopyAsync(IBlobReader source, IBlobWriter destination, IEnumerable<Descriptor> roots, CancellationToken cancellationToken)
+    {
+        foreach (var descriptor in await CollectAsync(source, roots, cancellationToken).ConfigureAwait(false))
+        {
+            if (await destination.ExistsAsync(descriptor.Digest, cancellationToken).ConfigureAwait(false))
+            {
+                continue;
+            }
+
+            await using var content = await source.OpenReadAsync(descriptor.Digest, cancellationToken).ConfigureAwait(false);
+            await destination.WriteBlobAsync(content, descriptor.Digest, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     private static async Task VisitAsync(IBlobReader reader, Descriptor descriptor, HashSet<Digest> seen, List<Descriptor> result, CancellationToken cancellationToken)
     {
         if (!seen.Add(descriptor.Digest))
