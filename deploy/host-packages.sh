@@ -11,6 +11,7 @@ packages=(
   docker-registry # a real registry on 127.0.0.1 in tests
   apache2-utils   # htpasswd, for the registry's basic-auth test config
   zstd            # the command-line baseline in the compression benchmark
+  libcap2-bin     # setcap: a real binary security.capability xattr in the tar tests
 )
 
 missing=()

@@ -14,6 +14,11 @@ public sealed record ImageManifest
     [OciJsonKeepEmpty]
     public int SchemaVersion { get; init; } = 2;
 
+    /// <summary>
+    /// Set by default, as the spec advises. A parsed document that lacks it reads as the OCI type
+    /// too, so re-serializing such a document changes its bytes: keep the bytes you parsed when
+    /// their digest matters.
+    /// </summary>
     [JsonPropertyName("mediaType")]
     public string? MediaType { get; init; } = MediaTypes.OciManifest;
 
