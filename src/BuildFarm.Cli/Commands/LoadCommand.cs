@@ -22,11 +22,12 @@ internal static class LoadCommand
                 throw new FarmException("requested load from stdin, but stdin is a terminal: give an archive with -i or redirect stdin");
             }
 
+            await using var file = path is null ? null : OpenArchive(path);
             using var images = context.OpenImages(parseResult);
-            await using var archive = path is null
+            await using var spooled = file is null
                 ? await SpoolStandardInputAsync(context.Environment, images.DataDirectory, cancellationToken).ConfigureAwait(false)
-                : OpenArchive(path);
-            var loaded = await ImageArchive.ImportAsync(archive, path ?? "stdin", images.Blobs, cancellationToken).ConfigureAwait(false);
+                : null;
+            var loaded = await ImageArchive.ImportAsync(file ?? spooled!, path ?? "stdin", images.Blobs, cancellationToken).ConfigureAwait(false);
             foreach (var image in loaded)
             {
                 if (image.Names.Count == 0)

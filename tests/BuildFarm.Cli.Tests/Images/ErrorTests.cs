@@ -38,6 +38,7 @@ public sealed class ErrorTests : IDisposable
         var result = await _farm.RunAsync("load", "-i", missing);
 
         Assert.Equal(new FarmResult(1, "", $"Error: cannot read the archive {missing}: no such file\n"), result);
+        Assert.False(Directory.Exists(_farm.DataDirectory));
     }
 
     [Fact]
@@ -90,8 +91,7 @@ public sealed class ErrorTests : IDisposable
     [Fact]
     public async Task Saving_into_a_missing_directory_names_it_and_leaves_nothing()
     {
-        var busybox = await Busybox.GetAsync();
-        await _farm.RunCheckedAsync("load", "-i", busybox.ArchivePath);
+        var busybox = await _farm.LoadBusyboxAsync();
         var directory = _farm.Combine("no", "such");
 
         var result = await _farm.RunAsync("save", "busybox", "-o", Path.Combine(directory, "x.tar"));

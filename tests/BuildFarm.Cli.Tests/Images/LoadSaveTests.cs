@@ -26,8 +26,7 @@ public sealed class LoadSaveTests : IDisposable
     [Fact]
     public async Task Images_quiet_and_untruncated_show_the_config_digest()
     {
-        var busybox = await Busybox.GetAsync();
-        await _farm.RunCheckedAsync("load", "-i", busybox.ArchivePath);
+        var busybox = await _farm.LoadBusyboxAsync();
 
         Assert.Equal($"{busybox.ShortId}\n", await _farm.RunCheckedAsync("images", "-q"));
         Assert.Equal($"{busybox.ConfigDigest}\n", await _farm.RunCheckedAsync("images", "-q", "--no-trunc"));
@@ -40,8 +39,7 @@ public sealed class LoadSaveTests : IDisposable
     [Fact]
     public async Task Saving_as_OCI_keeps_the_manifest_byte_for_byte_and_umoci_unpacks_it()
     {
-        var busybox = await Busybox.GetAsync();
-        await _farm.RunCheckedAsync("load", "-i", busybox.ArchivePath);
+        var busybox = await _farm.LoadBusyboxAsync();
         var archive = _farm.Combine("saved.tar");
 
         Assert.Equal("", await _farm.RunCheckedAsync("save", "busybox", "-o", archive));
@@ -59,8 +57,7 @@ public sealed class LoadSaveTests : IDisposable
     [Fact]
     public async Task Saving_as_a_docker_archive_keeps_the_config_and_loads_back_as_the_same_image()
     {
-        var busybox = await Busybox.GetAsync();
-        await _farm.RunCheckedAsync("load", "-i", busybox.ArchivePath);
+        var busybox = await _farm.LoadBusyboxAsync();
         var archive = _farm.Combine("docker.tar");
 
         await _farm.RunCheckedAsync("save", "--format", "docker", "-o", archive, "busybox:latest");
@@ -100,8 +97,7 @@ public sealed class LoadSaveTests : IDisposable
     [Fact]
     public async Task An_image_saved_under_two_names_loads_back_under_both()
     {
-        var busybox = await Busybox.GetAsync();
-        await _farm.RunCheckedAsync("load", "-i", busybox.ArchivePath);
+        var busybox = await _farm.LoadBusyboxAsync();
         await _farm.RunCheckedAsync("tag", "busybox", "localhost:5000/tools/box:1.0");
         var archive = _farm.Combine("two.tar");
 
@@ -133,11 +129,21 @@ public sealed class LoadSaveTests : IDisposable
     }
 
     [Fact]
+    public async Task A_docker_archive_written_by_skopeo_loads_under_its_repo_tag()
+    {
+        var busybox = await Busybox.GetAsync();
+        var archive = _farm.Combine("skopeo-docker.tar");
+        await Skopeo.CopyAsync($"oci-archive:{busybox.ArchivePath}:{BusyboxImage.RefName}", $"docker-archive:{archive}:localhost:5000/from/skopeo:v2");
+
+        Assert.Equal("Loaded image: localhost:5000/from/skopeo:v2\n", await _farm.RunCheckedAsync("load", "-i", archive));
+        Assert.Equal($"{busybox.ConfigDigest}\n", await _farm.RunCheckedAsync("images", "-q", "--no-trunc"));
+    }
+
+    [Fact]
     public async Task A_gzip_compressed_archive_loads()
     {
         var busybox = await Busybox.GetAsync();
         var compressed = _farm.Combine("busybox.tar.gz");
-        await File.WriteAllTextAsync(compressed, "");
         await ProcessRunner.RunCheckedAsync("sh", ["-c", $"gzip -c '{busybox.ArchivePath}' > '{compressed}'"]);
 
         Assert.Equal("Loaded image: busybox:latest\n", await _farm.RunCheckedAsync("load", "-i", compressed));

@@ -24,7 +24,7 @@ public sealed class PushPullTests(RegistryFixture registry) : IClassFixture<Regi
     [Fact]
     public async Task Pushing_a_git_sha_tag_then_latest_uploads_the_layer_once()
     {
-        var busybox = await LoadAsync();
+        var busybox = await _farm.LoadBusyboxAsync();
 
         var first = await _farm.RunCheckedAsync("push", "busybox", $"{Host}/push/app:abc123");
         var second = await _farm.RunCheckedAsync("push", "busybox", $"{Host}/push/app:latest");
@@ -42,7 +42,7 @@ public sealed class PushPullTests(RegistryFixture registry) : IClassFixture<Regi
     [Fact]
     public async Task A_name_on_the_registry_pushes_to_itself_and_all_tags_push_together()
     {
-        var busybox = await LoadAsync();
+        var busybox = await _farm.LoadBusyboxAsync();
         await _farm.RunCheckedAsync("tag", "busybox", $"{Host}/all/app:abc123");
         await _farm.RunCheckedAsync("tag", "busybox", $"{Host}/all/app:latest");
         await _farm.RunCheckedAsync("tag", "busybox", $"{Host}/all/other:latest");
@@ -124,13 +124,6 @@ public sealed class PushPullTests(RegistryFixture registry) : IClassFixture<Regi
     }
 
     public void Dispose() => _farm.Dispose();
-
-    private async Task<Busybox> LoadAsync()
-    {
-        var busybox = await Busybox.GetAsync();
-        await _farm.RunCheckedAsync("load", "-i", busybox.ArchivePath);
-        return busybox;
-    }
 }
 
 /// <summary>Pushing to a registry that wants a password: credentials come from docker's config.json.</summary>
@@ -149,7 +142,7 @@ public sealed class AuthenticatedPushTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Without_credentials_the_push_fails_with_the_registry_s_answer()
     {
-        var busybox = await LoadAsync();
+        var busybox = await _farm.LoadBusyboxAsync();
 
         var result = await _farm.RunAsync("push", "busybox", $"{_server.Host}/private/app:v1");
 
@@ -165,7 +158,7 @@ public sealed class AuthenticatedPushTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Credentials_from_DOCKER_CONFIG_are_used()
     {
-        var busybox = await LoadAsync();
+        var busybox = await _farm.LoadBusyboxAsync();
         var configDirectory = WriteDockerConfig("from-env");
         _farm.Environment = _farm.Environment with { GetVariable = name => name == "DOCKER_CONFIG" ? configDirectory : null };
 
@@ -178,7 +171,7 @@ public sealed class AuthenticatedPushTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Credentials_from_the_home_directory_and_from_the_option_are_used()
     {
-        var busybox = await LoadAsync();
+        var busybox = await _farm.LoadBusyboxAsync();
         WriteDockerConfig(Path.Combine("home", ".docker"));
         var optionDirectory = WriteDockerConfig("from-option");
 
@@ -200,12 +193,5 @@ public sealed class AuthenticatedPushTests : IAsyncLifetime, IDisposable
         var auth = Convert.ToBase64String(Encoding.UTF8.GetBytes("alice:s3cret"));
         File.WriteAllText(Path.Combine(directory, "config.json"), "{\"auths\":{\"" + _server.Host + "\":{\"auth\":\"" + auth + "\"}}}");
         return directory;
-    }
-
-    private async Task<Busybox> LoadAsync()
-    {
-        var busybox = await Busybox.GetAsync();
-        await _farm.RunCheckedAsync("load", "-i", busybox.ArchivePath);
-        return busybox;
     }
 }

@@ -10,7 +10,7 @@ public sealed class TagImagesRmiTests : IDisposable
     [Fact]
     public async Task Tags_are_listed_one_row_each_in_docker_short_form()
     {
-        var busybox = await LoadAsync();
+        var busybox = await _farm.LoadBusyboxAsync();
 
         Assert.Equal("", await _farm.RunCheckedAsync("tag", "busybox", "localhost:5000/app:abc123"));
         await _farm.RunCheckedAsync("tag", "docker.io/library/busybox:latest", "me/app");
@@ -30,7 +30,7 @@ public sealed class TagImagesRmiTests : IDisposable
     [Fact]
     public async Task A_tag_can_be_moved_and_the_same_name_written_differently_is_one_name()
     {
-        var busybox = await LoadAsync();
+        var busybox = await _farm.LoadBusyboxAsync();
         await _farm.RunCheckedAsync("tag", "busybox", "app");
 
         await _farm.RunCheckedAsync("tag", busybox.ShortId, "docker.io/library/app:latest");
@@ -41,7 +41,7 @@ public sealed class TagImagesRmiTests : IDisposable
     [Fact]
     public async Task Rmi_by_name_untags_only_that_name()
     {
-        var busybox = await LoadAsync();
+        var busybox = await _farm.LoadBusyboxAsync();
         await _farm.RunCheckedAsync("tag", "busybox", "app:1");
 
         Assert.Equal("Untagged: app:1\n", await _farm.RunCheckedAsync("rmi", "docker.io/library/app:1"));
@@ -55,7 +55,7 @@ public sealed class TagImagesRmiTests : IDisposable
     [Fact]
     public async Task Rmi_by_ID_of_an_image_with_two_names_needs_force()
     {
-        var busybox = await LoadAsync();
+        var busybox = await _farm.LoadBusyboxAsync();
         await _farm.RunCheckedAsync("tag", "busybox", "app:1");
 
         var refused = await _farm.RunAsync("rmi", busybox.ShortId);
@@ -69,7 +69,7 @@ public sealed class TagImagesRmiTests : IDisposable
     [Fact]
     public async Task A_tag_with_a_digest_is_refused()
     {
-        await LoadAsync();
+        await _farm.LoadBusyboxAsync();
 
         var result = await _farm.RunAsync("tag", "busybox", "app@sha256:" + new string('0', 64));
 
@@ -83,11 +83,4 @@ public sealed class TagImagesRmiTests : IDisposable
     }
 
     public void Dispose() => _farm.Dispose();
-
-    private async Task<Busybox> LoadAsync()
-    {
-        var busybox = await Busybox.GetAsync();
-        await _farm.RunCheckedAsync("load", "-i", busybox.ArchivePath);
-        return busybox;
-    }
 }

@@ -47,5 +47,13 @@ internal sealed class FarmSession : IDisposable
         return result.Output;
     }
 
+    /// <summary>Loads the busybox base image, named busybox:latest.</summary>
+    public async Task<Busybox> LoadBusyboxAsync()
+    {
+        var busybox = await Busybox.GetAsync();
+        await RunCheckedAsync("load", "-i", busybox.ArchivePath);
+        return busybox;
+    }
+
     public void Dispose() => _directory.Dispose();
 }
