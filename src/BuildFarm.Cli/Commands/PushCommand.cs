@@ -88,7 +88,7 @@ internal static class PushCommand
             .GroupBy(static image => image.Target.Digest)
             .Select(group => new Push(repository, group.First().Target, [.. group.Select(static image => image.Name!.Tag!)], MountFrom: null))
             .ToList();
-        return pushes.Count > 0 ? pushes : throw new FarmException($"No such image: {ImageNames.Familiar(repository)} has no local tags");
+        return pushes.Count > 0 ? pushes : throw new FarmException($"An image does not exist locally with the tag: {ImageNames.Familiar(repository)}");
     }
 
     // A registry links blobs between its own repositories: a blob the source repository has need not be sent again.

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using BuildFarm.Cli.Images;
+using BuildFarm.Oci;
+using BuildFarm.Oci.Images;
 using BuildFarm.Oci.Layout;
 
 namespace BuildFarm.Cli.Commands;
@@ -56,24 +58,24 @@ internal static class SaveCommand
     /// </summary>
     private static async Task<List<TaggedImage>> CollectAsync(LocalImages images, IEnumerable<string> names, CancellationToken cancellationToken)
     {
-        var collected = new List<(Oci.Images.Descriptor Target, List<string> Tags)>();
+        var targets = new List<Descriptor>();
+        var tags = new Dictionary<Digest, List<string>>();
         foreach (var name in names)
         {
             var image = await images.ResolveAsync(name, cancellationToken).ConfigureAwait(false);
-            var entry = collected.Find(e => e.Target.Digest == image.Target.Digest);
-            if (entry.Tags is null)
+            if (!tags.TryGetValue(image.Target.Digest, out var imageTags))
             {
-                entry = (image.Target, []);
-                collected.Add(entry);
+                tags[image.Target.Digest] = imageTags = [];
+                targets.Add(image.Target);
             }
 
-            if (image.Name is { Tag: not null } tagged && !entry.Tags.Contains(ImageNames.Familiar(tagged)))
+            if (image.Name is { Tag: not null } tagged && !imageTags.Contains(ImageNames.Familiar(tagged)))
             {
-                entry.Tags.Add(ImageNames.Familiar(tagged));
+                imageTags.Add(ImageNames.Familiar(tagged));
             }
         }
 
-        return [.. collected.Select(static e => new TaggedImage(e.Target, e.Tags))];
+        return [.. targets.Select(target => new TaggedImage(target, tags[target.Digest]))];
     }
 
     /// <summary>Writes beside the file and renames it into place, so a failed save leaves no partial archive.</summary>

@@ -20,6 +20,20 @@ public sealed class ErrorTests : IDisposable
         Assert.Equal(new FarmResult(1, "", "Error: No such image: nothere:latest\n"), result);
     }
 
+    [Theory]
+    [InlineData("Error: tag can't be used with --all-tags/-a: app:1\n", "push", "-a", "app:1")]
+    [InlineData("Error: An image does not exist locally with the tag: nothere\n", "push", "-a", "nothere")]
+    [InlineData("Error: --all-tags pushes a repository to itself; it takes no TARGET\n", "push", "-a", "busybox", "other")]
+    [InlineData("Error: cannot push to other@sha256:0000000000000000000000000000000000000000000000000000000000000000: a push needs a tag, not a digest\n", "push", "busybox", "other@sha256:0000000000000000000000000000000000000000000000000000000000000000")]
+    public async Task A_push_that_cannot_be_done_says_why(string error, params string[] args)
+    {
+        await _farm.LoadBusyboxAsync();
+
+        var result = await _farm.RunAsync(args);
+
+        Assert.Equal(new FarmResult(1, "", error), result);
+    }
+
     [Fact]
     public async Task An_invalid_name_says_why()
     {
