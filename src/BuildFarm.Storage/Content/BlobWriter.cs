@@ -75,7 +75,14 @@ public sealed class BlobWriter : Stream
     /// (or finds the store already has it). On a mismatch nothing is stored.
     /// </summary>
     /// <exception cref="BlobMismatchException">The content is not what was declared.</exception>
-    public async Task<BlobWriteResult> CommitAsync(CancellationToken cancellationToken = default)
+    public Task<BlobWriteResult> CommitAsync(CancellationToken cancellationToken = default) =>
+        CommitAsync(lateExpectedDigest: null, cancellationToken);
+
+    /// <summary>
+    /// Commits, checking also <paramref name="lateExpectedDigest"/>: a digest the writer learnt only
+    /// after the write began (an <see cref="IBlobUpload"/> is told its digest on commit).
+    /// </summary>
+    internal async Task<BlobWriteResult> CommitAsync(Digest? lateExpectedDigest, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_finished, this);
         _finished = true;
@@ -94,6 +101,11 @@ public sealed class BlobWriter : Stream
             if (_expectedDigest is { } expected && digest != expected)
             {
                 throw Mismatch($"its content has digest {digest}");
+            }
+
+            if (lateExpectedDigest is { } late && digest != late)
+            {
+                throw new BlobMismatchException(late, _expectedSize, $"its content has digest {digest}");
             }
 
             return _store.CommitIngested(_temporaryPath, digest, BytesWritten, _leaseId);

@@ -1,0 +1,69 @@
+using System.CommandLine;
+using BuildFarm.Cli.Images;
+using BuildFarm.Oci.Registry;
+using BuildFarm.Oci.Registry.Auth;
+
+namespace BuildFarm.Cli;
+
+/// <summary>What every command shares: the process environment and the global options, with what they resolve to.</summary>
+internal sealed class FarmContext(FarmEnvironment environment)
+{
+    public FarmEnvironment Environment { get; } = environment;
+
+    public Option<string?> DataDir { get; } = new("--data-dir")
+    {
+        Description = "Where images and layers are kept (default: $FARM_DATA_DIR, else $XDG_DATA_HOME/buildfarm, else ~/.local/share/buildfarm).",
+        Recursive = true,
+    };
+
+    public Option<string[]> InsecureRegistries { get; } = new("--insecure-registry")
+    {
+        Description = "A registry (host[:port]) to reach over plain HTTP. Repeatable; loopback registries always are.",
+        Recursive = true,
+    };
+
+    public Option<string?> DockerConfig { get; } = new("--docker-config")
+    {
+        Description = "The directory of the docker config.json with registry credentials (default: $DOCKER_CONFIG, else ~/.docker).",
+        Recursive = true,
+    };
+
+    public void AddGlobalOptions(RootCommand root)
+    {
+        root.Options.Add(DataDir);
+        root.Options.Add(InsecureRegistries);
+        root.Options.Add(DockerConfig);
+    }
+
+    /// <summary>The data directory: <c>--data-dir</c>, else <c>$FARM_DATA_DIR</c>, else the XDG data home's <c>buildfarm</c>.</summary>
+    public string DataDirectory(ParseResult parseResult)
+    {
+        if (NonEmpty(parseResult.GetValue(DataDir) ?? Environment.GetVariable("FARM_DATA_DIR")) is { } chosen)
+        {
+            return Path.GetFullPath(chosen);
+        }
+
+        // The XDG spec says a relative XDG_DATA_HOME is invalid and must be ignored.
+        var dataHome = NonEmpty(Environment.GetVariable("XDG_DATA_HOME")) is { } xdg && Path.IsPathFullyQualified(xdg)
+            ? xdg
+            : Path.Combine(Environment.HomeDirectory, ".local", "share");
+        return Path.Combine(dataHome, "buildfarm");
+    }
+
+    public LocalImages OpenImages(ParseResult parseResult) => LocalImages.Open(DataDirectory(parseResult), Environment.Time);
+
+    /// <summary>A registry client with the docker config's credentials and the insecure registries given.</summary>
+    public RegistryClient CreateRegistryClient(ParseResult parseResult)
+    {
+        var configDirectory = NonEmpty(parseResult.GetValue(DockerConfig) ?? Environment.GetVariable("DOCKER_CONFIG"))
+            ?? Path.Combine(Environment.HomeDirectory, ".docker");
+        return new RegistryClient(new RegistryClientOptions
+        {
+            Credentials = new DockerConfigCredentials(Path.Combine(Path.GetFullPath(configDirectory), "config.json")),
+            InsecureRegistries = new HashSet<string>(parseResult.GetValue(InsecureRegistries) ?? [], StringComparer.OrdinalIgnoreCase),
+            TimeProvider = Environment.Time,
+        });
+    }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+}

@@ -1,0 +1,46 @@
+using BuildFarm.Oci;
+using BuildFarm.Oci.Blobs;
+using BuildFarm.Oci.Images;
+
+namespace BuildFarm.Cli.Images;
+
+/// <summary>
+/// What <c>farm images</c> shows of an image. The ID is the config digest for a single-platform
+/// image (docker's classic store does the same, so IDs match <c>docker images</c> there) and the
+/// index digest for a multi-platform one. The size is the sum of the layer blobs as stored
+/// (compressed), each layer counted once.
+/// </summary>
+internal sealed record ImageSummary(Digest Id, DateTimeOffset? Created, long Size)
+{
+    public static async Task<ImageSummary> ReadAsync(IBlobReader blobs, Descriptor target, CancellationToken cancellationToken)
+    {
+        if (MediaTypes.IsManifest(target.MediaType))
+        {
+            var (manifest, config) = await ReadManifestAsync(blobs, target, cancellationToken).ConfigureAwait(false);
+            return new ImageSummary(manifest.Config.Digest, config.Created, manifest.Layers.DistinctBy(static l => l.Digest).Sum(static l => l.Size));
+        }
+
+        var index = ImageIndex.Parse(await blobs.ReadDocumentAsync(target, cancellationToken).ConfigureAwait(false));
+        var layers = new Dictionary<Digest, long>();
+        DateTimeOffset? created = null;
+        foreach (var child in index.Manifests.Where(static m => MediaTypes.IsManifest(m.MediaType)))
+        {
+            var (manifest, config) = await ReadManifestAsync(blobs, child, cancellationToken).ConfigureAwait(false);
+            foreach (var layer in manifest.Layers)
+            {
+                layers[layer.Digest] = layer.Size;
+            }
+
+            created = created is null || config.Created > created ? config.Created : created;
+        }
+
+        return new ImageSummary(target.Digest, created, layers.Values.Sum());
+    }
+
+    private static async Task<(ImageManifest Manifest, ImageConfig Config)> ReadManifestAsync(IBlobReader blobs, Descriptor descriptor, CancellationToken cancellationToken)
+    {
+        var manifest = ImageManifest.Parse(await blobs.ReadDocumentAsync(descriptor, cancellationToken).ConfigureAwait(false));
+        var config = ImageConfig.Parse(await blobs.ReadDocumentAsync(manifest.Config, cancellationToken).ConfigureAwait(false));
+        return (manifest, config);
+    }
+}

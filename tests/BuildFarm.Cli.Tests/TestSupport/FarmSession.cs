@@ -1,0 +1,59 @@
+using BuildFarm.Testing;
+
+namespace BuildFarm.Cli.Tests.TestSupport;
+
+/// <summary>
+/// A farm of its own for one test: a temp data directory, home and clock, no environment variables
+/// and terminals for stdin and stdout unless the test says otherwise. Commands run in process as
+/// <c>farm --data-dir DIR ...</c>.
+/// </summary>
+internal sealed class FarmSession : IDisposable
+{
+    /// <summary>The clock of every session; busybox's config says it was created in 1970.</summary>
+    public static readonly DateTimeOffset Now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private readonly TempDirectory _directory = new("farm-cli");
+
+    public FarmSession()
+    {
+        Directory.CreateDirectory(Home);
+        Environment = new FarmEnvironment
+        {
+            GetVariable = _ => null,
+            HomeDirectory = Home,
+            Time = new FastForwardTimeProvider(Now),
+            OpenStandardInput = static () => throw new InvalidOperationException("This test gives farm no stdin."),
+            OpenStandardOutput = static () => throw new InvalidOperationException("This test gives farm no stdout stream."),
+            StandardInputIsTerminal = true,
+            StandardOutputIsTerminal = true,
+        };
+    }
+
+    public FarmEnvironment Environment { get; set; }
+
+    public string DataDirectory => _directory.Combine("data");
+
+    public string Home => _directory.Combine("home");
+
+    public string Combine(params string[] relative) => _directory.Combine(relative);
+
+    public Task<FarmResult> RunAsync(params string[] args) => FarmRunner.RunAsync(Environment, ["--data-dir", DataDirectory, .. args]);
+
+    /// <summary>Runs a command that must succeed without printing errors, and returns its output.</summary>
+    public async Task<string> RunCheckedAsync(params string[] args)
+    {
+        var result = await RunAsync(args);
+        Assert.True(result.ExitCode == 0 && result.Error.Length == 0, $"farm {string.Join(' ', args)} exited with {result.ExitCode}:\n{result.Error}{result.Output}");
+        return result.Output;
+    }
+
+    /// <summary>Loads the busybox base image, named busybox:latest.</summary>
+    public async Task<Busybox> LoadBusyboxAsync()
+    {
+        var busybox = await Busybox.GetAsync();
+        await RunCheckedAsync("load", "-i", busybox.ArchivePath);
+        return busybox;
+    }
+
+    public void Dispose() => _directory.Dispose();
+}
