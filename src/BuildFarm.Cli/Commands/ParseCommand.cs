@@ -1,5 +1,5 @@
-using BuildFarm.Dockerfile;
 using System.CommandLine;
+using BuildFarm.Dockerfile;
 using BuildFarm.Dockerfile.Parsing;
 
 namespace BuildFarm.Cli.Commands;
@@ -12,11 +12,7 @@ internal static class ParseCommand
 {
     public static Command Create()
     {
-        var file = new Option<string>("--file", "-f")
-        {
-            Description = "The Dockerfile to parse.",
-            DefaultValueFactory = _ => DockerfileParser.DefaultFileName,
-        };
+        var file = DockerfileInput.CreateFileOption("The Dockerfile to parse.");
         var command = new Command("parse", "Print how the Dockerfile parses, in BuildKit's parse-tree format.") { file };
         command.SetAction(parseResult => Run(parseResult, parseResult.GetValue(file)!));
         return command;
@@ -26,21 +22,15 @@ internal static class ParseCommand
     {
         var output = parseResult.InvocationConfiguration.Output;
         var error = parseResult.InvocationConfiguration.Error;
+        if (!DockerfileInput.TryRead(path, error, out var text))
+        {
+            return 1;
+        }
+
         ParsedDockerfile parsed;
         try
         {
-            using var stream = File.OpenRead(path);
-            parsed = DockerfileParser.Parse(stream, path);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            error.WriteLine($"{path}: cannot read the Dockerfile: no such file");
-            return 1;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            error.WriteLine($"{path}: cannot read the Dockerfile: {e.Message}");
-            return 1;
+            parsed = DockerfileParser.Parse(text, path);
         }
         catch (DockerfileException e)
         {

@@ -12,11 +12,7 @@ internal static class PlanCommand
 {
     public static Command Create()
     {
-        var file = new Option<string>("--file", "-f")
-        {
-            Description = "The Dockerfile to plan.",
-            DefaultValueFactory = _ => "Dockerfile",
-        };
+        var file = DockerfileInput.CreateFileOption("The Dockerfile to plan.");
         var target = new Option<string?>("--target") { Description = "The stage to build (default: the last)." };
         var buildArgs = new Option<string[]>("--build-arg")
         {
@@ -40,14 +36,8 @@ internal static class PlanCommand
 
     private static int Run(string file, string? target, string[] buildArgs, TextWriter output, TextWriter error)
     {
-        string text;
-        try
+        if (!DockerfileInput.TryRead(file, error, out var text))
         {
-            text = File.ReadAllText(file);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            error.WriteLine($"{file}: cannot read the Dockerfile: {e.Message}");
             return 1;
         }
 
