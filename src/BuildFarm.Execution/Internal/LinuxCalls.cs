@@ -16,6 +16,7 @@ internal static partial class LinuxCalls
     private const long SysOpenat2 = 437; // the same number on every architecture (the syscall is newer than the split tables)
     private const ulong OpenReadOnly = 0;
     private const ulong OpenCloseOnExec = 0x80000;
+    private const ulong OpenPath = 0x200000;
     private const ulong ResolveNoMagicLinks = 0x02;
     private const ulong ResolveInRoot = 0x10;
     private const uint StatxBasicStats = 0x7FF;
@@ -81,9 +82,17 @@ internal static partial class LinuxCalls
     /// </summary>
     public static SafeFileHandle? OpenReadInRoot(string root, string path)
     {
-        using var rootHandle = File.OpenHandle(root, FileMode.Open, FileAccess.Read);
+        // .NET opens no directories, so the root is opened here: O_PATH serves only as a starting point.
+        var rootFd = open(root, (int)(OpenPath | OpenCloseOnExec));
+        if (rootFd < 0)
+        {
+            var rootErrno = Marshal.GetLastPInvokeError();
+            throw new IOException($"Cannot open '{root}': {Marshal.GetPInvokeErrorMessage(rootErrno)}.", rootErrno);
+        }
+
+        using var rootHandle = new SafeFileHandle(rootFd, ownsHandle: true);
         var how = new OpenHow { Flags = OpenReadOnly | OpenCloseOnExec, Resolve = ResolveInRoot | ResolveNoMagicLinks };
-        var fd = (int)syscall(SysOpenat2, (int)rootHandle.DangerousGetHandle(), path, ref how, (nuint)Marshal.SizeOf<OpenHow>());
+        var fd = (int)syscall(SysOpenat2, rootFd, path, ref how, (nuint)Marshal.SizeOf<OpenHow>());
         if (fd >= 0)
         {
             return new SafeFileHandle(fd, ownsHandle: true);
@@ -145,6 +154,9 @@ internal static partial class LinuxCalls
         public ulong Mode;
         public ulong Resolve;
     }
+
+    [LibraryImport(Library, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int open(string path, int flags);
 
     [LibraryImport(Library, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int mount(string source, string target, string fileSystemType, ulong flags, string data);

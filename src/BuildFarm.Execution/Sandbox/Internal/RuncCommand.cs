@@ -9,10 +9,14 @@ internal sealed class RuncCommand(string runcPath, string stateRoot)
 
     public string StateRoot { get; } = stateRoot;
 
-    /// <summary>Starts <c>runc run</c> in the foreground: the container's stdio are our pipes, its exit code runc's.</summary>
+    /// <summary>
+    /// Starts <c>runc run</c> in the foreground: the container's stdio are our pipes, its exit
+    /// code runc's. runc's own log goes to a file in the bundle, so that the process's stderr
+    /// carries only runc's one-line error, if any (<c>runc run failed: ...</c>).
+    /// </summary>
     public Process StartRun(string bundle, string containerId)
     {
-        var start = CreateStartInfo(["run", "--bundle", bundle, containerId]);
+        var start = CreateStartInfo(["--log", Path.Combine(bundle, "runc.log"), "--log-format", "json", "run", "--bundle", bundle, containerId]);
         start.RedirectStandardInput = true;
         return Process.Start(start) ?? throw new InvalidOperationException($"Cannot start {runcPath}.");
     }
