@@ -66,9 +66,18 @@ public sealed class RuncSandbox
             var reading = Task.WhenAll(
                 collector.ReadAsync(runc.StandardOutput.BaseStream, OutputStreamKind.Stdout, readingCancellation.Token),
                 collector.ReadAsync(runc.StandardError.BaseStream, OutputStreamKind.Stderr, readingCancellation.Token));
+            var exit = runc.WaitForExitAsync(cancellationToken);
+            if (await Task.WhenAny(exit, collector.Failed).ConfigureAwait(false) == collector.Failed)
+            {
+                // The sink failed: nobody drains the pipes any more, so the process would block on
+                // them for ever. It goes, and the sink's exception is the run's.
+                await KillAsync(runc, containerId).ConfigureAwait(false);
+                await reading.ConfigureAwait(false);
+            }
+
             try
             {
-                await runc.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+                await exit.ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -83,7 +92,8 @@ public sealed class RuncSandbox
             }
             catch (TimeoutException)
             {
-                readingCancellation.Cancel();
+                await readingCancellation.CancelAsync().ConfigureAwait(false);
+                await reading.ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
             }
 
             if (runc.ExitCode != 0)

@@ -54,6 +54,22 @@ public sealed class CancellationTests(EngineFixture fixture)
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(fixture.DataDirectory, "exec")));
     }
 
+    [Fact]
+    public async Task A_failing_sink_stops_the_process()
+    {
+        var request = new RunStepRequest
+        {
+            Parents = [fixture.Busybox],
+            Process = new SandboxProcess { Arguments = SandboxProcess.ShellForm("echo first; sleep 1000"), Environment = [EngineFixture.Path] },
+        };
+
+        var error = await Assert.ThrowsAsync<IOException>(() => fixture.Engine.RunStepAsync(request, (_, _) => throw new IOException("the client went away")));
+
+        Assert.Equal("the client went away", error.Message);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(fixture.DataDirectory, "exec")));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(fixture.DataDirectory, "runc")));
+    }
+
     /// <summary>A process of one of our sandboxes has its root in the data directory's exec dir.</summary>
     private static bool IsInContainer(Process process)
     {

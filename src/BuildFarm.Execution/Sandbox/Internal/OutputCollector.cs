@@ -14,6 +14,10 @@ internal sealed class OutputCollector(OutputSink sink, TimeProvider time, int ta
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Queue<OutputLine> _tail = new();
+    private readonly TaskCompletionSource _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes when reading either stream fails (the sink threw or was cancelled).</summary>
+    public Task Failed => _failed.Task;
 
     /// <summary>The last lines, both streams in the order they were passed on.</summary>
     public IReadOnlyList<OutputLine> Tail
@@ -29,6 +33,19 @@ internal sealed class OutputCollector(OutputSink sink, TimeProvider time, int ta
 
     /// <summary>Reads <paramref name="stream"/> to its end; a last line without a line break is passed on too.</summary>
     public async Task ReadAsync(Stream stream, OutputStreamKind kind, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ReadLinesAsync(stream, kind, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _failed.TrySetResult();
+            throw;
+        }
+    }
+
+    private async Task ReadLinesAsync(Stream stream, OutputStreamKind kind, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(MaxLineBytes);
         try
