@@ -1,0 +1,73 @@
+using BuildFarm.Execution.Internal;
+using BuildFarm.Execution.Sandbox;
+using BuildFarm.Execution.Sandbox.Internal;
+using BuildFarm.Execution.Snapshots;
+using BuildFarm.Execution.Steps;
+using BuildFarm.Oci.Layers;
+using BuildFarm.Storage.Content;
+
+namespace BuildFarm.Execution;
+
+/// <summary>
+/// Runs build steps on one silo: layer snapshots, overlay root file systems and runc sandboxes,
+/// all kept in the content store's data directory. One engine per data directory; opening it
+/// clears what a crashed predecessor left (containers, mounts, exec dirs, half-unpacked snapshots).
+/// </summary>
+public sealed class ExecutionEngine
+{
+    private readonly ContentStore _content;
+
+    private ExecutionEngine(ContentStore content, SnapshotStore snapshots, RuncSandbox sandbox)
+    {
+        _content = content;
+        Snapshots = snapshots;
+        Sandbox = sandbox;
+    }
+
+    public SnapshotStore Snapshots { get; }
+
+    public RuncSandbox Sandbox { get; }
+
+    /// <summary>Validates the options, clears stale state and opens the engine on the store's data directory.</summary>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    public static async Task<ExecutionEngine> OpenAsync(ContentStore content, ExecutionOptions? options = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        options ??= new ExecutionOptions();
+        options.Validate();
+
+        var paths = new ExecutionPaths(content.DataDirectory);
+        var runc = new RuncCommand(options.RuncPath, paths.RuncRoot);
+
+        // Containers first: they may still be using the mounts below.
+        await runc.DeleteAllAsync().ConfigureAwait(false);
+        ExecDirectories.Delete(paths.Exec);
+        Directory.CreateDirectory(paths.Exec);
+        Directory.CreateDirectory(paths.RuncRoot);
+        var snapshots = new SnapshotStore(paths, content);
+        snapshots.DeleteInterruptedUnpacks();
+
+        return new ExecutionEngine(content, snapshots, new RuncSandbox(runc, options, timeProvider ?? TimeProvider.System));
+    }
+
+    /// <summary>
+    /// Runs a RUN step: mounts its parents' overlay, runs the process in a sandbox, and writes
+    /// what it changed as a layer into the content store. Mounts and exec dir are released
+    /// however it ends.
+    /// </summary>
+    /// <returns>The new layer: blob descriptor (digest, size, media type), diffID and uncompressed size.</returns>
+    /// <exception cref="ProcessFailedException">The command exited with a non-zero code.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; the process tree was killed.</exception>
+    public async Task<LayerBlob> RunStepAsync(RunStepRequest request, OutputSink output, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        await using var root = await Snapshots.MountAsync(request.Parents, cancellationToken).ConfigureAwait(false);
+        root.CreateMountPoints(RuncSandbox.MountTargets(request.Process));
+        await Sandbox.RunAsync(root.Path, request.Process, Path.Combine(root.Directory, "bundle"), output, cancellationToken).ConfigureAwait(false);
+
+        using var blob = _content.BeginWrite(leaseId: request.LeaseId);
+        var layer = await root.WriteLayerAsync(blob, request.Layer, cancellationToken).ConfigureAwait(false);
+        await blob.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return layer;
+    }
+}

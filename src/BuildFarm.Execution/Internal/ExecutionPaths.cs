@@ -1,0 +1,25 @@
+using BuildFarm.Oci;
+
+namespace BuildFarm.Execution.Internal;
+
+/// <summary>Where the engine keeps things in a silo's data directory.</summary>
+internal sealed class ExecutionPaths(string dataDirectory)
+{
+    /// <summary>Prefix of a snapshot still being unpacked; one left at start was interrupted.</summary>
+    public const string UnpackPrefix = ".unpack-";
+
+    public string DataDirectory { get; } = dataDirectory;
+
+    /// <summary>Each layer unpacked once, as an overlay lower dir: <c>snapshots/&lt;diffID hex&gt;</c>.</summary>
+    public string Snapshots { get; } = Path.Combine(dataDirectory, "snapshots");
+
+    /// <summary>One directory per running step: overlay upper, work and merged dirs, runtime bundle.</summary>
+    public string Exec { get; } = Path.Combine(dataDirectory, "exec");
+
+    /// <summary>runc's state directory (<c>runc --root</c>), apart from the host's <c>/run/runc</c>.</summary>
+    public string RuncRoot { get; } = Path.Combine(dataDirectory, "runc");
+
+    public string Snapshot(Digest diffId) => Path.Combine(Snapshots, diffId.Hex);
+
+    public string NewUnpackDirectory(Digest diffId) => Path.Combine(Snapshots, $"{UnpackPrefix}{diffId.Hex}-{Guid.NewGuid():N}");
+}

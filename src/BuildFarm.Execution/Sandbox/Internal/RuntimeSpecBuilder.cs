@@ -1,0 +1,90 @@
+using System.Globalization;
+using BuildFarm.Execution.Snapshots;
+
+namespace BuildFarm.Execution.Sandbox.Internal;
+
+/// <summary>
+/// The runtime spec of a sandbox: Docker's defaults (containerd's default spec, which BuildKit
+/// starts from) for capabilities, mounts, masked paths and limits; new namespaces for mounts,
+/// processes, IPC, hostname and network.
+/// </summary>
+internal static class RuntimeSpecBuilder
+{
+    public const string HostsPath = "/etc/hosts";
+    public const string ResolvConfPath = "/etc/resolv.conf";
+
+    /// <summary>Docker's default capability set.</summary>
+    public static readonly IReadOnlyList<string> DefaultCapabilities =
+    [
+        "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID",
+        "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
+    ];
+
+    // A network namespace entry without a path is a new namespace, in which runc brings up lo:
+    // loopback only, never the host's network.
+    private static readonly IReadOnlyList<RuntimeNamespace> Namespaces =
+        [new("pid"), new("ipc"), new("uts"), new("mount"), new("network")];
+
+    private static readonly IReadOnlyList<string> MaskedPaths =
+    [
+        "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
+        "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
+    ];
+
+    private static readonly IReadOnlyList<string> ReadonlyPaths =
+        ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"];
+
+    /// <summary>Where the runtime mounts something in the root (below <c>/dev</c> and <c>/sys</c> lives in their own file systems).</summary>
+    public static IReadOnlyList<MountTarget> MountTargets(SandboxProcess process) =>
+    [
+        new("/proc", IsFile: false),
+        new("/dev", IsFile: false),
+        new("/sys", IsFile: false),
+        new(HostsPath, IsFile: true),
+        new(ResolvConfPath, IsFile: true),
+        .. process.Mounts.Select(static mount => new MountTarget(mount.Target, mount is BindMount bind && File.Exists(bind.Source))),
+    ];
+
+    public static RuntimeSpec Build(string rootFilesystem, SandboxProcess process, ContainerUser user, string hostname, string hostsFile, string resolvConfFile)
+    {
+        var capabilities = new RuntimeCapabilities(DefaultCapabilities, DefaultCapabilities, DefaultCapabilities);
+        return new RuntimeSpec(
+            OciVersion: "1.0.2",
+            Process: new RuntimeProcess(
+                Terminal: false,
+                User: new RuntimeUser(user.Uid, user.Gid, user.AdditionalGids),
+                Args: process.Arguments,
+                Env: process.Environment,
+                Cwd: process.WorkingDirectory,
+                Capabilities: capabilities,
+                Rlimits: [new RuntimeRlimit("RLIMIT_NOFILE", 1024, 1024)],
+                NoNewPrivileges: true),
+            Root: new RuntimeRoot(rootFilesystem, Readonly: false),
+            Hostname: hostname,
+            Mounts: [.. StandardMounts(hostsFile, resolvConfFile), .. process.Mounts.Select(ToRuntimeMount)],
+            Linux: new RuntimeLinux(Namespaces, MaskedPaths, ReadonlyPaths));
+    }
+
+    private static IEnumerable<RuntimeMount> StandardMounts(string hostsFile, string resolvConfFile) =>
+    [
+        new("/proc", "proc", "proc", ["nosuid", "noexec", "nodev"]),
+        new("/dev", "tmpfs", "tmpfs", ["nosuid", "strictatime", "mode=755", "size=65536k"]),
+        new("/dev/pts", "devpts", "devpts", ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"]),
+        new("/dev/shm", "tmpfs", "shm", ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]),
+        new("/dev/mqueue", "mqueue", "mqueue", ["nosuid", "noexec", "nodev"]),
+        new("/sys", "sysfs", "sysfs", ["nosuid", "noexec", "nodev", "ro"]),
+        new(HostsPath, "bind", hostsFile, ["rbind", "ro"]),
+        new(ResolvConfPath, "bind", resolvConfFile, ["rbind", "ro"]),
+    ];
+
+    private static RuntimeMount ToRuntimeMount(SandboxMount mount) => mount switch
+    {
+        TmpfsMount tmpfs => new RuntimeMount(
+            tmpfs.Target,
+            "tmpfs",
+            "tmpfs",
+            tmpfs.SizeLimit > 0 ? ["nosuid", "nodev", $"size={tmpfs.SizeLimit.ToString(CultureInfo.InvariantCulture)}"] : ["nosuid", "nodev"]),
+        BindMount bind => new RuntimeMount(bind.Target, "bind", bind.Source, bind.ReadOnly ? ["rbind", "ro"] : ["rbind"]),
+        _ => throw new ArgumentException($"Unknown mount kind {mount.GetType().Name}.", nameof(mount)),
+    };
+}

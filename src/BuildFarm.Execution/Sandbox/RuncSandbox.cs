@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using BuildFarm.Dockerfile.Instructions;
+using BuildFarm.Execution.Sandbox.Internal;
+using BuildFarm.Execution.Snapshots;
+
+namespace BuildFarm.Execution.Sandbox;
+
+/// <summary>
+/// Runs processes in runc containers: a bundle written per run, the container's own mount, pid,
+/// IPC, UTS and network namespaces, Docker's default capabilities, no new privileges.
+/// </summary>
+public sealed class RuncSandbox
+{
+    // After runc delete --force, how long runc run gets to notice before it is killed itself.
+    private static readonly TimeSpan ExitAfterKill = TimeSpan.FromSeconds(5);
+
+    // Once runc run exited, the container's processes are gone (pid namespace), so the pipes
+    // reach their end at once; this only bounds a pathological case.
+    private static readonly TimeSpan OutputDrain = TimeSpan.FromSeconds(10);
+
+    private readonly RuncCommand _runc;
+    private readonly ExecutionOptions _options;
+    private readonly TimeProvider _time;
+
+    internal RuncSandbox(RuncCommand runc, ExecutionOptions options, TimeProvider time)
+    {
+        _runc = runc;
+        _options = options;
+        _time = time;
+    }
+
+    /// <summary>
+    /// The paths of the root a run of <paramref name="process"/> mounts something on; see
+    /// <see cref="OverlayRootFilesystem.CreateMountPoints"/>.
+    /// </summary>
+    public static IReadOnlyList<MountTarget> MountTargets(SandboxProcess process) => RuntimeSpecBuilder.MountTargets(process);
+
+    /// <summary>
+    /// Runs <paramref name="process"/> with <paramref name="rootFilesystem"/> as its root,
+    /// writing the runtime bundle into <paramref name="bundleDirectory"/> (created, left for the
+    /// caller to delete). Output lines go to <paramref name="output"/> as they are printed.
+    /// </summary>
+    /// <exception cref="ProcessFailedException">The process exited with a non-zero code.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled: every process of the container was killed.</exception>
+    /// <exception cref="InvalidOperationException">The user cannot be resolved in the root.</exception>
+    /// <exception cref="NotSupportedException">The host network was asked for.</exception>
+    public async Task RunAsync(string rootFilesystem, SandboxProcess process, string bundleDirectory, OutputSink output, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(process);
+        ArgumentNullException.ThrowIfNull(output);
+        Validate(process);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var user = ContainerUser.Resolve(process.User, rootFilesystem);
+        WriteBundle(rootFilesystem, process, user, bundleDirectory);
+
+        var containerId = "buildfarm-" + Guid.NewGuid().ToString("N");
+        var collector = new OutputCollector(output, _time, _options.FailureOutputLines);
+        using var runc = _runc.StartRun(bundleDirectory, containerId);
+        try
+        {
+            runc.StandardInput.Close(); // a RUN step reads an empty stdin, as under Docker
+            using var readingCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var reading = Task.WhenAll(
+                collector.ReadAsync(runc.StandardOutput.BaseStream, OutputStreamKind.Stdout, readingCancellation.Token),
+                collector.ReadAsync(runc.StandardError.BaseStream, OutputStreamKind.Stderr, readingCancellation.Token));
+            var exit = runc.WaitForExitAsync(cancellationToken);
+            if (await Task.WhenAny(exit, collector.Failed).ConfigureAwait(false) == collector.Failed)
+            {
+                // The sink failed: nobody drains the pipes any more, so the process would block on
+                // them for ever. It goes, and the sink's exception is the run's.
+                await KillAsync(runc, containerId).ConfigureAwait(false);
+                await reading.ConfigureAwait(false);
+            }
+
+            try
+            {
+                await exit.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                await KillAsync(runc, containerId).ConfigureAwait(false);
+                await reading.ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+                throw;
+            }
+
+            try
+            {
+                await reading.WaitAsync(OutputDrain, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                await readingCancellation.CancelAsync().ConfigureAwait(false);
+                await reading.ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            }
+
+            if (runc.ExitCode != 0)
+            {
+                throw new ProcessFailedException(process.Arguments, runc.ExitCode, collector.Tail);
+            }
+        }
+        finally
+        {
+            // runc run deletes the container when it ends normally; anything else is cleared here.
+            await _runc.DeleteForceAsync(containerId).ConfigureAwait(false);
+        }
+    }
+
+    private static void Validate(SandboxProcess process)
+    {
+        if (process.Arguments.Count == 0)
+        {
+            throw new ArgumentException("A sandboxed process needs at least a program to run.", nameof(process));
+        }
+
+        if (process.Network == NetworkMode.Host)
+        {
+            throw new NotSupportedException("RUN --network=host is not allowed: BuildFarm never gives a step the host's network (the network.host entitlement is not granted).");
+        }
+
+        foreach (var path in process.Mounts.Select(static mount => mount.Target).Prepend(process.WorkingDirectory))
+        {
+            if (!path.StartsWith('/'))
+            {
+                throw new ArgumentException($"'{path}' is not an absolute path in the container.", nameof(process));
+            }
+        }
+
+        foreach (var bind in process.Mounts.OfType<BindMount>())
+        {
+            if (!Path.IsPathFullyQualified(bind.Source) || !(Directory.Exists(bind.Source) || File.Exists(bind.Source)))
+            {
+                throw new ArgumentException($"The bind mount source '{bind.Source}' is not an existing absolute path on the host.", nameof(process));
+            }
+        }
+    }
+
+    private void WriteBundle(string rootFilesystem, SandboxProcess process, ContainerUser user, string bundleDirectory)
+    {
+        Directory.CreateDirectory(bundleDirectory);
+        var hosts = Path.Combine(bundleDirectory, "hosts");
+        var resolvConf = Path.Combine(bundleDirectory, "resolv.conf");
+        File.WriteAllText(hosts, NameResolutionFiles.Hosts(_options.Hostname), Encoding.ASCII);
+        var hostResolvConf = File.Exists("/etc/resolv.conf") ? File.ReadAllText("/etc/resolv.conf") : string.Empty;
+        File.WriteAllText(resolvConf, NameResolutionFiles.ResolvConf(hostResolvConf), Encoding.UTF8);
+
+        var spec = RuntimeSpecBuilder.Build(rootFilesystem, process, user, _options.Hostname, hosts, resolvConf);
+        File.WriteAllBytes(Path.Combine(bundleDirectory, "config.json"), JsonSerializer.SerializeToUtf8Bytes(spec, RuntimeSpecJson.Default.RuntimeSpec));
+    }
+
+    /// <summary>Kills the container (all of it: the pid namespace dies with its init), or runc itself before it made one.</summary>
+    private async Task KillAsync(Process runc, string containerId)
+    {
+        if (_runc.Exists(containerId))
+        {
+            await _runc.DeleteForceAsync(containerId).ConfigureAwait(false);
+        }
+        else
+        {
+            runc.Kill(entireProcessTree: true);
+        }
+
+        try
+        {
+            await runc.WaitForExitAsync().WaitAsync(ExitAfterKill).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            runc.Kill(entireProcessTree: true);
+            await runc.WaitForExitAsync().ConfigureAwait(false);
+        }
+    }
+}

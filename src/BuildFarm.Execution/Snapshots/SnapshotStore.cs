@@ -1,0 +1,129 @@
+using System.Collections.Concurrent;
+using BuildFarm.Execution.Internal;
+using BuildFarm.Oci;
+using BuildFarm.Oci.Layers;
+using BuildFarm.Storage.Content;
+
+namespace BuildFarm.Execution.Snapshots;
+
+/// <summary>
+/// Layers unpacked once per silo, each into <c>&lt;data-dir&gt;/snapshots/&lt;diffID hex&gt;/</c>
+/// in overlayfs lower-dir form, and never written again; the root file systems of steps are
+/// overlays of them.
+/// </summary>
+/// <remarks>
+/// A step's own upper dir is never promoted to a snapshot: its modification times and overlay
+/// xattrs are not what the layer blob carries, and a later step must see the same tree on
+/// every silo, so every snapshot is unpacked from its blob.
+/// </remarks>
+public sealed class SnapshotStore
+{
+    private readonly ExecutionPaths _paths;
+    private readonly ContentStore _content;
+    private readonly ConcurrentDictionary<Digest, Lazy<Task<string>>> _unpacking = new();
+
+    internal SnapshotStore(ExecutionPaths paths, ContentStore content)
+    {
+        _paths = paths;
+        _content = content;
+        Directory.CreateDirectory(paths.Snapshots);
+    }
+
+    /// <summary>The directory of a layer's snapshot, whether or not it is unpacked yet.</summary>
+    public string PathOf(Digest diffId) => _paths.Snapshot(diffId);
+
+    public bool Contains(Digest diffId) => Directory.Exists(PathOf(diffId));
+
+    /// <summary>
+    /// The snapshot of <paramref name="layer"/>, unpacked from its blob in the content store if
+    /// this silo has none yet. Concurrent calls for one layer unpack it once.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The blob does not unpack to the layer's diffID.</exception>
+    public async Task<string> EnsureAsync(LayerBlob layer, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        var path = PathOf(layer.DiffId);
+        if (Directory.Exists(path))
+        {
+            return path;
+        }
+
+        // The unpack itself is not cancelled by one caller: others may be waiting for it.
+        var unpack = _unpacking.GetOrAdd(layer.DiffId, _ => new Lazy<Task<string>>(() => UnpackAsync(layer)));
+        try
+        {
+            return await unpack.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (unpack.Value.IsCompleted)
+            {
+                _unpacking.TryRemove(new KeyValuePair<Digest, Lazy<Task<string>>>(layer.DiffId, unpack));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Unpacks what is missing of <paramref name="chain"/> (bottom layer first, as an image lists
+    /// them) and mounts its overlay with a fresh upper dir.
+    /// </summary>
+    public async Task<OverlayRootFilesystem> MountAsync(IReadOnlyList<LayerBlob> chain, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        var lowers = new string[chain.Count];
+        for (var i = 0; i < chain.Count; i++)
+        {
+            // overlayfs lists the top layer first.
+            lowers[chain.Count - 1 - i] = await EnsureAsync(chain[i], cancellationToken).ConfigureAwait(false);
+        }
+
+        return OverlayRootFilesystem.Mount(_paths, lowers);
+    }
+
+    /// <summary>Deletes snapshots whose unpacking was interrupted by a crash; called at start.</summary>
+    internal void DeleteInterruptedUnpacks()
+    {
+        foreach (var leftover in Directory.EnumerateDirectories(_paths.Snapshots, ExecutionPaths.UnpackPrefix + "*"))
+        {
+            ExecDirectories.Delete(leftover);
+        }
+    }
+
+    private async Task<string> UnpackAsync(LayerBlob layer)
+    {
+        await Task.Yield(); // unpack off the caller's stack, so Lazy never runs it inline under contention
+        var path = PathOf(layer.DiffId);
+        var staging = _paths.NewUnpackDirectory(layer.DiffId);
+        try
+        {
+            LayerApplyResult applied;
+            await using (var blob = _content.OpenRead(layer.Descriptor.Digest))
+            {
+                applied = await LayerApplier.ApplyAsync(blob, staging, LayerApplyMode.OverlayLower).ConfigureAwait(false);
+            }
+
+            if (applied.DiffId != layer.DiffId)
+            {
+                throw new InvalidDataException($"Layer blob {layer.Descriptor.Digest} unpacks to diffID {applied.DiffId}, not the expected {layer.DiffId}.");
+            }
+
+            try
+            {
+                Directory.Move(staging, path);
+            }
+            catch (IOException) when (Directory.Exists(path))
+            {
+                // Unpacked meanwhile by another store on this data directory; snapshots of one diffID are identical.
+            }
+
+            return path;
+        }
+        finally
+        {
+            if (Directory.Exists(staging))
+            {
+                Directory.Delete(staging, recursive: true);
+            }
+        }
+    }
+}
