@@ -120,7 +120,11 @@ internal static partial class LinuxCalls
             Uid: BitConverter.ToUInt32(buffer[20..]),
             Gid: BitConverter.ToUInt32(buffer[24..]),
             Size: BitConverter.ToInt64(buffer[40..]),
-            ModificationTime: new NodeTime(BitConverter.ToInt64(buffer[112..]), BitConverter.ToUInt32(buffer[120..])));
+            ModificationTime: new NodeTime(BitConverter.ToInt64(buffer[112..]), BitConverter.ToUInt32(buffer[120..])),
+            ChangeTime: new NodeTime(BitConverter.ToInt64(buffer[96..]), BitConverter.ToUInt32(buffer[104..])),
+            Inode: BitConverter.ToUInt64(buffer[32..]),
+            RdevMajor: BitConverter.ToUInt32(buffer[128..]),
+            RdevMinor: BitConverter.ToUInt32(buffer[132..]));
     }
 
     /// <summary>Sets the modification time of the path itself, leaving its access time alone.</summary>
@@ -187,7 +191,16 @@ internal static partial class LinuxCalls
 internal readonly record struct NodeTime(long Seconds, uint Nanoseconds);
 
 /// <summary>The parts of lstat the engine compares.</summary>
-internal readonly record struct NodeStatus(uint Mode, uint Uid, uint Gid, long Size, NodeTime ModificationTime)
+internal readonly record struct NodeStatus(
+    uint Mode,
+    uint Uid,
+    uint Gid,
+    long Size,
+    NodeTime ModificationTime,
+    NodeTime ChangeTime,
+    ulong Inode,
+    uint RdevMajor,
+    uint RdevMinor)
 {
     private const uint TypeMask = 0xF000;
 

@@ -1,0 +1,104 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using BuildFarm.Dockerfile.Ignore;
+using BuildFarm.Execution.Internal;
+using BuildFarm.Oci;
+
+namespace BuildFarm.Execution.Sources;
+
+/// <summary>
+/// The cache-key checksum of what a COPY/ADD would copy, in the spirit of BuildKit's contenthash:
+/// each entry is hashed from its type and permission bits (setuid, setgid, sticky included),
+/// owner, and content (a file's sha256, a link's target, a device's numbers); a directory from
+/// its own header and its children's names and checksums in ordinal order, Merkle-style. Times,
+/// inodes and the order a file system lists entries never count, so the same tree gives the same
+/// checksum on any machine, and nothing outside the selection can change it.
+/// </summary>
+public static class SourceChecksum
+{
+    /// <summary>Selects <paramref name="sources"/> (see <see cref="SourceSelector"/>) and checksums them.</summary>
+    /// <param name="excludes">
+    /// <c>COPY --exclude</c> patterns (<c>.dockerignore</c> syntax), matched against a selected path's
+    /// base name and, inside a selected directory, against paths relative to that directory.
+    /// </param>
+    public static Digest Compute(SourceTree tree, IReadOnlyList<string> sources, IReadOnlyList<string> excludes)
+    {
+        var exclude = excludes.Count == 0 ? DockerIgnore.Empty : DockerIgnore.Parse(string.Join('\n', excludes), "--exclude");
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var match in SourceSelector.Select(tree, sources))
+        {
+            if (exclude.IsIgnored(Path.GetFileName(match.MatchedPath)))
+            {
+                continue;
+            }
+
+            var entry = new EntryHasher(tree, exclude, match.ResolvedPath).Checksum(match.ResolvedPath, string.Empty);
+            Append(hash, $"{match.Source}\0{match.MatchedPath}\0{entry}\n");
+        }
+
+        return Digest.FromSha256Hash(hash.GetHashAndReset());
+    }
+
+    private static void Append(IncrementalHash hash, string text) => hash.AppendData(Encoding.UTF8.GetBytes(text));
+
+    /// <summary>Walks one selected entry; <c>relative</c> paths are relative to it, for the excludes.</summary>
+    private sealed class EntryHasher(SourceTree tree, DockerIgnore exclude, string top)
+    {
+        // Null when the entry holds nothing to copy: an ignored directory with no re-included path below.
+        public Digest? Checksum(string path, string relative)
+        {
+            var status = tree.Status(path);
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            Append(hash, string.Create(CultureInfo.InvariantCulture, $"{Convert.ToString(status.Mode, 8)}\0{status.Uid}\0{status.Gid}\0"));
+            if (status.IsRegularFile)
+            {
+                Append(hash, "file\0" + tree.Digests.ContentDigest(tree.Root, path, status));
+            }
+            else if (status.IsSymlink)
+            {
+                Append(hash, "link\0" + tree.ReadLink(path));
+            }
+            else if (status.IsDirectory)
+            {
+                if (!AppendChildren(hash, path, relative) && path != top && tree.IsIgnored(path))
+                {
+                    return null;
+                }
+            }
+            else
+            {
+                Append(hash, string.Create(CultureInfo.InvariantCulture, $"device\0{status.RdevMajor}\0{status.RdevMinor}"));
+            }
+
+            return Digest.FromSha256Hash(hash.GetHashAndReset());
+        }
+
+        // True when at least one child counts.
+        private bool AppendChildren(IncrementalHash hash, string directory, string relative)
+        {
+            var any = false;
+            foreach (var name in tree.ListNames(directory))
+            {
+                var path = SourceTree.Join(directory, name);
+                var childRelative = SourceTree.Join(relative, name);
+                if (exclude.IsIgnored(childRelative) || (tree.IsIgnored(path) && !CouldHoldIncluded(path)))
+                {
+                    continue;
+                }
+
+                if (Checksum(path, childRelative) is { } child)
+                {
+                    Append(hash, $"{name}\0{child}\n");
+                    any = true;
+                }
+            }
+
+            return any;
+        }
+
+        // An ignored directory is walked only when an exception (!pattern) could bring back something below it.
+        private bool CouldHoldIncluded(string path) =>
+            tree.Status(path).IsDirectory && tree.Ignore.CouldReincludeUnder(path);
+    }
+}
