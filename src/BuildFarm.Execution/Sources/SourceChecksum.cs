@@ -33,7 +33,7 @@ public static class SourceChecksum
                 continue;
             }
 
-            var entry = new EntryHasher(tree, exclude, match.ResolvedPath).Checksum(match.ResolvedPath, string.Empty);
+            var entry = new EntryHasher(tree, exclude).Checksum(match.ResolvedPath, string.Empty);
             Append(hash, $"{match.Source}\0{match.MatchedPath}\0{entry}\n");
         }
 
@@ -43,10 +43,10 @@ public static class SourceChecksum
     private static void Append(IncrementalHash hash, string text) => hash.AppendData(Encoding.UTF8.GetBytes(text));
 
     /// <summary>Walks one selected entry; <c>relative</c> paths are relative to it, for the excludes.</summary>
-    private sealed class EntryHasher(SourceTree tree, DockerIgnore exclude, string top)
+    private sealed class EntryHasher(SourceTree tree, DockerIgnore exclude)
     {
-        // Null when the entry holds nothing to copy: an ignored directory with no re-included path below.
-        public Digest? Checksum(string path, string relative)
+        // Null when a hidden directory holds nothing that counts.
+        public Digest? Checksum(string path, string relative, bool hidden = false)
         {
             var status = tree.Status(path);
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -61,7 +61,7 @@ public static class SourceChecksum
             }
             else if (status.IsDirectory)
             {
-                if (!AppendChildren(hash, path, relative) && path != top && tree.IsIgnored(path))
+                if (!AppendChildren(hash, path, relative) && hidden)
                 {
                     return null;
                 }
@@ -82,12 +82,13 @@ public static class SourceChecksum
             {
                 var path = SourceTree.Join(directory, name);
                 var childRelative = SourceTree.Join(relative, name);
-                if (exclude.IsIgnored(childRelative) || (tree.IsIgnored(path) && !CouldHoldIncluded(path)))
+                var hidden = tree.IsIgnored(path) || exclude.IsIgnored(childRelative);
+                if (hidden && !MayBringBack(path, childRelative))
                 {
                     continue;
                 }
 
-                if (Checksum(path, childRelative) is { } child)
+                if (Checksum(path, childRelative, hidden) is { } child)
                 {
                     Append(hash, $"{name}\0{child}\n");
                     any = true;
@@ -97,8 +98,11 @@ public static class SourceChecksum
             return any;
         }
 
-        // An ignored directory is walked only when an exception (!pattern) could bring back something below it.
-        private bool CouldHoldIncluded(string path) =>
-            tree.Status(path).IsDirectory && tree.Ignore.CouldReincludeUnder(path);
+        // A hidden (ignored or excluded) directory is walked only when the exceptions (!pattern)
+        // of whichever hides it could bring back something below it.
+        private bool MayBringBack(string path, string relative) =>
+            tree.Status(path).IsDirectory
+            && (!tree.IsIgnored(path) || tree.Ignore.CouldReincludeUnder(path))
+            && (!exclude.IsIgnored(relative) || exclude.CouldReincludeUnder(relative));
     }
 }

@@ -158,6 +158,21 @@ public sealed class SourceChecksumTests : IDisposable
     }
 
     [Fact]
+    public void An_exclude_exception_brings_back_a_path_below_an_excluded_directory()
+    {
+        var root = NewTree("tree");
+        var tree = SourceTree.ForRootFileSystem(root, _digests);
+        string[] excludes = ["lib", "!lib/util.c"];
+        var before = SourceChecksum.Compute(tree, ["app"], excludes);
+
+        TreeBuilder.Write(root, ("app/lib/other.c", "still excluded"));
+        Assert.Equal(before, SourceChecksum.Compute(tree, ["app"], excludes));
+
+        File.WriteAllText(Path.Combine(root, "app/lib/util.c"), "brought back");
+        Assert.NotEqual(before, SourceChecksum.Compute(tree, ["app"], excludes));
+    }
+
+    [Fact]
     public void A_source_that_matches_nothing_is_an_error_naming_it()
     {
         var root = NewTree("tree");
