@@ -1,4 +1,4 @@
-using BuildFarm.Execution.Sources.Internal;
+using BuildFarm.Dockerfile.Matching;
 
 namespace BuildFarm.Execution.Sources;
 
@@ -44,9 +44,9 @@ public static class SourceSelector
                     continue;
                 }
 
-                if (PathMatch.Validate(component) is { } error)
+                if (!PathMatch.IsWellFormed(component))
                 {
-                    throw new ArgumentException($"Invalid COPY source \"{source}\": {error}.");
+                    throw new ArgumentException($"Invalid COPY source \"{source}\": syntax error in pattern \"{component}\".");
                 }
 
                 if (!tree.Status(resolved).IsDirectory)

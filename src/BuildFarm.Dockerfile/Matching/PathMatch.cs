@@ -1,27 +1,30 @@
-namespace BuildFarm.Execution.Sources.Internal;
+namespace BuildFarm.Dockerfile.Matching;
 
 /// <summary>
-/// One path component against one pattern component, with Go's <c>path.Match</c> meaning (what
-/// BuildKit uses for COPY wildcards): <c>*</c> any run of characters, <c>?</c> one character,
-/// <c>[...]</c> a class (<c>^</c> negates, <c>a-z</c> ranges), <c>\</c> quotes the next character.
+/// A slash-separated path against a pattern, with Go's <c>path.Match</c> meaning (what
+/// BuildKit uses for COPY wildcards and, through the pattern validation, for <c>.dockerignore</c>): <c>*</c> any run of characters, <c>?</c> one character,
+/// neither crossing <c>/</c>, <c>[...]</c> a class (<c>^</c> negates, <c>a-z</c> ranges), <c>\</c> quotes the next character.
 /// </summary>
 /// <remarks>A star is retried at most once per text position, so matching is O(pattern × text).</remarks>
-internal static class PathMatch
+public static class PathMatch
 {
     public static bool HasWildcards(string pattern) => pattern.AsSpan().IndexOfAny("*?[\\") >= 0;
 
-    /// <summary>Null when the pattern is well formed, else why not.</summary>
-    public static string? Validate(string pattern)
+    /// <summary>
+    /// False for what Go's <c>path.Match</c> rejects with <c>ErrBadPattern</c>: a trailing <c>\</c>
+    /// and malformed <c>[...]</c> classes. <see cref="Matches"/> needs a well-formed pattern.
+    /// </summary>
+    public static bool IsWellFormed(string pattern)
     {
         for (var p = 0; p < pattern.Length;)
         {
             if (!TrySkipToken(pattern, ref p))
             {
-                return $"syntax error in pattern \"{pattern}\"";
+                return false;
             }
         }
 
-        return null;
+        return true;
     }
 
     public static bool Matches(string pattern, string name)
@@ -42,7 +45,8 @@ internal static class PathMatch
                 continue;
             }
 
-            if (starP < 0)
+            // A star cannot swallow a '/': a pattern component matches one name component.
+            if (starP < 0 || name[starN] == '/')
             {
                 return false;
             }
@@ -67,7 +71,7 @@ internal static class PathMatch
         {
             case '?':
                 p++;
-                return true;
+                return c != '/';
             case '\\':
                 p += 2;
                 return pattern[p - 1] == c;
