@@ -1,4 +1,3 @@
-using BuildFarm.Execution.Internal;
 using BuildFarm.Oci.Internal;
 using BuildFarm.Oci.Layers;
 
