@@ -96,6 +96,8 @@ public static class HistoryText
             text.Append(" <<").Append(inline.Name);
         }
 
+        // BuildKit writes the destination as written (after expansion); the plan keeps it made
+        // absolute against the working directory, so a relative destination reads differently here.
         return text.Append(' ').Append(file.Destination).ToString();
     }
 

@@ -17,7 +17,7 @@ public sealed class DockerfileConfigTests
             ARG VERSION=1.2
             ENV APP_HOME=/app VERSION=$VERSION
             WORKDIR $APP_HOME
-            COPY src/ ./
+            COPY src/ /app/
             RUN ./build.sh $VERSION
             USER 1000:1000
             EXPOSE 8080
@@ -73,5 +73,16 @@ public sealed class DockerfileConfigTests
         Assert.Null(config.Config!.OnBuild);
         Assert.Equal(["PATH=" + ImageConfigBuilder.DefaultPath, "A=1", "B=2"], config.Config.Env);
         Assert.Equal(["ENV A=1", "ENV B=2", "CMD [\"x\"]"], config.History!.Select(h => h.CreatedBy));
+    }
+
+    [Fact]
+    public void A_from_instruction_is_not_a_config_step()
+    {
+        var plan = BuildPlanner.Plan("FROM scratch\nENV A=1\n", "Dockerfile", new BuildPlanOptions());
+        var step = plan.Target.Steps[0] with { Instruction = plan.Target.From };
+
+        var error = Assert.Throws<ArgumentException>(() => ImageConfigBuilder.FromScratch(Linux, Epoch).Apply(step));
+
+        Assert.Equal("FROM is not a step that changes an image config. (Parameter 'step')", error.Message);
     }
 }
