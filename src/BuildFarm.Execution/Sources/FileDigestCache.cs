@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using BuildFarm.Execution.Internal;
 using BuildFarm.Oci;
+using BuildFarm.Oci.Internal;
 
 namespace BuildFarm.Execution.Sources;
 
@@ -23,10 +24,10 @@ public sealed class FileDigestCache
     /// <summary>How many files had their content read and hashed (cache misses) so far.</summary>
     public long FilesHashed => Interlocked.Read(ref _filesHashed);
 
-    internal Digest ContentDigest(string root, string relativePath, NodeStatus status)
+    internal Digest ContentDigest(string root, string relativePath, FileStatus status)
     {
         var hostPath = Path.Join(root, relativePath);
-        var key = new Stamp(status.Size, status.ModificationTime, status.Inode, status.ChangeTime);
+        var key = new Stamp(status.Size, status.ModificationSeconds, status.ModificationNanoseconds, status.Inode, status.ChangeSeconds, status.ChangeNanoseconds);
         if (_entries.TryGetValue(hostPath, out var cached) && cached.Stamp == key)
         {
             return cached.Digest;
@@ -43,7 +44,7 @@ public sealed class FileDigestCache
         return digest;
     }
 
-    private readonly record struct Stamp(long Size, NodeTime ModificationTime, ulong Inode, NodeTime ChangeTime);
+    private readonly record struct Stamp(long Size, long ModificationSeconds, uint ModificationNanoseconds, ulong Inode, long ChangeSeconds, uint ChangeNanoseconds);
 
     private readonly record struct Entry(Stamp Stamp, Digest Digest);
 }

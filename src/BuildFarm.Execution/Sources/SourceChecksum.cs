@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using BuildFarm.Dockerfile.Ignore;
-using BuildFarm.Execution.Internal;
 using BuildFarm.Oci;
 
 namespace BuildFarm.Execution.Sources;
@@ -51,7 +50,7 @@ public static class SourceChecksum
             var status = tree.Status(path);
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             Append(hash, string.Create(CultureInfo.InvariantCulture, $"{Convert.ToString(status.Mode, 8)}\0{status.Uid}\0{status.Gid}\0"));
-            if (status.IsRegularFile)
+            if (status.IsRegular)
             {
                 Append(hash, "file\0" + tree.Digests.ContentDigest(tree.Root, path, status));
             }

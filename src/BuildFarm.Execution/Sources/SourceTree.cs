@@ -1,5 +1,5 @@
 using BuildFarm.Dockerfile.Ignore;
-using BuildFarm.Execution.Internal;
+using BuildFarm.Oci.Internal;
 
 namespace BuildFarm.Execution.Sources;
 
@@ -64,7 +64,7 @@ public sealed class SourceTree
             }
 
             var candidate = string.Join('/', [.. resolved, component]);
-            var status = LinuxCalls.TryLStat(HostPath(candidate));
+            var status = LibC.TryLStat(HostPath(candidate));
             if (status is null)
             {
                 return null;
@@ -109,8 +109,8 @@ public sealed class SourceTree
 
     internal string HostPath(string relativePath) => relativePath.Length == 0 ? Root : Path.Join(Root, relativePath);
 
-    internal NodeStatus Status(string relativePath) =>
-        LinuxCalls.TryLStat(HostPath(relativePath))
+    internal FileStatus Status(string relativePath) =>
+        LibC.TryLStat(HostPath(relativePath))
         ?? throw new FileNotFoundException($"'{relativePath}' disappeared from '{Root}' while it was being read.");
 
     /// <summary>The names in a resolved directory, in ordinal order, whatever order the file system lists them.</summary>

@@ -12,7 +12,10 @@ internal readonly record struct FileStatus(
     uint RdevMajor,
     uint RdevMinor,
     uint LinkCount,
-    long ModificationSeconds)
+    long ModificationSeconds,
+    uint ModificationNanoseconds,
+    long ChangeSeconds,
+    uint ChangeNanoseconds)
 {
     public const uint TypeMask = 0xF000;
     public const uint TypeSocket = 0xC000;
@@ -34,6 +37,11 @@ internal readonly record struct FileStatus(
 
     public bool IsRegular => Type == TypeRegular;
 
+    public FileTime ModificationTime => new(ModificationSeconds, ModificationNanoseconds);
+
     /// <summary>overlayfs marks a deleted lower file with a 0/0 character device in the upper dir.</summary>
     public bool IsOverlayWhiteout => Type == TypeCharacter && RdevMajor == 0 && RdevMinor == 0;
 }
+
+/// <summary>A file time with nanoseconds, as the kernel keeps it.</summary>
+internal readonly record struct FileTime(long Seconds, uint Nanoseconds);

@@ -10,6 +10,7 @@ internal static partial class LibC
     private const int AtFdCwd = -100;
     private const int AtSymlinkNoFollow = 0x100;
     private const uint StatxBasicStats = 0x7FF;
+    private const long UtimeOmit = (1L << 30) - 2;
     private const int ENODATA = 61;
     private const int ERANGE = 34;
     private const int EOPNOTSUPP = 95;
@@ -41,7 +42,10 @@ internal static partial class LibC
             RdevMajor: BitConverter.ToUInt32(buffer[128..]),
             RdevMinor: BitConverter.ToUInt32(buffer[132..]),
             LinkCount: BitConverter.ToUInt32(buffer[16..]),
-            ModificationSeconds: BitConverter.ToInt64(buffer[112..]));
+            ModificationSeconds: BitConverter.ToInt64(buffer[112..]),
+            ModificationNanoseconds: BitConverter.ToUInt32(buffer[120..]),
+            ChangeSeconds: BitConverter.ToInt64(buffer[96..]),
+            ChangeNanoseconds: BitConverter.ToUInt32(buffer[104..]));
     }
 
     /// <summary>The value of an extended attribute of the path itself (not a symlink's target), or null when it has none.</summary>
@@ -116,6 +120,16 @@ internal static partial class LibC
     public static void SetTimes(string path, long seconds)
     {
         Span<long> times = [seconds, 0, seconds, 0];
+        if (utimensat(AtFdCwd, path, ref MemoryMarshal.GetReference(times), AtSymlinkNoFollow) != 0)
+        {
+            throw Error("set times of", path);
+        }
+    }
+
+    /// <summary>Sets only the modification time of the path itself, to the nanosecond, leaving its access time alone.</summary>
+    public static void SetModificationTime(string path, FileTime time)
+    {
+        Span<long> times = [0, UtimeOmit, time.Seconds, time.Nanoseconds];
         if (utimensat(AtFdCwd, path, ref MemoryMarshal.GetReference(times), AtSymlinkNoFollow) != 0)
         {
             throw Error("set times of", path);

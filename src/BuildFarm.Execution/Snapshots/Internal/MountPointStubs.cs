@@ -1,4 +1,4 @@
-using BuildFarm.Execution.Internal;
+using BuildFarm.Oci.Internal;
 using BuildFarm.Oci.Layers;
 
 namespace BuildFarm.Execution.Snapshots.Internal;
@@ -18,7 +18,7 @@ namespace BuildFarm.Execution.Snapshots.Internal;
 internal sealed class MountPointStubs
 {
     private readonly List<Stub> _stubs = [];
-    private readonly Dictionary<string, NodeStatus> _copiedUpDirectories = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, FileStatus> _copiedUpDirectories = new(StringComparer.Ordinal);
 
     /// <summary>Creates what is missing of each target in the mounted root <paramref name="root"/>.</summary>
     public void Create(string root, IEnumerable<MountTarget> targets)
@@ -35,7 +35,7 @@ internal sealed class MountPointStubs
                 }
 
                 var relative = parent.Length == 0 ? components[i] : $"{parent}/{components[i]}";
-                var status = LinuxCalls.TryLStat(Path.Combine(root, relative));
+                var status = LibC.TryLStat(Path.Combine(root, relative));
                 if (status is null)
                 {
                     CreateStub(root, parent, components.AsSpan(i), target.IsFile);
@@ -65,8 +65,8 @@ internal sealed class MountPointStubs
             }
 
             var parent = ParentPath(root, stub.Top);
-            var parentTime = LinuxCalls.TryLStat(parent)?.ModificationTime;
-            if (LinuxCalls.TryLStat(top)!.Value.IsDirectory)
+            var parentTime = LibC.TryLStat(parent)?.ModificationTime;
+            if (LibC.TryLStat(top)!.Value.IsDirectory)
             {
                 Directory.Delete(top, recursive: true);
             }
@@ -78,7 +78,7 @@ internal sealed class MountPointStubs
             // Only our own removal changed the parent: give it back the time it had.
             if (parentTime == stub.ParentTime)
             {
-                LinuxCalls.SetModificationTime(parent, stub.ParentTime);
+                LibC.SetModificationTime(parent, stub.ParentTime);
             }
         }
     }
@@ -92,10 +92,10 @@ internal sealed class MountPointStubs
         foreach (var (relative, original) in _copiedUpDirectories.OrderByDescending(static pair => pair.Key.Length))
         {
             var path = Path.Combine(upper, relative);
-            if (LinuxCalls.TryLStat(path) is { IsDirectory: true } status
-                && status with { Size = original.Size } == original // a directory's size depends on its file system
+            if (LibC.TryLStat(path) is { IsDirectory: true } status
+                && SameMetadata(status, original)
                 && !Directory.EnumerateFileSystemEntries(path).Any()
-                && !LinuxCalls.HasXattr(path, Whiteouts.OverlayOpaqueXattr))
+                && LibC.GetXattr(path, Whiteouts.OverlayOpaqueXattr) is null)
             {
                 Directory.Delete(path);
             }
@@ -105,7 +105,7 @@ internal sealed class MountPointStubs
     private void CreateStub(string root, string parent, ReadOnlySpan<string> missing, bool isFile)
     {
         var parentPath = parent.Length == 0 ? root : Path.Combine(root, parent);
-        var parentTime = LinuxCalls.TryLStat(parentPath)!.Value.ModificationTime;
+        var parentTime = LibC.TryLStat(parentPath)!.Value.ModificationTime;
         RememberAncestors(root, parent);
 
         var relative = parent;
@@ -124,7 +124,7 @@ internal sealed class MountPointStubs
         }
 
         var top = parent.Length == 0 ? missing[0] : $"{parent}/{missing[0]}";
-        LinuxCalls.SetModificationTime(parentPath, parentTime);
+        LibC.SetModificationTime(parentPath, parentTime);
         _stubs.Add(new Stub(top, missing.Length, parentTime));
     }
 
@@ -137,22 +137,26 @@ internal sealed class MountPointStubs
             relative = relative.Length == 0 ? component : $"{relative}/{component}";
             if (!_copiedUpDirectories.ContainsKey(relative))
             {
-                _copiedUpDirectories[relative] = LinuxCalls.TryLStat(Path.Combine(root, relative))!.Value;
+                _copiedUpDirectories[relative] = LibC.TryLStat(Path.Combine(root, relative))!.Value;
             }
         }
     }
 
+    // Size, inode and device depend on the file system the path was seen through (merged or upper).
+    private static bool SameMetadata(FileStatus a, FileStatus b) =>
+        (a.Mode, a.Uid, a.Gid, a.ModificationTime) == (b.Mode, b.Uid, b.Gid, b.ModificationTime);
+
     /// <summary>A stub is untouched when it is still an empty file, or a chain of single empty directories as deep as created.</summary>
     private static bool IsUntouched(string path, int depth)
     {
-        if (LinuxCalls.TryLStat(path) is not { } status)
+        if (LibC.TryLStat(path) is not { } status)
         {
             return false;
         }
 
         if (!status.IsDirectory)
         {
-            return depth == 1 && status is { IsRegularFile: true, Size: 0 };
+            return depth == 1 && status is { IsRegular: true, Size: 0 };
         }
 
         var children = Directory.EnumerateFileSystemEntries(path).Take(2).ToList();
@@ -173,5 +177,5 @@ internal sealed class MountPointStubs
     /// <param name="Top">The first missing component, relative to the root: what was created.</param>
     /// <param name="Depth">How many path components were created.</param>
     /// <param name="ParentTime">The parent directory's modification time before the stub.</param>
-    private sealed record Stub(string Top, int Depth, NodeTime ParentTime);
+    private sealed record Stub(string Top, int Depth, FileTime ParentTime);
 }
