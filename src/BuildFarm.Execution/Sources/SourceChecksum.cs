@@ -3,19 +3,23 @@ using System.Security.Cryptography;
 using System.Text;
 using BuildFarm.Dockerfile.Ignore;
 using BuildFarm.Oci;
+using BuildFarm.Oci.Internal;
 
 namespace BuildFarm.Execution.Sources;
 
 /// <summary>
 /// The cache-key checksum of what a COPY/ADD would copy, in the spirit of BuildKit's contenthash:
 /// each entry is hashed from its type and permission bits (setuid, setgid, sticky included),
-/// owner, and content (a file's sha256, a link's target, a device's numbers); a directory from
+/// owner, and content (a file's sha256 and file capabilities, a link's target, a device's numbers); a directory from
 /// its own header and its children's names and checksums in ordinal order, Merkle-style. Times,
 /// inodes and the order a file system lists entries never count, so the same tree gives the same
 /// checksum on any machine, and nothing outside the selection can change it.
 /// </summary>
 public static class SourceChecksum
 {
+    // The one extended attribute a layer carries (see the layer scanner), so the one that counts here.
+    private const string CapabilityXattr = "security.capability";
+
     /// <summary>Selects <paramref name="sources"/> (see <see cref="SourceSelector"/>) and checksums them.</summary>
     /// <param name="excludes">
     /// <c>COPY --exclude</c> patterns (<c>.dockerignore</c> syntax), matched against a selected path's
@@ -53,6 +57,10 @@ public static class SourceChecksum
             if (status.IsRegular)
             {
                 Append(hash, "file\0" + tree.Digests.ContentDigest(tree.Root, path, status));
+                if (LibC.GetXattr(tree.HostPath(path), CapabilityXattr) is { } capability)
+                {
+                    Append(hash, $"\0{CapabilityXattr}\0{Convert.ToHexStringLower(capability)}");
+                }
             }
             else if (status.IsSymlink)
             {

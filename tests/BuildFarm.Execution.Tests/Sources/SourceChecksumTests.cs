@@ -64,7 +64,7 @@ public sealed class SourceChecksumTests : IDisposable
 
     public static TheoryData<string> Changes => new()
     {
-        "content", "size-preserving content", "mode", "setuid", "uid", "gid", "link target", "new file in directory", "renamed file",
+        "content", "size-preserving content", "mode", "setuid", "uid", "gid", "link target", "file capability", "new file in directory", "renamed file",
     };
 
     [Theory]
@@ -97,6 +97,9 @@ public sealed class SourceChecksumTests : IDisposable
             case "link target":
                 File.Delete(Path.Combine(root, "app/current"));
                 TreeBuilder.Link(root, "app/current", "lib/util.h");
+                break;
+            case "file capability":
+                TreeBuilder.SetCapability(main, "cap_net_bind_service=ep");
                 break;
             case "new file in directory":
                 TreeBuilder.Write(root, ("app/empty/new", ""));

@@ -29,9 +29,13 @@ internal static class TreeBuilder
         File.CreateSymbolicLink(full, target);
     }
 
-    public static void Chown(string path, int uid, int gid)
+    public static void Chown(string path, int uid, int gid) => Run("chown", "-h", $"{uid}:{gid}", path);
+
+    public static void SetCapability(string path, string capability) => Run("setcap", capability, path);
+
+    private static void Run(string tool, params string[] arguments)
     {
-        var result = ProcessRunner.RunAsync("chown", ["-h", $"{uid}:{gid}", path]).GetAwaiter().GetResult();
-        Assert.Equal(0, result.ExitCode);
+        var result = ProcessRunner.RunAsync(tool, arguments).GetAwaiter().GetResult();
+        Assert.True(result.ExitCode == 0, $"{tool} failed: {result.Error}");
     }
 }
