@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using BuildFarm.Dockerfile.Matching;
 
 namespace BuildFarm.Dockerfile.Ignore;
 
@@ -38,7 +39,7 @@ public sealed class IgnorePattern
     /// <summary>Compiles a cleaned pattern; null with <paramref name="error"/> set when it is malformed.</summary>
     internal static IgnorePattern? TryCreate(string pattern, bool exception, out string? error)
     {
-        error = IsWellFormed(pattern) ? null : "syntax error in pattern";
+        error = PathMatch.IsWellFormed(pattern) ? null : "syntax error in pattern";
         if (error is not null)
         {
             return null;
@@ -157,75 +158,5 @@ public sealed class IgnorePattern
         }
 
         return text.EndsWith("/*", StringComparison.Ordinal) ? text[..^2] : text;
-    }
-
-    /// <summary>What Go's <c>filepath.Match</c> rejects: a trailing <c>\</c> and malformed <c>[...]</c> classes.</summary>
-    private static bool IsWellFormed(string pattern)
-    {
-        for (var i = 0; i < pattern.Length; i++)
-        {
-            switch (pattern[i])
-            {
-                case '\\':
-                    if (++i >= pattern.Length)
-                    {
-                        return false;
-                    }
-
-                    break;
-                case '[':
-                    i++;
-                    if (i < pattern.Length && pattern[i] == '^')
-                    {
-                        i++;
-                    }
-
-                    var ranges = 0;
-                    while (true)
-                    {
-                        if (i < pattern.Length && pattern[i] == ']' && ranges > 0)
-                        {
-                            break;
-                        }
-
-                        if (!ClassCharacter(pattern, ref i))
-                        {
-                            return false;
-                        }
-
-                        if (i < pattern.Length && pattern[i] == '-')
-                        {
-                            i++;
-                            if (!ClassCharacter(pattern, ref i))
-                            {
-                                return false;
-                            }
-                        }
-
-                        ranges++;
-                    }
-
-                    break;
-            }
-        }
-
-        return true;
-    }
-
-    /// <summary>One character of a class (Go's getEsc): not '-' or ']', possibly escaped; moves past it.</summary>
-    private static bool ClassCharacter(string pattern, ref int i)
-    {
-        if (i >= pattern.Length || pattern[i] is '-' or ']')
-        {
-            return false;
-        }
-
-        if (pattern[i] == '\\' && ++i >= pattern.Length)
-        {
-            return false;
-        }
-
-        i++;
-        return true;
     }
 }

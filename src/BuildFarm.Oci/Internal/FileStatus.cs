@@ -13,7 +13,9 @@ internal readonly record struct FileStatus(
     uint RdevMinor,
     uint LinkCount,
     long ModificationSeconds,
-    uint ModificationNanoseconds)
+    uint ModificationNanoseconds,
+    long ChangeSeconds,
+    uint ChangeNanoseconds)
 {
     public const uint TypeMask = 0xF000;
     public const uint TypeSocket = 0xC000;

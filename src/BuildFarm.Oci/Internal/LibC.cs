@@ -43,7 +43,9 @@ internal static partial class LibC
             RdevMinor: BitConverter.ToUInt32(buffer[132..]),
             LinkCount: BitConverter.ToUInt32(buffer[16..]),
             ModificationSeconds: BitConverter.ToInt64(buffer[112..]),
-            ModificationNanoseconds: BitConverter.ToUInt32(buffer[120..]));
+            ModificationNanoseconds: BitConverter.ToUInt32(buffer[120..]),
+            ChangeSeconds: BitConverter.ToInt64(buffer[96..]),
+            ChangeNanoseconds: BitConverter.ToUInt32(buffer[104..]));
     }
 
     /// <summary>The value of an extended attribute of the path itself (not a symlink's target), or null when it has none.</summary>

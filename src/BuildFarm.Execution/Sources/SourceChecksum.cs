@@ -1,0 +1,115 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using BuildFarm.Dockerfile.Ignore;
+using BuildFarm.Oci;
+using BuildFarm.Oci.Internal;
+
+namespace BuildFarm.Execution.Sources;
+
+/// <summary>
+/// The cache-key checksum of what a COPY/ADD would copy, in the spirit of BuildKit's contenthash:
+/// each entry is hashed from its type and permission bits (setuid, setgid, sticky included),
+/// owner, and content (a file's sha256 and file capabilities, a link's target, a device's numbers); a directory from
+/// its own header and its children's names and checksums in ordinal order, Merkle-style. Times,
+/// inodes and the order a file system lists entries never count, so the same tree gives the same
+/// checksum on any machine, and nothing outside the selection can change it.
+/// </summary>
+public static class SourceChecksum
+{
+    // The one extended attribute a layer carries (see the layer scanner), so the one that counts here.
+    private const string CapabilityXattr = "security.capability";
+
+    /// <summary>Selects <paramref name="sources"/> (see <see cref="SourceSelector"/>) and checksums them.</summary>
+    /// <param name="excludes">
+    /// <c>COPY --exclude</c> patterns (<c>.dockerignore</c> syntax), matched against a selected path's
+    /// base name and, inside a selected directory, against paths relative to that directory.
+    /// </param>
+    public static Digest Compute(SourceTree tree, IReadOnlyList<string> sources, IReadOnlyList<string> excludes)
+    {
+        var exclude = excludes.Count == 0 ? DockerIgnore.Empty : DockerIgnore.Parse(string.Join('\n', excludes), "--exclude");
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var match in SourceSelector.Select(tree, sources))
+        {
+            if (exclude.IsIgnored(Path.GetFileName(match.MatchedPath)))
+            {
+                continue;
+            }
+
+            var entry = new EntryHasher(tree, exclude).Checksum(match.ResolvedPath, string.Empty);
+            Append(hash, $"{match.Source}\0{match.MatchedPath}\0{entry}\n");
+        }
+
+        return Digest.FromSha256Hash(hash.GetHashAndReset());
+    }
+
+    private static void Append(IncrementalHash hash, string text) => hash.AppendData(Encoding.UTF8.GetBytes(text));
+
+    /// <summary>Walks one selected entry; <c>relative</c> paths are relative to it, for the excludes.</summary>
+    private sealed class EntryHasher(SourceTree tree, DockerIgnore exclude)
+    {
+        // Null when a hidden directory holds nothing that counts.
+        public Digest? Checksum(string path, string relative, bool hidden = false)
+        {
+            var status = tree.Status(path);
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            Append(hash, string.Create(CultureInfo.InvariantCulture, $"{Convert.ToString(status.Mode, 8)}\0{status.Uid}\0{status.Gid}\0"));
+            if (status.IsRegular)
+            {
+                Append(hash, "file\0" + tree.Digests.ContentDigest(tree.Root, path, status));
+                if (LibC.GetXattr(tree.HostPath(path), CapabilityXattr) is { } capability)
+                {
+                    Append(hash, $"\0{CapabilityXattr}\0{Convert.ToHexStringLower(capability)}");
+                }
+            }
+            else if (status.IsSymlink)
+            {
+                Append(hash, "link\0" + tree.ReadLink(path));
+            }
+            else if (status.IsDirectory)
+            {
+                if (!AppendChildren(hash, path, relative) && hidden)
+                {
+                    return null;
+                }
+            }
+            else
+            {
+                Append(hash, string.Create(CultureInfo.InvariantCulture, $"device\0{status.RdevMajor}\0{status.RdevMinor}"));
+            }
+
+            return Digest.FromSha256Hash(hash.GetHashAndReset());
+        }
+
+        // True when at least one child counts.
+        private bool AppendChildren(IncrementalHash hash, string directory, string relative)
+        {
+            var any = false;
+            foreach (var name in tree.ListNames(directory))
+            {
+                var path = SourceTree.Join(directory, name);
+                var childRelative = SourceTree.Join(relative, name);
+                var hidden = tree.IsIgnored(path) || exclude.IsIgnored(childRelative);
+                if (hidden && !MayBringBack(path, childRelative))
+                {
+                    continue;
+                }
+
+                if (Checksum(path, childRelative, hidden) is { } child)
+                {
+                    Append(hash, $"{name}\0{child}\n");
+                    any = true;
+                }
+            }
+
+            return any;
+        }
+
+        // A hidden (ignored or excluded) directory is walked only when the exceptions (!pattern)
+        // of whichever hides it could bring back something below it.
+        private bool MayBringBack(string path, string relative) =>
+            tree.Status(path).IsDirectory
+            && (!tree.IsIgnored(path) || tree.Ignore.CouldReincludeUnder(path))
+            && (!exclude.IsIgnored(relative) || exclude.CouldReincludeUnder(relative));
+    }
+}

@@ -1,0 +1,135 @@
+using BuildFarm.Dockerfile.Ignore;
+using BuildFarm.Oci.Internal;
+
+namespace BuildFarm.Execution.Sources;
+
+/// <summary>
+/// A directory read as if it were <c>/</c>: the build context or a stage's root file system.
+/// Every path is resolved inside it: <c>..</c> stops at the root and symlinks, absolute or
+/// relative, are followed as the same link would be inside a container with this root, so
+/// nothing outside the directory is ever read. The context also hides what <c>.dockerignore</c> excludes.
+/// </summary>
+public sealed class SourceTree
+{
+    // Linux's own limit (MAXSYMLINKS): a loop of links fails instead of spinning.
+    private const int MaxLinkFollows = 40;
+
+    private SourceTree(string root, DockerIgnore ignore, FileDigestCache digests)
+    {
+        Root = Path.GetFullPath(root);
+        Ignore = ignore;
+        Digests = digests;
+        if (!Directory.Exists(Root))
+        {
+            throw new DirectoryNotFoundException($"The source root '{Root}' does not exist.");
+        }
+    }
+
+    /// <summary>The host directory that plays <c>/</c>.</summary>
+    public string Root { get; }
+
+    internal DockerIgnore Ignore { get; }
+
+    internal FileDigestCache Digests { get; }
+
+    /// <summary>The build context directory, with its <c>.dockerignore</c> applied.</summary>
+    public static SourceTree ForContext(string directory, DockerIgnore ignore, FileDigestCache digests) =>
+        new(directory, ignore, digests);
+
+    /// <summary>A stage's root file system: nothing is ignored.</summary>
+    public static SourceTree ForRootFileSystem(string directory, FileDigestCache digests) =>
+        new(directory, DockerIgnore.Empty, digests);
+
+    /// <summary>
+    /// Resolves <paramref name="path"/> (absolute or relative to the root, the same thing here)
+    /// to the root-relative path it names, following every symlink on the way inside the root,
+    /// the last component included. Null when it does not exist or is ignored. <c>""</c> is the root.
+    /// </summary>
+    /// <exception cref="IOException">A chain of more than 40 symlinks (a loop).</exception>
+    public string? Resolve(string path)
+    {
+        var pending = new Stack<string>(Components(path).Reverse());
+        var resolved = new List<string>();
+        var follows = 0;
+        while (pending.TryPop(out var component))
+        {
+            if (component == "..")
+            {
+                if (resolved.Count > 0)
+                {
+                    resolved.RemoveAt(resolved.Count - 1);
+                }
+
+                continue;
+            }
+
+            var candidate = string.Join('/', [.. resolved, component]);
+            var status = LibC.TryLStat(HostPath(candidate));
+            if (status is null)
+            {
+                return null;
+            }
+
+            if (status.Value.IsSymlink)
+            {
+                if (++follows > MaxLinkFollows)
+                {
+                    throw new IOException($"Cannot resolve \"{path}\": too many levels of symbolic links.");
+                }
+
+                var target = ReadLink(candidate);
+                if (target.StartsWith('/'))
+                {
+                    resolved.Clear();
+                }
+
+                foreach (var part in Components(target).Reverse())
+                {
+                    pending.Push(part);
+                }
+
+                continue;
+            }
+
+            if (!status.Value.IsDirectory && pending.Count > 0)
+            {
+                return null; // a file used as a directory: ENOTDIR, which COPY reports as not found
+            }
+
+            resolved.Add(component);
+        }
+
+        // Only the end is checked: an ignored directory may still hold a re-included (!) path.
+        var result = string.Join('/', resolved);
+        return IsIgnored(result) ? null : result;
+    }
+
+    /// <summary>Whether <c>.dockerignore</c> hides a root-relative path.</summary>
+    internal bool IsIgnored(string relativePath) => relativePath.Length > 0 && Ignore.IsIgnored(relativePath);
+
+    internal string HostPath(string relativePath) => relativePath.Length == 0 ? Root : Path.Join(Root, relativePath);
+
+    internal FileStatus Status(string relativePath) =>
+        LibC.TryLStat(HostPath(relativePath))
+        ?? throw new FileNotFoundException($"'{relativePath}' disappeared from '{Root}' while it was being read.");
+
+    /// <summary>The names in a resolved directory, in ordinal order, whatever order the file system lists them.</summary>
+    internal List<string> ListNames(string relativeDirectory)
+    {
+        var names = new DirectoryInfo(HostPath(relativeDirectory))
+            .EnumerateFileSystemInfos()
+            .Select(entry => entry.Name)
+            .ToList();
+        names.Sort(StringComparer.Ordinal);
+        return names;
+    }
+
+    internal string ReadLink(string relativePath) =>
+        new FileInfo(HostPath(relativePath)).LinkTarget
+        ?? throw new IOException($"'{relativePath}' in '{Root}' is no longer a symbolic link.");
+
+    internal static string Join(string directory, string name) => directory.Length == 0 ? name : directory + "/" + name;
+
+    private static IEnumerable<string> Components(string path) =>
+        path.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(part => part != ".");
+}
