@@ -42,20 +42,8 @@ public sealed record ImageIndex
     public static ImageIndex Parse(ReadOnlySpan<byte> json)
     {
         var index = OciJson.Deserialize<ImageIndex>(json, "image index");
-        if (index.SchemaVersion != 2)
-        {
-            throw new InvalidDataException($"image index: schemaVersion is {index.SchemaVersion}, only 2 is supported.");
-        }
-
-        if (index.MediaType is not null && !MediaTypes.IsIndex(index.MediaType))
-        {
-            throw new InvalidDataException($"image index: mediaType is '{index.MediaType}', not an image index type.");
-        }
-
-        for (var i = 0; i < index.Manifests.Count; i++)
-        {
-            OciJson.RequireDescriptor(index.Manifests[i], "image index", $"manifests[{i}]");
-        }
+        OciJson.RequireHeader(index.SchemaVersion, index.MediaType, MediaTypes.IsIndex, "image index");
+        OciJson.RequireDescriptors(index.Manifests, "image index", "manifests");
 
         return index;
     }

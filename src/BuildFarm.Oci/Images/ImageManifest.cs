@@ -45,21 +45,9 @@ public sealed record ImageManifest
     public static ImageManifest Parse(ReadOnlySpan<byte> json)
     {
         var manifest = OciJson.Deserialize<ImageManifest>(json, "image manifest");
-        if (manifest.SchemaVersion != 2)
-        {
-            throw new InvalidDataException($"image manifest: schemaVersion is {manifest.SchemaVersion}, only 2 is supported.");
-        }
-
-        if (manifest.MediaType is not null && !MediaTypes.IsManifest(manifest.MediaType))
-        {
-            throw new InvalidDataException($"image manifest: mediaType is '{manifest.MediaType}', not an image manifest type.");
-        }
-
+        OciJson.RequireHeader(manifest.SchemaVersion, manifest.MediaType, MediaTypes.IsManifest, "image manifest");
         OciJson.RequireDescriptor(manifest.Config, "image manifest", "config");
-        for (var i = 0; i < manifest.Layers.Count; i++)
-        {
-            OciJson.RequireDescriptor(manifest.Layers[i], "image manifest", $"layers[{i}]");
-        }
+        OciJson.RequireDescriptors(manifest.Layers, "image manifest", "layers");
 
         return manifest;
     }

@@ -32,6 +32,28 @@ internal static class OciJson
         }
     }
 
+    /// <summary>The checks every manifest-like document (manifest, index) starts with.</summary>
+    public static void RequireHeader(int schemaVersion, string? mediaType, Func<string, bool> isExpectedType, string what)
+    {
+        if (schemaVersion != 2)
+        {
+            throw new InvalidDataException($"{what}: schemaVersion is {schemaVersion}, only 2 is supported.");
+        }
+
+        if (mediaType is not null && !isExpectedType(mediaType))
+        {
+            throw new InvalidDataException($"{what}: mediaType is '{mediaType}', not an {what} type.");
+        }
+    }
+
+    public static void RequireDescriptors(IReadOnlyList<Descriptor> descriptors, string what, string field)
+    {
+        for (var i = 0; i < descriptors.Count; i++)
+        {
+            RequireDescriptor(descriptors[i], what, $"{field}[{i}]");
+        }
+    }
+
     public static void RequireDescriptor(Descriptor? descriptor, string what, string path)
     {
         if (descriptor is null)
