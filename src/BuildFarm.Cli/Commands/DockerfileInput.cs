@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Diagnostics.CodeAnalysis;
+using BuildFarm.Dockerfile;
 using BuildFarm.Dockerfile.Parsing;
 
 namespace BuildFarm.Cli.Commands;
@@ -12,12 +14,14 @@ internal static class DockerfileInput
         DefaultValueFactory = _ => DockerfileParser.DefaultFileName,
     };
 
-    /// <summary>Reads the Dockerfile, or says on <paramref name="error"/> why it cannot.</summary>
-    public static bool TryRead(string path, TextWriter error, out string text)
+    /// <summary>Reads and parses the Dockerfile, or says on <paramref name="error"/> why it cannot.</summary>
+    public static bool TryParse(string path, TextWriter error, [NotNullWhen(true)] out ParsedDockerfile? parsed)
     {
+        parsed = null;
         try
         {
-            text = File.ReadAllText(path);
+            using var stream = File.OpenRead(path);
+            parsed = DockerfileParser.Parse(stream, path);
             return true;
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
@@ -28,8 +32,11 @@ internal static class DockerfileInput
         {
             error.WriteLine($"{path}: cannot read the Dockerfile: {e.Message}");
         }
+        catch (DockerfileException e)
+        {
+            error.WriteLine(e.Message);
+        }
 
-        text = string.Empty;
         return false;
     }
 }

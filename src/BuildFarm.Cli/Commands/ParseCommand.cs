@@ -1,5 +1,4 @@
 using System.CommandLine;
-using BuildFarm.Dockerfile;
 using BuildFarm.Dockerfile.Parsing;
 
 namespace BuildFarm.Cli.Commands;
@@ -22,19 +21,8 @@ internal static class ParseCommand
     {
         var output = parseResult.InvocationConfiguration.Output;
         var error = parseResult.InvocationConfiguration.Error;
-        if (!DockerfileInput.TryRead(path, error, out var text))
+        if (!DockerfileInput.TryParse(path, error, out var parsed))
         {
-            return 1;
-        }
-
-        ParsedDockerfile parsed;
-        try
-        {
-            parsed = DockerfileParser.Parse(text, path);
-        }
-        catch (DockerfileException e)
-        {
-            error.WriteLine(e.Message);
             return 1;
         }
 

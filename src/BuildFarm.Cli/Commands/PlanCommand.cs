@@ -36,11 +36,6 @@ internal static class PlanCommand
 
     private static int Run(string file, string? target, string[] buildArgs, TextWriter output, TextWriter error)
     {
-        if (!DockerfileInput.TryRead(file, error, out var text))
-        {
-            return 1;
-        }
-
         var args = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var arg in buildArgs)
         {
@@ -62,9 +57,14 @@ internal static class PlanCommand
             }
         }
 
+        if (!DockerfileInput.TryParse(file, error, out var parsed))
+        {
+            return 1;
+        }
+
         try
         {
-            var plan = BuildPlanner.Plan(text, file, new BuildPlanOptions { BuildArgs = args, Target = target });
+            var plan = BuildPlanner.Plan(parsed, new BuildPlanOptions { BuildArgs = args, Target = target });
             BuildPlanWriter.Write(plan, output);
             return 0;
         }
