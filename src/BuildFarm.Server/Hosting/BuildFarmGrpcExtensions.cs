@@ -1,4 +1,5 @@
 using BuildFarm.Server.Content;
+using BuildFarm.Server.Hosting.Internal;
 using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,7 +16,8 @@ public static class BuildFarmGrpcExtensions
     public static IGrpcServerBuilder AddBuildFarmGrpc(this IServiceCollection services)
     {
         var grpc = services.AddGrpc();
-        services.AddGrpcHealthChecks();
+        // grpc.health.v1 reports Unknown when no check is registered: the store is what the API needs.
+        services.AddGrpcHealthChecks().AddCheck<ContentStoreHealthCheck>("content-store");
         services.AddGrpcReflection();
         return grpc;
     }
