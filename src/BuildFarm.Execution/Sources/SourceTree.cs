@@ -74,7 +74,7 @@ public sealed class SourceTree
         var pending = new Stack<string>(Components(path).Reverse());
         var resolved = new List<string>();
         var follows = 0;
-        var missing = false;
+        var missingFrom = int.MaxValue; // index in resolved of the first component that does not exist
         while (pending.TryPop(out var component))
         {
             if (component == "..")
@@ -84,11 +84,12 @@ public sealed class SourceTree
                     resolved.RemoveAt(resolved.Count - 1);
                 }
 
+                missingFrom = resolved.Count > missingFrom ? missingFrom : int.MaxValue;
                 continue;
             }
 
             var candidate = string.Join('/', [.. resolved, component]);
-            var status = missing ? null : LibC.TryLStat(HostPath(candidate));
+            var status = resolved.Count > missingFrom ? null : LibC.TryLStat(HostPath(candidate));
             if (status is null)
             {
                 if (!allowMissing)
@@ -96,7 +97,7 @@ public sealed class SourceTree
                     return null;
                 }
 
-                missing = true;
+                missingFrom = Math.Min(missingFrom, resolved.Count);
                 resolved.Add(component);
                 continue;
             }
