@@ -26,7 +26,8 @@ public static class FileCopier
 
         var command = request.IsAdd ? "ADD" : "COPY";
         var target = new CopyTarget(destinationRoot, ChmodSpec.Parse(request.Chmod), CopyOwner.Resolve(request.Chown, destinationRoot));
-        var scratch = Directory.CreateTempSubdirectory("buildfarm-copy-").FullName;
+        // For downloads and heredoc files, made only when there are some.
+        var scratch = new Lazy<string>(() => Directory.CreateTempSubdirectory("buildfarm-copy-").FullName);
         try
         {
             var items = await CollectAsync(request, command, scratch, http, ct).ConfigureAwait(false);
@@ -57,16 +58,17 @@ public static class FileCopier
         }
         finally
         {
-            Directory.Delete(scratch, recursive: true);
+            if (scratch.IsValueCreated)
+            {
+                Directory.Delete(scratch.Value, recursive: true);
+            }
         }
     }
 
     // Every source's matches in order, URLs fetched and heredocs written to files on the way.
-    private static async Task<List<CopyItem>> CollectAsync(CopyRequest request, string command, string scratch, HttpClient? http, CancellationToken ct)
+    private static async Task<List<CopyItem>> CollectAsync(CopyRequest request, string command, Lazy<string> scratch, HttpClient? http, CancellationToken ct)
     {
         var items = new List<CopyItem>();
-        var scratchTree = SourceTree.ForRootFileSystem(scratch, new FileDigestCache());
-        var noFilter = new SelectionFilter(scratchTree, []);
         var localFilter = request.Source is null ? null : new SelectionFilter(request.Source, request.Excludes);
         foreach (var source in request.Sources)
         {
@@ -78,7 +80,7 @@ public static class FileCopier
                 }
 
                 var fetched = request.FetchedUrls.FirstOrDefault(url => url.Url == source)
-                    ?? await UrlFetcher.FetchAsync(http ?? throw new FileCopyException($"ADD {source}: downloading needs an HttpClient"), source, scratch, request.Checksum, ct).ConfigureAwait(false);
+                    ?? await UrlFetcher.FetchAsync(http ?? throw new FileCopyException($"ADD {source}: downloading needs an HttpClient"), source, scratch.Value, request.Checksum, ct).ConfigureAwait(false);
                 var fetchedTree = SourceTree.ForRootFileSystem(Path.GetDirectoryName(fetched.ContentPath)!, new FileDigestCache());
                 var match = new SourceMatch(source, fetched.FileName, Path.GetFileName(fetched.ContentPath));
                 items.Add(new CopyItem(fetchedTree, match, new SelectionFilter(fetchedTree, []), request.Unpack == true));
@@ -95,12 +97,19 @@ public static class FileCopier
             }
         }
 
+        if (request.InlineSources.Count == 0)
+        {
+            return items;
+        }
+
+        var inlineTree = SourceTree.ForRootFileSystem(scratch.Value, new FileDigestCache());
+        var noFilter = new SelectionFilter(inlineTree, []);
         foreach (var inline in request.InlineSources)
         {
-            var path = Path.Combine(scratch, inline.Name);
+            var path = Path.Combine(scratch.Value, inline.Name);
             await File.WriteAllTextAsync(path, inline.Content, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), ct).ConfigureAwait(false);
             LibC.Chmod(path, InlineFileMode);
-            items.Add(new CopyItem(scratchTree, new SourceMatch(inline.Name, inline.Name, inline.Name), noFilter, Unpack: false));
+            items.Add(new CopyItem(inlineTree, new SourceMatch(inline.Name, inline.Name, inline.Name), noFilter, Unpack: false));
         }
 
         return items;
