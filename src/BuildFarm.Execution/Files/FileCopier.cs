@@ -162,27 +162,7 @@ public static class FileCopier
         return (pivot, SourceTree.Join(pivot, Clean(rest)));
     }
 
-    // path.Clean("/" + p) without the leading slash: ".." cannot climb above the root.
-    private static string Clean(string path)
-    {
-        var parts = new List<string>();
-        foreach (var part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (part == "..")
-            {
-                if (parts.Count > 0)
-                {
-                    parts.RemoveAt(parts.Count - 1);
-                }
-            }
-            else if (part != ".")
-            {
-                parts.Add(part);
-            }
-        }
-
-        return string.Join('/', parts);
-    }
+    private static string Clean(string path) => string.Join('/', SourceSelector.CleanComponents(path));
 
     /// <summary>One selected path and how to copy it.</summary>
     private sealed record CopyItem(SourceTree Tree, SourceMatch Match, SelectionFilter Filter, bool Unpack);

@@ -78,8 +78,8 @@ public static class SourceSelector
         }
     }
 
-    // path.Clean("/" + source): ".." at the top stays at the top.
-    private static List<string> CleanComponents(string source)
+    /// <summary>path.Clean("/" + source), as components: ".." at the top stays at the top.</summary>
+    internal static List<string> CleanComponents(string source)
     {
         var components = new List<string>();
         foreach (var part in source.Split('/', StringSplitOptions.RemoveEmptyEntries))

@@ -1,10 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using BuildFarm.Dockerfile.Ignore;
 using BuildFarm.Execution.Files;
-using BuildFarm.Execution.Sources;
 using BuildFarm.Execution.Tests.Sources;
-using BuildFarm.Testing;
 
 namespace BuildFarm.Execution.Tests.Files;
 
@@ -21,42 +18,33 @@ public sealed class AddTests : IDisposable
         "/opt/pkg/etc/conf l 1000:1001 -> /etc/real.conf",
     ];
 
-    private readonly TempDirectory _temp = new("copy-add");
-    private readonly string _context;
-    private readonly string _root;
+    private readonly CopyScene _scene = new("copy-add");
     private readonly HttpClient _http = new();
     private readonly StaticHttpServer _server = new();
-
-    public AddTests()
-    {
-        _context = _temp.CreateDirectory("context");
-        _root = _temp.CreateDirectory("root");
-    }
 
     public void Dispose()
     {
         _server.Dispose();
         _http.Dispose();
-        _temp.Dispose();
+        _scene.Dispose();
     }
 
-    private string[] Listing => TreeListing.Of(_root);
+    private string[] Listing => _scene.Listing;
 
-    private Task AddAsync(CopyRequest request) => FileCopier.CopyAsync(request with { IsAdd = true }, _root, _http, CancellationToken.None);
+    private Task AddAsync(CopyRequest request) => _scene.CopyAsync(request with { IsAdd = true }, _http);
 
-    private CopyRequest Request(string destination, params string[] sources) =>
-        new() { Sources = sources, Destination = destination, Source = SourceTree.ForContext(_context, DockerIgnore.Empty, new FileDigestCache()) };
+    private CopyRequest Request(string destination, params string[] sources) => _scene.Request(destination, sources);
 
     /// <summary>Makes an archive of a small package in the context with tar's own compressor option, under a name that says nothing.</summary>
     private string MakeArchive(string name, string? compressor)
     {
-        var stage = _temp.CreateDirectory("stage-" + name);
+        var stage = _scene.Temp.CreateDirectory("stage-" + name);
         TreeBuilder.Write(stage, ("bin/tool", "#!/bin/sh"), ("etc/.wh.conf", "not a whiteout"));
         TreeBuilder.Link(stage, "etc/conf", "/etc/real.conf");
         TreeListing.Run("chmod", "755", Path.Combine(stage, "bin/tool"));
         TreeListing.Run("chmod", "750", Path.Combine(stage, "bin"));
         TreeListing.Run("chmod", "600", Path.Combine(stage, "etc/.wh.conf"));
-        var archive = Path.Combine(_context, name);
+        var archive = Path.Combine(_scene.Context, name);
         string[] options = ["-C", stage, "--owner=1000", "--group=1001", "--numeric-owner", "--mtime=@1500000000", "--sort=name"];
         TreeListing.Run("tar", [.. options, .. compressor is null ? Array.Empty<string>() : [compressor], "-cf", archive, "."]);
         return archive;
@@ -73,7 +61,7 @@ public sealed class AddTests : IDisposable
         MakeArchive("package.bin", compressor);
         await AddAsync(Request("/opt/pkg", "package.bin"));
         Assert.Equal(Extracted, Listing);
-        Assert.Equal(1500000000, TreeListing.Status(Path.Combine(_root, "opt/pkg/bin/tool")).MTime);
+        Assert.Equal(1500000000, TreeListing.Status(Path.Combine(_scene.Root, "opt/pkg/bin/tool")).MTime);
     }
 
     [Fact]
@@ -88,13 +76,13 @@ public sealed class AddTests : IDisposable
     public async Task Unpack_false_copy_and_non_archives_are_copied_as_files()
     {
         MakeArchive("package.tar", null);
-        TreeBuilder.Write(_context, ("notes.txt", "plain"));
-        File.WriteAllBytes(Path.Combine(_context, "notes.txt.gz"), Gzip("not a tar"));
-        File.WriteAllBytes(Path.Combine(_context, "empty.tar"), new byte[1024]);
+        TreeBuilder.Write(_scene.Context, ("notes.txt", "plain"));
+        File.WriteAllBytes(Path.Combine(_scene.Context, "notes.txt.gz"), Gzip("not a tar"));
+        File.WriteAllBytes(Path.Combine(_scene.Context, "empty.tar"), new byte[1024]);
 
         await AddAsync(Request("/keep/", "package.tar") with { Unpack = false });
         await AddAsync(Request("/files/", "notes.txt", "notes.txt.gz", "empty.tar"));
-        await FileCopier.CopyAsync(Request("/copied/", "package.tar"), _root, null, CancellationToken.None);
+        await _scene.CopyAsync(Request("/copied/", "package.tar"));
         Assert.Equal(
             [
                 "/copied d 0755 0:0", "/copied/package.tar f 0644 0:0",
@@ -102,8 +90,8 @@ public sealed class AddTests : IDisposable
                 "/keep d 0755 0:0", "/keep/package.tar f 0644 0:0",
             ],
             Listing.Select(line => string.Join(' ', line.Split(' ').Take(4))));
-        Assert.Equal(File.ReadAllBytes(Path.Combine(_context, "package.tar")), File.ReadAllBytes(Path.Combine(_root, "keep/package.tar")));
-        Assert.Equal(Gzip("not a tar"), File.ReadAllBytes(Path.Combine(_root, "files/notes.txt.gz")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(_scene.Context, "package.tar")), File.ReadAllBytes(Path.Combine(_scene.Root, "keep/package.tar")));
+        Assert.Equal(Gzip("not a tar"), File.ReadAllBytes(Path.Combine(_scene.Root, "files/notes.txt.gz")));
     }
 
     [Fact]
@@ -123,8 +111,8 @@ public sealed class AddTests : IDisposable
         var bare = _server.Add("/", "root page"u8.ToArray());
         await AddAsync(new CopyRequest { Sources = [url, bare + "?q=1"], Destination = "/dl/" });
         Assert.Equal(["/dl d 0755 0:0", "/dl/__unnamed__ f 0600 0:0 root page", "/dl/tool v1.sh f 0600 0:0 echo 1"], Listing);
-        Assert.Equal(new DateTimeOffset(2020, 1, 2, 3, 4, 5, TimeSpan.Zero).ToUnixTimeSeconds(), TreeListing.Status(Path.Combine(_root, "dl/tool v1.sh")).MTime);
-        Assert.Equal(0, TreeListing.Status(Path.Combine(_root, "dl/__unnamed__")).MTime);
+        Assert.Equal(new DateTimeOffset(2020, 1, 2, 3, 4, 5, TimeSpan.Zero).ToUnixTimeSeconds(), TreeListing.Status(Path.Combine(_scene.Root, "dl/tool v1.sh")).MTime);
+        Assert.Equal(0, TreeListing.Status(Path.Combine(_scene.Root, "dl/__unnamed__")).MTime);
     }
 
     [Fact]
@@ -134,7 +122,7 @@ public sealed class AddTests : IDisposable
         var url = _server.Add("/package.tgz", archive);
         await AddAsync(new CopyRequest { Sources = [url], Destination = "/dl/", Chmod = "644" });
         await AddAsync(new CopyRequest { Sources = [url], Destination = "/opt/pkg", Unpack = true });
-        Assert.Equal(archive, File.ReadAllBytes(Path.Combine(_root, "dl/package.tgz")));
+        Assert.Equal(archive, File.ReadAllBytes(Path.Combine(_scene.Root, "dl/package.tgz")));
         // An octal --chmod is also the created directory's mode (fsutil 183e7fb "fix custom chmod for parent directories").
         Assert.Equal(["/dl d 0644 0:0", "/dl/package.tgz f 0644 0:0", .. Extracted], Listing.Select(line => line.StartsWith("/dl/", StringComparison.Ordinal) ? string.Join(' ', line.Split(' ').Take(4)) : line));
     }
@@ -147,7 +135,7 @@ public sealed class AddTests : IDisposable
         var digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(body));
         var wrong = "sha256:" + new string('0', 64);
 
-        var fetched = await UrlFetcher.FetchAsync(_http, url, _temp.Combine("fetch"), digest, CancellationToken.None);
+        var fetched = await UrlFetcher.FetchAsync(_http, url, _scene.Temp.Combine("fetch"), digest, CancellationToken.None);
         Assert.Equal(("payload", digest), (fetched.FileName, fetched.Digest.ToString()));
         Assert.Equal("payload", File.ReadAllText(fetched.ContentPath));
 
@@ -167,7 +155,7 @@ public sealed class AddTests : IDisposable
         var url = _server.BaseUrl + "/missing.txt";
         var error = await Assert.ThrowsAsync<FileCopyException>(() => AddAsync(new CopyRequest { Sources = [url], Destination = "/x/" }));
         Assert.Equal($"ADD {url}: invalid response status 404", error.Message);
-        var copy = await Assert.ThrowsAsync<FileCopyException>(() => FileCopier.CopyAsync(new CopyRequest { Sources = [url], Destination = "/x/" }, _root, _http, CancellationToken.None));
+        var copy = await Assert.ThrowsAsync<FileCopyException>(() => FileCopier.CopyAsync(new CopyRequest { Sources = [url], Destination = "/x/" }, _scene.Root, _http, CancellationToken.None));
         Assert.Equal($"COPY {url}: source can't be a URL for COPY", copy.Message);
     }
 

@@ -1,36 +1,22 @@
-using BuildFarm.Dockerfile.Ignore;
-using BuildFarm.Dockerfile.Instructions;
 using BuildFarm.Execution.Files;
 using BuildFarm.Execution.Sources;
 using BuildFarm.Execution.Tests.Sources;
-using BuildFarm.Testing;
 
 namespace BuildFarm.Execution.Tests.Files;
 
 public sealed class FileCopierTests : IDisposable
 {
-    private readonly TempDirectory _temp = new("copy");
-    private readonly string _context;
-    private readonly string _root;
+    private readonly CopyScene _scene = new("copy");
 
-    public FileCopierTests()
-    {
-        _context = _temp.CreateDirectory("context");
-        _root = _temp.CreateDirectory("root");
-    }
+    public void Dispose() => _scene.Dispose();
 
-    public void Dispose() => _temp.Dispose();
+    private string[] Listing => _scene.Listing;
 
-    private SourceTree Context => SourceTree.ForContext(_context, DockerIgnore.Empty, new FileDigestCache());
+    private Task CopyAsync(string destination, params string[] sources) => _scene.CopyAsync(destination, sources);
 
-    private string[] Listing => TreeListing.Of(_root);
+    private Task CopyAsync(CopyRequest request) => _scene.CopyAsync(request);
 
-    private Task CopyAsync(string destination, params string[] sources) =>
-        CopyAsync(new CopyRequest { Sources = sources, Destination = destination, Source = Context });
-
-    private Task CopyAsync(CopyRequest request) => FileCopier.CopyAsync(request, _root, http: null, CancellationToken.None);
-
-    private void Write(params (string Path, string Text)[] files) => TreeBuilder.Write(_context, files);
+    private void Write(params (string Path, string Text)[] files) => TreeBuilder.Write(_scene.Context, files);
 
     [Fact]
     public async Task A_directory_source_copies_its_contents_into_a_destination_created_with_its_parents()
@@ -53,7 +39,7 @@ public sealed class FileCopierTests : IDisposable
     public async Task A_file_goes_inside_a_destination_ending_in_a_slash_or_an_existing_directory_and_otherwise_becomes_it()
     {
         Write(("a.txt", "A"));
-        Directory.CreateDirectory(Path.Combine(_root, "existing"));
+        Directory.CreateDirectory(Path.Combine(_scene.Root, "existing"));
         await CopyAsync("/into/", "a.txt");
         await CopyAsync("/renamed", "a.txt");
         await CopyAsync("/existing", "a.txt");
@@ -79,7 +65,7 @@ public sealed class FileCopierTests : IDisposable
         Assert.Empty(Listing);
 
         await CopyAsync("/dst/", "*.txt");
-        Directory.CreateDirectory(Path.Combine(_root, "other"));
+        Directory.CreateDirectory(Path.Combine(_scene.Root, "other"));
         await CopyAsync("/other", "a.txt", "b.txt");
         Assert.Equal(
             [
@@ -110,35 +96,35 @@ public sealed class FileCopierTests : IDisposable
     public async Task Modes_special_bits_times_empty_directories_and_capabilities_are_kept()
     {
         Write(("bin/tool", "x"), ("bin/suid", "s"), ("data/", ""));
-        TreeListing.Run("chmod", "750", Path.Combine(_context, "bin/tool"));
-        TreeListing.Run("chmod", "4755", Path.Combine(_context, "bin/suid"));
-        TreeListing.Run("chmod", "1777", Path.Combine(_context, "data"));
-        TreeBuilder.SetCapability(Path.Combine(_context, "bin/tool"), "cap_net_raw+ep");
-        TreeListing.Run("touch", "-h", "-d", "@1000000000", Path.Combine(_context, "bin/tool"));
-        TreeListing.Run("touch", "-h", "-d", "@1200000000", Path.Combine(_context, "bin"));
+        TreeListing.Run("chmod", "750", Path.Combine(_scene.Context, "bin/tool"));
+        TreeListing.Run("chmod", "4755", Path.Combine(_scene.Context, "bin/suid"));
+        TreeListing.Run("chmod", "1777", Path.Combine(_scene.Context, "data"));
+        TreeBuilder.SetCapability(Path.Combine(_scene.Context, "bin/tool"), "cap_net_raw+ep");
+        TreeListing.Run("touch", "-h", "-d", "@1000000000", Path.Combine(_scene.Context, "bin/tool"));
+        TreeListing.Run("touch", "-h", "-d", "@1200000000", Path.Combine(_scene.Context, "bin"));
 
         await CopyAsync("/", ".");
         Assert.Equal(
             ["/bin d 0755 0:0", "/bin/suid f 4755 0:0 s", "/bin/tool f 0750 0:0 x", "/data d 1777 0:0"],
             Listing);
-        Assert.Equal(1000000000, TreeListing.Status(Path.Combine(_root, "bin/tool")).MTime);
-        Assert.Equal(1200000000, TreeListing.Status(Path.Combine(_root, "bin")).MTime);
-        Assert.Equal($"{_root}/bin/tool cap_net_raw=ep", TreeListing.Run("getcap", Path.Combine(_root, "bin/tool")));
+        Assert.Equal(1000000000, TreeListing.Status(Path.Combine(_scene.Root, "bin/tool")).MTime);
+        Assert.Equal(1200000000, TreeListing.Status(Path.Combine(_scene.Root, "bin")).MTime);
+        Assert.Equal($"{_scene.Root}/bin/tool cap_net_raw=ep", TreeListing.Run("getcap", Path.Combine(_scene.Root, "bin/tool")));
     }
 
     [Fact]
     public async Task Context_files_are_owned_by_root_and_a_stage_keeps_its_owners()
     {
         Write(("app/own.txt", "o"));
-        TreeBuilder.Chown(Path.Combine(_context, "app/own.txt"), 1234, 5678);
-        TreeBuilder.Chown(Path.Combine(_context, "app"), 1234, 5678);
+        TreeBuilder.Chown(Path.Combine(_scene.Context, "app/own.txt"), 1234, 5678);
+        TreeBuilder.Chown(Path.Combine(_scene.Context, "app"), 1234, 5678);
 
         await CopyAsync("/ctx/", "app");
         await CopyAsync(new CopyRequest
         {
             Sources = ["/app"],
             Destination = "/stage/",
-            Source = SourceTree.ForRootFileSystem(_context, new FileDigestCache()),
+            Source = SourceTree.ForRootFileSystem(_scene.Context, new FileDigestCache()),
         });
         Assert.Equal(
             [
@@ -152,9 +138,9 @@ public sealed class FileCopierTests : IDisposable
     public async Task Symlinks_are_copied_as_links_but_a_source_named_by_the_user_is_followed()
     {
         Write(("real.txt", "R"), ("dir/file", "F"));
-        TreeBuilder.Link(_context, "link", "real.txt");
-        TreeBuilder.Link(_context, "dir/abs", "/etc/passwd");
-        TreeBuilder.Link(_context, "dirlink", "dir");
+        TreeBuilder.Link(_scene.Context, "link", "real.txt");
+        TreeBuilder.Link(_scene.Context, "dir/abs", "/etc/passwd");
+        TreeBuilder.Link(_scene.Context, "dirlink", "dir");
 
         await CopyAsync("/a/", "link");
         await CopyAsync("/b/", "dirlink");
@@ -169,11 +155,11 @@ public sealed class FileCopierTests : IDisposable
     [Fact]
     public async Task Nothing_outside_the_source_root_is_read_whatever_links_or_dots_say()
     {
-        var secret = _temp.Combine("secret.txt");
+        var secret = _scene.Temp.Combine("secret.txt");
         File.WriteAllText(secret, "host secret");
-        TreeBuilder.Link(_context, "escape", "../secret.txt");
-        TreeBuilder.Link(_context, "absolute", "/secret.txt");
-        TreeBuilder.Link(_context, "host", secret);
+        TreeBuilder.Link(_scene.Context, "escape", "../secret.txt");
+        TreeBuilder.Link(_scene.Context, "absolute", "/secret.txt");
+        TreeBuilder.Link(_scene.Context, "host", secret);
         Write(("secret.txt", "context's own"));
 
         var error = await Assert.ThrowsAsync<SourceNotFoundException>(() => CopyAsync("/out/", "host"));
@@ -189,18 +175,18 @@ public sealed class FileCopierTests : IDisposable
     public async Task The_destination_resolves_inside_the_root_through_its_links_and_dots()
     {
         Write(("a.txt", "A"));
-        Directory.CreateDirectory(Path.Combine(_root, "opt"));
-        Directory.CreateDirectory(Path.Combine(_root, "usr"));
-        File.CreateSymbolicLink(Path.Combine(_root, "usr/local"), "/opt");
-        File.CreateSymbolicLink(Path.Combine(_root, "etc"), "/tmp/../..");
-        var outside = _temp.CreateDirectory("outside");
-        File.CreateSymbolicLink(Path.Combine(_root, "host"), outside);
+        Directory.CreateDirectory(Path.Combine(_scene.Root, "opt"));
+        Directory.CreateDirectory(Path.Combine(_scene.Root, "usr"));
+        File.CreateSymbolicLink(Path.Combine(_scene.Root, "usr/local"), "/opt");
+        File.CreateSymbolicLink(Path.Combine(_scene.Root, "etc"), "/tmp/../..");
+        var outside = _scene.Temp.CreateDirectory("outside");
+        File.CreateSymbolicLink(Path.Combine(_scene.Root, "host"), outside);
 
         await CopyAsync("/usr/local/bin/", "a.txt");
         await CopyAsync("/../../etc/escaped.txt", "a.txt");
         await CopyAsync("/host/x.txt", "a.txt");
         Assert.Empty(Directory.EnumerateFileSystemEntries(outside));
-        Assert.Equal("A", File.ReadAllText(Path.Join(_root, outside, "x.txt")));
+        Assert.Equal("A", File.ReadAllText(Path.Join(_scene.Root, outside, "x.txt")));
         Assert.Equal(
             [
                 "/escaped.txt f 0644 0:0 A",

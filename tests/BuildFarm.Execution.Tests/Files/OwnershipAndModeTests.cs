@@ -1,48 +1,30 @@
-using BuildFarm.Dockerfile.Ignore;
 using BuildFarm.Execution.Files;
-using BuildFarm.Execution.Sources;
 using BuildFarm.Execution.Tests.Sources;
-using BuildFarm.Testing;
 
 namespace BuildFarm.Execution.Tests.Files;
 
 public sealed class OwnershipAndModeTests : IDisposable
 {
-    private readonly TempDirectory _temp = new("copy-owner");
-    private readonly string _context;
-    private readonly string _root;
+    private readonly CopyScene _scene = new("copy-owner");
 
     public OwnershipAndModeTests()
     {
-        _context = _temp.CreateDirectory("context");
-        _root = _temp.CreateDirectory("root");
-        TreeBuilder.Write(_context, ("app/run.sh", "sh"), ("app/data.txt", "d"), ("app/sub/", ""));
-        TreeListing.Run("chmod", "755", Path.Combine(_context, "app/run.sh"));
-        TreeListing.Run("chmod", "640", Path.Combine(_context, "app/data.txt"));
-        TreeListing.Run("chmod", "700", Path.Combine(_context, "app/sub"));
+        TreeBuilder.Write(_scene.Context, ("app/run.sh", "sh"), ("app/data.txt", "d"), ("app/sub/", ""));
+        TreeListing.Run("chmod", "755", Path.Combine(_scene.Context, "app/run.sh"));
+        TreeListing.Run("chmod", "640", Path.Combine(_scene.Context, "app/data.txt"));
+        TreeListing.Run("chmod", "700", Path.Combine(_scene.Context, "app/sub"));
         TreeBuilder.Write(
-            _root,
+            _scene.Root,
             ("etc/passwd", "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1001:app:/home/app:/bin/sh\n"),
             ("etc/group", "root:x:0:\nstaff:x:50:app\napp:x:1001:\n"));
     }
 
-    public void Dispose() => _temp.Dispose();
+    public void Dispose() => _scene.Dispose();
 
-    private Task CopyAsync(string? chown = null, string? chmod = null, string destination = "/dst/", string source = "app") =>
-        FileCopier.CopyAsync(
-            new CopyRequest
-            {
-                Sources = [source],
-                Destination = destination,
-                Source = SourceTree.ForContext(_context, DockerIgnore.Empty, new FileDigestCache()),
-                Chown = chown,
-                Chmod = chmod,
-            },
-            _root,
-            http: null,
-            CancellationToken.None);
+    private Task CopyAsync(string? chown = null, string? chmod = null, string destination = "/dst/") =>
+        _scene.CopyAsync(_scene.Request(destination, "app") with { Chown = chown, Chmod = chmod });
 
-    private string[] Copied => TreeListing.Of(_root).Where(line => !line.StartsWith("/etc", StringComparison.Ordinal)).ToArray();
+    private string[] Copied => _scene.Listing.Where(line => !line.StartsWith("/etc", StringComparison.Ordinal)).ToArray();
 
     [Theory]
     [InlineData("1000", "1000:1000")]

@@ -3,66 +3,56 @@ using BuildFarm.Dockerfile.Instructions;
 using BuildFarm.Execution.Files;
 using BuildFarm.Execution.Sources;
 using BuildFarm.Execution.Tests.Sources;
-using BuildFarm.Testing;
 
 namespace BuildFarm.Execution.Tests.Files;
 
 /// <summary>Hard links, devices, --exclude, --parents, heredocs and what happens to entries already in the destination.</summary>
 public sealed class TreeSemanticsTests : IDisposable
 {
-    private readonly TempDirectory _temp = new("copy-tree");
-    private readonly string _context;
-    private readonly string _root;
+    private readonly CopyScene _scene = new("copy-tree");
 
-    public TreeSemanticsTests()
-    {
-        _context = _temp.CreateDirectory("context");
-        _root = _temp.CreateDirectory("root");
-    }
+    public void Dispose() => _scene.Dispose();
 
-    public void Dispose() => _temp.Dispose();
+    private string[] Listing => _scene.Listing;
 
-    private string[] Listing => TreeListing.Of(_root);
+    private Task CopyAsync(CopyRequest request) => _scene.CopyAsync(request);
 
-    private Task CopyAsync(CopyRequest request) => FileCopier.CopyAsync(request, _root, http: null, CancellationToken.None);
-
-    private CopyRequest Request(string destination, params string[] sources) =>
-        new() { Sources = sources, Destination = destination, Source = SourceTree.ForContext(_context, DockerIgnore.Empty, new FileDigestCache()) };
+    private CopyRequest Request(string destination, params string[] sources) => _scene.Request(destination, sources);
 
     [Fact]
     public async Task Hard_links_inside_a_copied_directory_stay_one_inode_but_not_across_sources()
     {
-        TreeBuilder.Write(_context, ("dir/a", "same"), ("other/", ""));
-        TreeListing.Run("ln", Path.Combine(_context, "dir/a"), Path.Combine(_context, "dir/b"));
-        TreeListing.Run("ln", Path.Combine(_context, "dir/a"), Path.Combine(_context, "other/c"));
+        TreeBuilder.Write(_scene.Context, ("dir/a", "same"), ("other/", ""));
+        TreeListing.Run("ln", Path.Combine(_scene.Context, "dir/a"), Path.Combine(_scene.Context, "dir/b"));
+        TreeListing.Run("ln", Path.Combine(_scene.Context, "dir/a"), Path.Combine(_scene.Context, "other/c"));
 
         await CopyAsync(Request("/out/", "dir", "other"));
         Assert.Equal(["/out d 0755 0:0", "/out/a f 0644 0:0 same", "/out/b f 0644 0:0 same", "/out/c f 0644 0:0 same"], Listing);
-        var inode = TreeListing.Status(Path.Combine(_root, "out/a")).Inode;
-        Assert.Equal(inode, TreeListing.Status(Path.Combine(_root, "out/b")).Inode);
-        Assert.NotEqual(inode, TreeListing.Status(Path.Combine(_root, "out/c")).Inode);
+        var inode = TreeListing.Status(Path.Combine(_scene.Root, "out/a")).Inode;
+        Assert.Equal(inode, TreeListing.Status(Path.Combine(_scene.Root, "out/b")).Inode);
+        Assert.NotEqual(inode, TreeListing.Status(Path.Combine(_scene.Root, "out/c")).Inode);
     }
 
     [Fact]
     public async Task Devices_and_fifos_are_recreated()
     {
-        Directory.CreateDirectory(Path.Combine(_context, "dev"));
-        TreeListing.Run("mknod", "-m", "620", Path.Combine(_context, "dev/null2"), "c", "1", "3");
-        TreeListing.Run("mkfifo", "-m", "600", Path.Combine(_context, "dev/pipe"));
+        Directory.CreateDirectory(Path.Combine(_scene.Context, "dev"));
+        TreeListing.Run("mknod", "-m", "620", Path.Combine(_scene.Context, "dev/null2"), "c", "1", "3");
+        TreeListing.Run("mkfifo", "-m", "600", Path.Combine(_scene.Context, "dev/pipe"));
 
         await CopyAsync(Request("/dev/", "dev"));
         Assert.Equal(["/dev d 0755 0:0", "/dev/null2 c 0620 0:0", "/dev/pipe p 0600 0:0"], Listing);
-        Assert.Equal("1,3", TreeListing.Run("stat", "-c", "%Hr,%Lr", Path.Combine(_root, "dev/null2")));
+        Assert.Equal("1,3", TreeListing.Run("stat", "-c", "%Hr,%Lr", Path.Combine(_scene.Root, "dev/null2")));
     }
 
     [Fact]
     public async Task Excludes_leave_out_matches_and_exceptions_bring_paths_back_with_their_directories()
     {
         TreeBuilder.Write(
-            _context,
+            _scene.Context,
             ("app/main.c", "m"), ("app/README.md", "r"), ("app/docs/guide.md", "g"), ("app/docs/keep.md", "k"),
             ("app/build/out.o", "o"), ("app/build/keep/x.o", "x"), ("notes.md", "n"));
-        TreeListing.Run("chmod", "700", Path.Combine(_context, "app/build/keep"));
+        TreeListing.Run("chmod", "700", Path.Combine(_scene.Context, "app/build/keep"));
 
         await CopyAsync(Request("/src/", "app", "notes.md") with { Excludes = ["*.md", "**/*.md", "!docs/keep.md", "build", "!build/keep"] });
         Assert.Equal(
@@ -78,18 +68,18 @@ public sealed class TreeSemanticsTests : IDisposable
     [Fact]
     public async Task Dockerignore_hides_context_paths_from_the_copy()
     {
-        TreeBuilder.Write(_context, ("app/main.c", "m"), ("app/debug.log", "l"), ("app/logs/keep.log", "k"));
+        TreeBuilder.Write(_scene.Context, ("app/main.c", "m"), ("app/debug.log", "l"), ("app/logs/keep.log", "k"));
         var ignore = DockerIgnore.Parse("**/*.log\n!app/logs/keep.log", ".dockerignore");
-        await CopyAsync(Request("/src/", "app") with { Source = SourceTree.ForContext(_context, ignore, new FileDigestCache()) });
+        await CopyAsync(Request("/src/", "app") with { Source = SourceTree.ForContext(_scene.Context, ignore, new FileDigestCache()) });
         Assert.Equal(["/src d 0755 0:0", "/src/logs d 0755 0:0", "/src/logs/keep.log f 0644 0:0 k", "/src/main.c f 0644 0:0 m"], Listing);
     }
 
     [Fact]
     public async Task Parents_keep_each_source_path_below_its_pivot_with_the_source_directories_metadata()
     {
-        TreeBuilder.Write(_context, ("a/b/c.txt", "c"), ("a/b/d.txt", "d"), ("x/y/z.txt", "z"), ("x/y/w.md", "w"));
-        TreeListing.Run("chmod", "750", Path.Combine(_context, "a"));
-        TreeBuilder.Chown(Path.Combine(_context, "x/y"), 7, 7);
+        TreeBuilder.Write(_scene.Context, ("a/b/c.txt", "c"), ("a/b/d.txt", "d"), ("x/y/z.txt", "z"), ("x/y/w.md", "w"));
+        TreeListing.Run("chmod", "750", Path.Combine(_scene.Context, "a"));
+        TreeBuilder.Chown(Path.Combine(_scene.Context, "x/y"), 7, 7);
 
         await CopyAsync(Request("/p", "a/b/c.txt", "x/./y/*.txt") with { Parents = true });
         Assert.Equal(
@@ -125,13 +115,13 @@ public sealed class TreeSemanticsTests : IDisposable
     [Fact]
     public async Task Existing_entries_are_replaced_not_written_through_and_directories_merge_taking_the_source_metadata()
     {
-        TreeBuilder.Write(_context, ("src/file", "new"), ("src/sub/inner", "i"), ("dir/", ""));
-        TreeListing.Run("chmod", "700", Path.Combine(_context, "src/sub"));
-        var victim = _temp.Combine("victim");
+        TreeBuilder.Write(_scene.Context, ("src/file", "new"), ("src/sub/inner", "i"), ("dir/", ""));
+        TreeListing.Run("chmod", "700", Path.Combine(_scene.Context, "src/sub"));
+        var victim = _scene.Temp.Combine("victim");
         File.WriteAllText(victim, "untouched");
-        TreeBuilder.Write(_root, ("dst/sub/old", "o"));
-        File.CreateSymbolicLink(Path.Combine(_root, "dst/file"), victim);
-        TreeBuilder.Chown(Path.Combine(_root, "dst"), 5, 5);
+        TreeBuilder.Write(_scene.Root, ("dst/sub/old", "o"));
+        File.CreateSymbolicLink(Path.Combine(_scene.Root, "dst/file"), victim);
+        TreeBuilder.Chown(Path.Combine(_scene.Root, "dst"), 5, 5);
 
         await CopyAsync(Request("/dst", "src"));
         Assert.Equal("untouched", File.ReadAllText(victim));
@@ -139,7 +129,7 @@ public sealed class TreeSemanticsTests : IDisposable
             ["/dst d 0755 5:5", "/dst/file f 0644 0:0 new", "/dst/sub d 0700 0:0", "/dst/sub/inner f 0644 0:0 i", "/dst/sub/old f 0644 0:0 o"],
             Listing);
 
-        TreeBuilder.Write(_context, ("flat/sub", "a file now"));
+        TreeBuilder.Write(_scene.Context, ("flat/sub", "a file now"));
         var onDirectory = await Assert.ThrowsAsync<FileCopyException>(() => CopyAsync(Request("/dst", "flat")));
         Assert.Equal("cannot replace to directory /dst/sub with file", onDirectory.Message);
         var onFile = await Assert.ThrowsAsync<FileCopyException>(() => CopyAsync(Request("/dst/file", "dir")));
