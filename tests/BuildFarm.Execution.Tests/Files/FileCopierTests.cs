@@ -197,4 +197,19 @@ public sealed class FileCopierTests : IDisposable
             ],
             Listing.Where(line => !line.StartsWith("/tmp", StringComparison.Ordinal)).ToArray());
     }
+
+    [Fact]
+    public async Task A_destination_through_a_file_or_a_link_loop_is_an_error_naming_it()
+    {
+        Write(("a.txt", "A"));
+        File.WriteAllText(Path.Combine(_scene.Root, "file"), "f");
+        File.CreateSymbolicLink(Path.Combine(_scene.Root, "loop"), "/loop");
+
+        var throughFile = await Assert.ThrowsAsync<FileCopyException>(() => CopyAsync("/file/x/", "a.txt"));
+        Assert.Equal("Cannot resolve \"/file/x/\": /file is not a directory.", throughFile.Message);
+        var intoFile = await Assert.ThrowsAsync<FileCopyException>(() => CopyAsync("/file/", "a.txt"));
+        Assert.Equal("mkdir /file: not a directory", intoFile.Message);
+        var loop = await Assert.ThrowsAsync<FileCopyException>(() => CopyAsync("/loop/a.txt", "a.txt"));
+        Assert.Equal("Cannot resolve \"/loop/\": too many levels of symbolic links.", loop.Message);
+    }
 }

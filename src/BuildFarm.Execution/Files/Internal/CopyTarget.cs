@@ -29,7 +29,18 @@ internal sealed class CopyTarget
     public (uint Uid, uint Gid)? Owner { get; }
 
     /// <summary>The host path an image path leads to (see <see cref="SourceTree.ResolveForWriting"/>).</summary>
-    public string Resolve(string imagePath) => _root.HostPath(_root.ResolveForWriting(imagePath));
+    /// <exception cref="FileCopyException">The path goes through a file, or a symlink loop.</exception>
+    public string Resolve(string imagePath)
+    {
+        try
+        {
+            return _root.HostPath(_root.ResolveForWriting(imagePath));
+        }
+        catch (IOException error)
+        {
+            throw new FileCopyException(error.Message, error);
+        }
+    }
 
     /// <summary>A host path below the root as the image sees it, for messages.</summary>
     public string ImagePath(string hostPath) => hostPath.Length > _root.Root.Length ? hostPath[_root.Root.Length..] : "/";
