@@ -1,40 +1,32 @@
 using System.Globalization;
 using System.Net;
-using BuildFarm.Testing;
+using System.Net.Sockets;
+using System.Text;
 
 namespace BuildFarm.Execution.Tests.Files;
 
-/// <summary>A real HTTP server on 127.0.0.1 serving fixed files, for ADD's URL sources; 404 for anything else.</summary>
+/// <summary>
+/// A real HTTP/1.1 server on 127.0.0.1 serving fixed files, for ADD's URL sources; 404 for anything
+/// else. It listens on a port the kernel gives it (no race for a free port) and closes each connection
+/// after one response.
+/// </summary>
 internal sealed class StaticHttpServer : IDisposable
 {
-    private readonly HttpListener _listener = new();
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly Dictionary<string, (byte[] Body, DateTimeOffset? LastModified)> _files = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stop = new();
     private readonly Task _serving;
 
     public StaticHttpServer()
     {
-        for (var attempt = 0; ; attempt++)
-        {
-            var port = FreePort.Pick();
-            BaseUrl = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}");
-            _listener.Prefixes.Add(BaseUrl + "/");
-            try
-            {
-                _listener.Start();
-                break;
-            }
-            catch (HttpListenerException) when (attempt < 5)
-            {
-                _listener.Prefixes.Clear(); // lost the race for the port
-            }
-        }
-
-        _serving = ServeAsync();
+        _listener.Start();
+        BaseUrl = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}");
+        _serving = ServeAsync(_stop.Token);
     }
 
     public string BaseUrl { get; }
 
-    /// <summary>Serves <paramref name="body"/> at <paramref name="path"/> (which starts with '/').</summary>
+    /// <summary>Serves <paramref name="body"/> at <paramref name="path"/> (as it appears in the request line) and returns its URL.</summary>
     public string Add(string path, byte[] body, DateTimeOffset? lastModified = null)
     {
         lock (_files)
@@ -47,54 +39,66 @@ internal sealed class StaticHttpServer : IDisposable
 
     public void Dispose()
     {
+        _stop.Cancel();
         _listener.Stop();
-        _listener.Close();
-        try
-        {
-            _serving.GetAwaiter().GetResult();
-        }
-        catch (Exception error) when (error is HttpListenerException or ObjectDisposedException)
-        {
-            // Stopping the listener ends the pending GetContextAsync.
-        }
+        _serving.GetAwaiter().GetResult();
+        _stop.Dispose();
     }
 
-    private async Task ServeAsync()
+    private async Task ServeAsync(CancellationToken cancellationToken)
     {
-        while (_listener.IsListening)
+        while (!cancellationToken.IsCancellationRequested)
         {
-            HttpListenerContext context;
+            TcpClient client;
             try
             {
-                context = await _listener.GetContextAsync();
+                client = await _listener.AcceptTcpClientAsync(cancellationToken);
             }
-            catch (Exception error) when (error is HttpListenerException or ObjectDisposedException)
+            catch (Exception error) when (error is OperationCanceledException or SocketException or ObjectDisposedException)
             {
                 return;
             }
 
-            (byte[] Body, DateTimeOffset? LastModified) file;
-            bool found;
-            lock (_files)
+            using (client)
             {
-                found = _files.TryGetValue(context.Request.Url!.AbsolutePath, out file);
+                try
+                {
+                    await RespondAsync(client.GetStream(), cancellationToken);
+                }
+                catch (Exception error) when (error is IOException or OperationCanceledException)
+                {
+                    // The client went away (or the server is stopping): the next one is served all the same.
+                }
             }
-
-            if (!found)
-            {
-                context.Response.StatusCode = 404;
-                context.Response.Close();
-                continue;
-            }
-
-            if (file.LastModified is { } modified)
-            {
-                context.Response.Headers["Last-Modified"] = modified.ToString("R", CultureInfo.InvariantCulture);
-            }
-
-            context.Response.ContentLength64 = file.Body.Length;
-            await context.Response.OutputStream.WriteAsync(file.Body);
-            context.Response.Close();
         }
+    }
+
+    private async Task RespondAsync(NetworkStream stream, CancellationToken cancellationToken)
+    {
+        using var reader = new StreamReader(stream, Encoding.ASCII, leaveOpen: true);
+        var requestLine = await reader.ReadLineAsync(cancellationToken) ?? string.Empty;
+        while (!string.IsNullOrEmpty(await reader.ReadLineAsync(cancellationToken)))
+        {
+            // Headers do not matter here.
+        }
+
+        var target = requestLine.Split(' ') is [_, var path, ..] ? path.Split('?')[0] : string.Empty;
+        (byte[] Body, DateTimeOffset? LastModified) file;
+        bool found;
+        lock (_files)
+        {
+            found = _files.TryGetValue(target, out file);
+        }
+
+        var head = new StringBuilder(found ? "HTTP/1.1 200 OK\r\n" : "HTTP/1.1 404 Not Found\r\n");
+        var body = found ? file.Body : [];
+        if (found && file.LastModified is { } modified)
+        {
+            head.Append(CultureInfo.InvariantCulture, $"Last-Modified: {modified.ToString("R", CultureInfo.InvariantCulture)}\r\n");
+        }
+
+        head.Append(CultureInfo.InvariantCulture, $"Content-Length: {body.Length}\r\nConnection: close\r\n\r\n");
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head.ToString()), cancellationToken);
+        await stream.WriteAsync(body, cancellationToken);
     }
 }
