@@ -1,6 +1,7 @@
 using BuildFarm.Dockerfile.Instructions;
 using BuildFarm.Dockerfile.Planning;
 using BuildFarm.Execution.Files;
+using BuildFarm.Execution.Files.Internal;
 using BuildFarm.Execution.Sandbox;
 using BuildFarm.Execution.Sources;
 using BuildFarm.Execution.Steps;
@@ -101,7 +102,8 @@ internal sealed class StepExecutor(BuildRun run, PlannedStep step, string name, 
             root =>
             {
                 var user = step.User.Length == 0 ? ContainerUser.Root : ContainerUser.Resolve(step.User, root.Path);
-                RootDirectories.Create(root.Path, step.WorkingDirectory, user.Uid, user.Gid);
+                var target = new CopyTarget(root.Path, ChmodSpec.None, (user.Uid, user.Gid));
+                target.CreateDirectories(target.Resolve(step.WorkingDirectory));
                 return Task.CompletedTask;
             },
             run.LayerOptions,
