@@ -63,15 +63,18 @@ public sealed class DockerfilePathsTests : IDisposable
         Assert.Equal(["Dockerfile", "app/", "app/docs/", "app/docs/readme.md"], TreeListing.OfSnapshot(snapshot));
     }
 
-    [Fact]
-    public void Copying_the_context_root_sends_the_whole_context()
+    [Theory]
+    [InlineData("FROM scratch\nCOPY . /app\n", "the Dockerfile reads the whole context (\"/\")")]
+    [InlineData("FROM scratch\nRUN --mount=type=bind,target=/src make\n", "the Dockerfile reads the whole context (\"/\")")]
+    [InlineData("FROM scratch\nCOPY only-a-source\n", "the Dockerfile could not be planned: Dockerfile:2: COPY requires at least two arguments, but only one was provided. Destination could not be determined")]
+    public void The_whole_context_is_sent_when_the_Dockerfile_reads_its_root_or_cannot_be_planned(string dockerfile, string reason)
     {
-        _context.Write(("Dockerfile", "FROM scratch\nCOPY . /app\n"));
+        _context.Write(("Dockerfile", dockerfile));
 
         var snapshot = Take();
 
         Assert.Null(snapshot.SelectedPaths);
-        Assert.Equal("the Dockerfile reads the whole context (\"/\")", snapshot.SelectionFallback);
+        Assert.Equal(reason, snapshot.SelectionFallback);
         Assert.Equal(WholeContext, TreeListing.OfSnapshot(snapshot));
     }
 
@@ -85,18 +88,6 @@ public sealed class DockerfilePathsTests : IDisposable
         Assert.Null(snapshot.SelectedPaths);
         Assert.Equal("the Dockerfile reads through the symlink \"current\", which may lead anywhere in the context", snapshot.SelectionFallback);
         Assert.Equal(WholeContext.Append("current -> app/src").Order(StringComparer.Ordinal), TreeListing.OfSnapshot(snapshot));
-    }
-
-    [Fact]
-    public void A_Dockerfile_that_cannot_be_planned_sends_the_whole_context()
-    {
-        _context.Write(("Dockerfile", "FROM scratch\nCOPY only-a-source\n"));
-
-        var snapshot = Take();
-
-        Assert.Null(snapshot.SelectedPaths);
-        Assert.Equal("the Dockerfile could not be planned: Dockerfile:2: COPY requires at least two arguments, but only one was provided. Destination could not be determined", snapshot.SelectionFallback);
-        Assert.Equal(WholeContext, TreeListing.OfSnapshot(snapshot));
     }
 
     private ContextSnapshot Take(string? target = null) => ContextSnapshot.Take(new ContextSnapshotOptions

@@ -78,9 +78,13 @@ internal sealed class DigestCacheFile
         }
 
         FilesHashed++;
-        if (length != status.Size)
+        // Any write, or a swap of the path for another file or a symlink, between the walk's lstat
+        // and the end of the read moves the change time or the inode: what was read is then not
+        // what the tree would claim, so nothing is recorded.
+        var after = LibC.TryLStat(hostPath);
+        if (length != status.Size || after is not { } now || now.Inode != status.Inode || now.ChangeSeconds != status.ChangeSeconds || now.ChangeNanoseconds != status.ChangeNanoseconds)
         {
-            throw new IOException($"The context file \"{relativePath}\" changed while it was being read ({status.Size} bytes, then {length}); run again once it is written.");
+            throw new IOException($"The context file \"{relativePath}\" changed while it was being read; run again once it is written.");
         }
 
         _entries[hostPath] = StoredDigest.From(hostPath, status, digest);
