@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using BuildFarm.Oci;
 using BuildFarm.Oci.Internal;
+using BuildFarm.Storage;
 using MessagePack;
 using MessagePack.Resolvers;
 
@@ -109,21 +110,7 @@ internal sealed class DigestCacheFile
             Entries = [.. _entries.Values.Where(e => _used.Contains(e.Path) || !e.Path.StartsWith(prefix, StringComparison.Ordinal))],
         };
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(_path))!);
-        var temporary = _path + "." + Guid.NewGuid().ToString("N") + ".partial";
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                MessagePackSerializer.Serialize(stream, file, Options);
-            }
-
-            File.Move(temporary, _path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
+        AtomicFile.Write(_path, stream => MessagePackSerializer.Serialize(stream, file, Options));
     }
 
     [MessagePackObject]
