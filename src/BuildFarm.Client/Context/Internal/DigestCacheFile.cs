@@ -13,6 +13,11 @@ namespace BuildFarm.Client.Context.Internal;
 /// whose tool restored the modification time; the inode a file renamed over the path. An
 /// unreadable cache file is treated as empty: it only ever saves work.
 /// </summary>
+/// <remarks>
+/// Like git's index before its racy-timestamp check, a write that lands in the same timestamp
+/// tick as the hashing, after it, and keeps the size, goes unnoticed until the file changes
+/// again; the window is one tick of the coarse clock the kernel stamps writes with (a few milliseconds).
+/// </remarks>
 internal sealed class DigestCacheFile
 {
     private const int CurrentVersion = 1;
