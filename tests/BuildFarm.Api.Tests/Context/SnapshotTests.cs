@@ -51,6 +51,23 @@ public sealed class SnapshotTests : IDisposable
     }
 
     [Fact]
+    public void A_same_size_rewrite_that_restores_the_modification_time_is_still_hashed_again()
+    {
+        _context.Write(("stable.txt", "stable"), ("edited.txt", "before"));
+        var cache = Path.Combine(_context.Scratch, "digests.msgpack");
+        var first = Take(cache);
+        var modified = File.GetLastWriteTimeUtc(_context.PathOf("edited.txt"));
+
+        _context.Write(("edited.txt", "after!"));
+        File.SetLastWriteTimeUtc(_context.PathOf("edited.txt"), modified); // as `touch -r` or `rsync -t` would
+        var second = Take(cache);
+
+        Assert.Equal((2, 1), (first.FilesHashed, second.FilesHashed));
+        Assert.NotEqual(first.Root, second.Root);
+        Assert.Contains(second.Blobs, static blob => blob.Digest == BuildFarm.Oci.Digest.Sha256("after!"u8));
+    }
+
+    [Fact]
     public void A_missing_context_directory_is_a_clear_error()
     {
         var missing = Path.Combine(_context.Scratch, "no-such-context");
@@ -60,5 +77,10 @@ public sealed class SnapshotTests : IDisposable
         Assert.Equal($"The build context '{missing}' is not a directory.", error.Message);
     }
 
-    private ContextSnapshot Take() => ContextSnapshot.Take(new ContextSnapshotOptions { ContextDirectory = _context.Root, OnlyPathsTheDockerfileReads = false });
+    private ContextSnapshot Take(string? digestCache = null) => ContextSnapshot.Take(new ContextSnapshotOptions
+    {
+        ContextDirectory = _context.Root,
+        OnlyPathsTheDockerfileReads = false,
+        DigestCacheFile = digestCache,
+    });
 }
