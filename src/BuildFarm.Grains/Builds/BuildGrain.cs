@@ -1,5 +1,7 @@
 using BuildFarm.Execution.Building;
 using BuildFarm.Oci;
+using BuildFarm.Oci.References;
+using BuildFarm.Oci.Registry;
 using BuildFarm.Storage.Content;
 using BuildFarm.Storage.Trees;
 using Microsoft.Extensions.Logging;
@@ -15,6 +17,7 @@ public sealed partial class BuildGrain(
     [PersistentState("build", GrainStorage.Name)] IPersistentState<BuildGrainState> state,
     BuildEngine engine,
     ContentStore content,
+    RegistryClient registry,
     TimeProvider time,
     ILogger<BuildGrain> logger) : Grain, IBuildGrain
 {
@@ -132,6 +135,11 @@ public sealed partial class BuildGrain(
                 content.Images.Set(tag, result.Manifest);
             }
 
+            if (spec.Push)
+            {
+                await PushAsync(result, spec.Tags, cancellationToken);
+            }
+
             await FinishAsync(BuildState.Succeeded, null, BuildEvents.ToOutput(result));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -147,6 +155,25 @@ public sealed partial class BuildGrain(
         {
             DeleteContext(context);
             File.Delete(context + ".Dockerfile");
+        }
+    }
+
+    // Each repository gets the image once, under all of its tags; blobs it has already are skipped.
+    private async Task PushAsync(BuildResult result, IReadOnlyList<string> tags, CancellationToken cancellationToken)
+    {
+        var pusher = new ImagePusher(registry);
+        var blobs = new ContentStoreBlobs(content);
+        foreach (var repository in tags.Select(ImageReference.Parse).GroupBy(reference => reference.Repository))
+        {
+            var pushed = await pusher.PushAsync(repository.Key, result.Manifest, blobs, [.. repository.Select(r => r.Tag!)], cancellationToken: cancellationToken);
+            Append(new BuildEventRecord
+            {
+                Sequence = 0,
+                Timestamp = time.GetUtcNow(),
+                Kind = BuildEventKind.Log,
+                Name = "pushing",
+                Text = $"pushed {repository.Key} ({string.Join(", ", repository.Select(r => r.Tag))}): {pushed.Blobs.Count(b => b.Outcome == BlobPushOutcome.AlreadyExists)} of {pushed.Blobs.Count} blobs were there already",
+            });
         }
     }
 

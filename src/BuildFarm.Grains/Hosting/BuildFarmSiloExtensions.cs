@@ -3,6 +3,7 @@ using BuildFarm.Execution.Building;
 using BuildFarm.Grains;
 using BuildFarm.Grains.Persistence;
 using BuildFarm.Grains.Steps;
+using BuildFarm.Oci.Registry;
 using BuildFarm.Storage.Content;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -18,7 +19,8 @@ public static class BuildFarmSiloExtensions
     /// the caller, who owns them), a build engine whose step cache is the cluster's cache key
     /// grains, and grain state on the store's disk.
     /// </summary>
-    public static ISiloBuilder AddBuildFarm(this ISiloBuilder silo, ContentStore content, ExecutionEngine execution, BuildEngineOptions? options = null)
+    /// <param name="registry">How the silo reaches registries, to push results.</param>
+    public static ISiloBuilder AddBuildFarm(this ISiloBuilder silo, ContentStore content, ExecutionEngine execution, RegistryClient registry, BuildEngineOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentNullException.ThrowIfNull(content);
@@ -29,6 +31,7 @@ public static class BuildFarmSiloExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(content);
         services.AddSingleton(execution);
+        services.AddSingleton(registry);
         services.AddSingleton(provider => new BuildEngine(
             execution,
             content,

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using BuildFarm.Execution;
+using BuildFarm.Oci.Registry;
 using BuildFarm.Server.Builds;
 using BuildFarm.Storage;
 using BuildFarm.Storage.Content;
@@ -24,11 +25,13 @@ public sealed class FarmServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ContentStore _store;
+    private readonly RegistryClient _registry;
 
-    private FarmServer(WebApplication app, ContentStore store, Uri address)
+    private FarmServer(WebApplication app, ContentStore store, RegistryClient registry, Uri address)
     {
         _app = app;
         _store = store;
+        _registry = registry;
         Address = address;
     }
 
@@ -55,14 +58,14 @@ public sealed class FarmServer : IAsyncDisposable
                     serviceId: "buildfarm",
                     clusterId: "buildfarm-local")
                 .Configure<ClusterMembershipOptions>(membership => membership.DefunctSiloCleanupPeriod = null)
-                .AddBuildFarm(store, execution, options.Engine));
+                .AddBuildFarm(store, execution, options.Registry, options.Engine));
             builder.Services.AddSingleton(TimeProvider.System);
             builder.Services.AddBuildFarmGrpc();
             var app = builder.Build();
             app.MapBuildFarmGrpc();
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-            return new FarmServer(app, store, new Uri(bound.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)));
+            return new FarmServer(app, store, options.Registry, new Uri(bound.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)));
         }
         catch
         {
@@ -79,6 +82,7 @@ public sealed class FarmServer : IAsyncDisposable
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         _store.Dispose();
+        _registry.Dispose();
     }
 
     private static int FreePort()

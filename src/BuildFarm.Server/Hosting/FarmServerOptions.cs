@@ -1,5 +1,6 @@
 using System.Net;
 using BuildFarm.Execution.Building;
+using BuildFarm.Oci.Registry;
 using Microsoft.Extensions.Logging;
 
 namespace BuildFarm.Server.Hosting;
@@ -19,6 +20,9 @@ public sealed class FarmServerOptions
     public int GatewayPort { get; init; }
 
     public BuildEngineOptions Engine { get; init; } = new();
+
+    /// <summary>How results are pushed: credentials and plain-HTTP registries. The server disposes it.</summary>
+    public RegistryClient Registry { get; init; } = new(new RegistryClientOptions());
 
     /// <summary>Sets up logging; the default keeps ASP.NET Core's (console) providers.</summary>
     public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
