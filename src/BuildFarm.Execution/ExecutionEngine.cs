@@ -1,4 +1,6 @@
 using BuildFarm.Execution.Internal;
+using BuildFarm.Execution.Mounts;
+using BuildFarm.Execution.Mounts.Internal;
 using BuildFarm.Execution.Sandbox;
 using BuildFarm.Execution.Sandbox.Internal;
 using BuildFarm.Execution.Snapshots;
@@ -17,16 +19,22 @@ public sealed class ExecutionEngine
 {
     private readonly ContentStore _content;
 
-    private ExecutionEngine(ContentStore content, SnapshotStore snapshots, RuncSandbox sandbox)
+    private ExecutionEngine(ContentStore content, ExecutionPaths paths, SnapshotStore snapshots, RuncSandbox sandbox)
     {
         _content = content;
+        Paths = paths;
         Snapshots = snapshots;
         Sandbox = sandbox;
+        CacheMounts = new CacheMountStore(paths.CacheMounts);
     }
 
     public SnapshotStore Snapshots { get; }
 
     public RuncSandbox Sandbox { get; }
+
+    internal ExecutionPaths Paths { get; }
+
+    internal CacheMountStore CacheMounts { get; }
 
     /// <summary>Validates the options, clears stale state and opens the engine on the store's data directory.</summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
@@ -47,23 +55,29 @@ public sealed class ExecutionEngine
         var snapshots = new SnapshotStore(paths, content);
         snapshots.DeleteInterruptedUnpacks();
 
-        return new ExecutionEngine(content, snapshots, new RuncSandbox(runc, options, timeProvider ?? TimeProvider.System));
+        return new ExecutionEngine(content, paths, snapshots, new RuncSandbox(runc, options, timeProvider ?? TimeProvider.System));
     }
 
     /// <summary>
-    /// Runs a RUN step: mounts its parents' overlay, runs the process in a sandbox, and writes
-    /// what it changed as a layer into the content store. Mounts and exec dir are released
-    /// however it ends.
+    /// Runs a RUN step: prepares its <c>--mount</c>s, mounts its parents' overlay, runs the process
+    /// in a sandbox, and writes what it changed (never what went to a mount) as a layer into the
+    /// content store. Mounts, cache instances and exec dirs are released however it ends.
     /// </summary>
     /// <returns>The new layer: blob descriptor (digest, size, media type), diffID and uncompressed size.</returns>
     /// <exception cref="ProcessFailedException">The command exited with a non-zero code.</exception>
+    /// <exception cref="RunMountException">A mount's source, secret or agent is missing.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; the process tree was killed.</exception>
     public async Task<LayerBlob> RunStepAsync(RunStepRequest request, OutputSink output, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+
+        // Mounts first: a locked cache may have to be waited for, and nothing else is held meanwhile.
+        await using var mounts = await RunMounts.PrepareAsync(request.Mounts, request.MountSources, this, cancellationToken).ConfigureAwait(false);
+        var process = mounts.ApplyTo(request.Process);
         await using var root = await Snapshots.MountAsync(request.Parents, cancellationToken).ConfigureAwait(false);
-        root.CreateMountPoints(RuncSandbox.MountTargets(request.Process));
-        await Sandbox.RunAsync(root.Path, request.Process, Path.Combine(root.Directory, "bundle"), output, cancellationToken).ConfigureAwait(false);
+        root.CreateMountPoints(RuncSandbox.MountTargets(process));
+        var bundle = Path.Combine(mounts.PrivateDirectory ?? root.Directory, "bundle");
+        await Sandbox.RunAsync(root.Path, process, bundle, output, cancellationToken).ConfigureAwait(false);
 
         using var blob = _content.BeginWrite(leaseId: request.LeaseId);
         var layer = await root.WriteLayerAsync(blob, request.Layer, cancellationToken).ConfigureAwait(false);
