@@ -24,7 +24,11 @@ public interface IMountSources
 /// <summary>The build's secrets (<c>--secret id=...</c>). A value never reaches a log, a layer or a cache key.</summary>
 public interface ISecretSource
 {
-    /// <summary>The secret's value, or null when the build has no secret of that id.</summary>
+    /// <summary>
+    /// The secret's value, or null when the build has no secret of that id. Mind that a null
+    /// <c>byte[]</c>, and even a bare <c>null</c> in <c>found ? bytes : null</c>, converts to an
+    /// empty value rather than to null: write <c>(ReadOnlyMemory&lt;byte&gt;?)null</c>.
+    /// </summary>
     ReadOnlyMemory<byte>? Find(string id);
 }
 

@@ -302,6 +302,8 @@ public sealed class RunMounts : IAsyncDisposable
             return;
         }
 
+        // Even for a variable alone: the runtime spec that carries it is written there.
+        var directory = EnsurePrivateDirectory();
         if (NonEmpty(mount.Env) is { } variable)
         {
             _environment.Add($"{variable}={Encoding.UTF8.GetString(value.Span)}");
@@ -309,7 +311,7 @@ public sealed class RunMounts : IAsyncDisposable
 
         if (NonEmpty(mount.Target) is not null)
         {
-            var file = Path.Combine(EnsurePrivateDirectory(), $"secret-{_files++}");
+            var file = Path.Combine(directory, $"secret-{_files++}");
             // In the root-only directory, nobody else sees the file before its owner and mode are set.
             using (var stream = new FileStream(file, FileMode.CreateNew, FileAccess.Write))
             {

@@ -39,7 +39,7 @@ internal sealed class TestMountSources : IMountSources, ISecretSource, ISshAgent
     public Task<IReadOnlyList<LayerBlob>> ResolveLayersAsync(string from, CancellationToken cancellationToken) =>
         Stages.TryGetValue(from, out var layers) ? Task.FromResult(layers) : throw new InvalidOperationException($"The test build has no stage '{from}'.");
 
-    public ReadOnlyMemory<byte>? Find(string id) => SecretValues.TryGetValue(id, out var value) ? Encoding.UTF8.GetBytes(value) : null;
+    public ReadOnlyMemory<byte>? Find(string id) => SecretValues.TryGetValue(id, out var value) ? Encoding.UTF8.GetBytes(value) : (ReadOnlyMemory<byte>?)null;
 
     public string? FindSocket(string id) => AgentSockets.GetValueOrDefault(id);
 }
