@@ -153,7 +153,10 @@ public sealed class RunMounts : IAsyncDisposable
 
         try
         {
-            ExecDirectories.Delete(_directory); // unmounts the private tmpfs first, so its files go with it
+            if (Directory.Exists(_directory))
+            {
+                ExecDirectories.Delete(_directory); // unmounts the private tmpfs first, so its files go with it
+            }
         }
         catch (Exception e)
         {

@@ -100,13 +100,7 @@ public sealed class CacheMountTests(EngineFixture fixture)
     public async Task Shared_steps_use_one_cache_at_the_same_time()
     {
         using var gate = await Gate.CreateAsync();
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var first = fixture.RunMountedAsync(
-            $"RUN --mount=type=cache,id=shared,target=/c echo a > /c/a; echo started; {Gate.ReadCommand}; cat /c/b",
-            sources: null,
-            onStdout: line => { if (line == "started") started.TrySetResult(); },
-            configure: gate.MountInto);
-        await started.Task.WaitAsync(TimeSpan.FromMinutes(1));
+        var first = await StartHeldAsync(gate, "--mount=type=cache,id=shared,target=/c", "echo a > /c/a", "cat /c/b");
 
         var second = await fixture.RunMountedAsync("RUN --mount=type=cache,id=shared,target=/c cat /c/a; echo b > /c/b", sources: null);
         await gate.OpenAsync();
@@ -119,13 +113,7 @@ public sealed class CacheMountTests(EngineFixture fixture)
     public async Task A_private_step_gets_a_fresh_cache_while_the_first_is_in_use()
     {
         using var gate = await Gate.CreateAsync();
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var first = fixture.RunMountedAsync(
-            $"RUN --mount=type=cache,id=private,target=/c,sharing=private echo a > /c/a; echo started; {Gate.ReadCommand}; ls /c",
-            sources: null,
-            onStdout: line => { if (line == "started") started.TrySetResult(); },
-            configure: gate.MountInto);
-        await started.Task.WaitAsync(TimeSpan.FromMinutes(1));
+        var first = await StartHeldAsync(gate, "--mount=type=cache,id=private,target=/c,sharing=private", "echo a > /c/a", "ls /c");
 
         var second = await fixture.RunMountedAsync("RUN --mount=type=cache,id=private,target=/c,sharing=private ls /c; echo b > /c/b", sources: null);
         await gate.OpenAsync();
@@ -143,81 +131,36 @@ public sealed class CacheMountTests(EngineFixture fixture)
     {
         using var gate = await Gate.CreateAsync();
         var key = CacheMountKey.DirectoryName("locked", null);
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        void OnWaiting(string waitingKey)
-        {
-            if (waitingKey == key)
-            {
-                waiting.TrySetResult();
-            }
-        }
+        using var waiting = new WaitingSignal(fixture.Engine.CacheMounts, key);
+        var first = await StartHeldAsync(gate, "--mount=type=cache,id=locked,target=/c,sharing=locked", "echo a-start >> /c/log", "echo a-end >> /c/log");
 
-        fixture.Engine.CacheMounts.Waiting += OnWaiting;
-        try
-        {
-            var first = fixture.RunMountedAsync(
-                $"RUN --mount=type=cache,id=locked,target=/c,sharing=locked echo a-start >> /c/log; echo started; {Gate.ReadCommand}; echo a-end >> /c/log",
-                sources: null,
-                onStdout: line => { if (line == "started") started.TrySetResult(); },
-                configure: gate.MountInto);
-            await started.Task.WaitAsync(TimeSpan.FromMinutes(1));
+        var second = fixture.RunMountedAsync("RUN --mount=type=cache,id=locked,target=/c,sharing=locked echo b >> /c/log; cat /c/log", sources: null);
+        await waiting.Task.WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.False(second.IsCompleted);
+        await gate.OpenAsync();
 
-            var second = fixture.RunMountedAsync("RUN --mount=type=cache,id=locked,target=/c,sharing=locked echo b >> /c/log; cat /c/log", sources: null);
-            await waiting.Task.WaitAsync(TimeSpan.FromMinutes(1));
-            Assert.False(second.IsCompleted);
-            await gate.OpenAsync();
-
-            await first;
-            Assert.Equal(["a-start", "a-end", "b"], (await second).Stdout);
-            Assert.Equal(["0"], InstancesOf(key));
-        }
-        finally
-        {
-            fixture.Engine.CacheMounts.Waiting -= OnWaiting;
-        }
+        await first;
+        Assert.Equal(["a-start", "a-end", "b"], (await second).Stdout);
+        Assert.Equal(["0"], InstancesOf(key));
     }
 
     [Fact]
     public async Task Cancelling_a_step_waiting_for_a_locked_cache_leaves_the_cache_usable()
     {
         using var gate = await Gate.CreateAsync();
-        var key = CacheMountKey.DirectoryName("locked-cancel", null);
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        void OnWaiting(string waitingKey)
-        {
-            if (waitingKey == key)
-            {
-                waiting.TrySetResult();
-            }
-        }
+        using var waiting = new WaitingSignal(fixture.Engine.CacheMounts, CacheMountKey.DirectoryName("locked-cancel", null));
+        var first = await StartHeldAsync(gate, "--mount=type=cache,id=locked-cancel,target=/c,sharing=locked", "true", "true");
 
-        fixture.Engine.CacheMounts.Waiting += OnWaiting;
-        try
-        {
-            var first = fixture.RunMountedAsync(
-                $"RUN --mount=type=cache,id=locked-cancel,target=/c,sharing=locked echo started; {Gate.ReadCommand}",
-                sources: null,
-                onStdout: line => { if (line == "started") started.TrySetResult(); },
-                configure: gate.MountInto);
-            await started.Task.WaitAsync(TimeSpan.FromMinutes(1));
+        using var cancellation = new CancellationTokenSource();
+        var second = fixture.RunMountedAsync("RUN --mount=type=cache,id=locked-cancel,target=/c,sharing=locked true", sources: null, cancellationToken: cancellation.Token);
+        await waiting.Task.WaitAsync(TimeSpan.FromMinutes(1));
+        await cancellation.CancelAsync();
 
-            using var cancellation = new CancellationTokenSource();
-            var second = fixture.RunMountedAsync("RUN --mount=type=cache,id=locked-cancel,target=/c,sharing=locked true", sources: null, cancellationToken: cancellation.Token);
-            await waiting.Task.WaitAsync(TimeSpan.FromMinutes(1));
-            await cancellation.CancelAsync();
-
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => second);
-            await gate.OpenAsync();
-            await first;
-            var third = await fixture.RunMountedAsync("RUN --mount=type=cache,id=locked-cancel,target=/c,sharing=locked echo ok", sources: null);
-            Assert.Equal(["ok"], third.Stdout);
-        }
-        finally
-        {
-            fixture.Engine.CacheMounts.Waiting -= OnWaiting;
-        }
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => second);
+        await gate.OpenAsync();
+        await first;
+        var third = await fixture.RunMountedAsync("RUN --mount=type=cache,id=locked-cancel,target=/c,sharing=locked echo ok", sources: null);
+        Assert.Equal(["ok"], third.Stdout);
     }
 
     [Fact]
@@ -230,6 +173,59 @@ public sealed class CacheMountTests(EngineFixture fixture)
         Assert.Equal(["x"], outcome.Stdout);
     }
 
+    /// <summary>
+    /// Starts a step that runs <paramref name="before"/>, prints <c>started</c>, waits at the gate
+    /// and runs <paramref name="after"/>; returns (the step still running) once it printed.
+    /// </summary>
+    private async Task<Task<StepOutcome>> StartHeldAsync(Gate gate, string mounts, string before, string after)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var step = fixture.RunMountedAsync(
+            $"RUN {mounts} {before}; echo started; {Gate.ReadCommand}; {after}",
+            sources: null,
+            onStdout: line =>
+            {
+                if (line == "started")
+                {
+                    started.TrySetResult();
+                }
+            },
+            configure: gate.MountInto);
+        if (await Task.WhenAny(started.Task, step).WaitAsync(TimeSpan.FromMinutes(1)) == step)
+        {
+            await step; // failed before it started: its error is the test's
+        }
+
+        return step;
+    }
+
     private List<string> InstancesOf(string key) =>
         [.. Directory.EnumerateDirectories(Path.Combine(fixture.DataDirectory, "cache-mounts", key)).Select(static d => Path.GetFileName(d)).Order(StringComparer.Ordinal)];
+
+    /// <summary>Completes when a <c>locked</c> acquire of the key starts waiting.</summary>
+    private sealed class WaitingSignal : IDisposable
+    {
+        private readonly CacheMountStore _store;
+        private readonly string _key;
+        private readonly TaskCompletionSource _waiting = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public WaitingSignal(CacheMountStore store, string key)
+        {
+            _store = store;
+            _key = key;
+            store.Waiting += OnWaiting;
+        }
+
+        public Task Task => _waiting.Task;
+
+        public void Dispose() => _store.Waiting -= OnWaiting;
+
+        private void OnWaiting(string key)
+        {
+            if (key == _key)
+            {
+                _waiting.TrySetResult();
+            }
+        }
+    }
 }
