@@ -74,14 +74,34 @@ public sealed class ExecutionEngine
         // Mounts first: a locked cache may have to be waited for, and nothing else is held meanwhile.
         await using var mounts = await RunMounts.PrepareAsync(request.Mounts, request.MountSources, this, cancellationToken).ConfigureAwait(false);
         var process = mounts.ApplyTo(request.Process);
-        await using var root = await Snapshots.MountAsync(request.Parents, cancellationToken).ConfigureAwait(false);
-        root.CreateMountPoints(RuncSandbox.MountTargets(process));
-        var bundle = Path.Combine(mounts.PrivateDirectory ?? root.Directory, "bundle");
-        await Sandbox.RunAsync(root.Path, process, bundle, output, cancellationToken).ConfigureAwait(false);
+        return await ChangeAsync(
+            request.Parents,
+            async root =>
+            {
+                root.CreateMountPoints(RuncSandbox.MountTargets(process));
+                var bundle = System.IO.Path.Combine(mounts.PrivateDirectory ?? root.Directory, "bundle");
+                await Sandbox.RunAsync(root.Path, process, bundle, output, cancellationToken).ConfigureAwait(false);
+            },
+            request.Layer,
+            request.LeaseId,
+            cancellationToken).ConfigureAwait(false);
+    }
 
-        using var blob = _content.BeginWrite(leaseId: request.LeaseId);
-        var layer = await root.WriteLayerAsync(blob, request.Layer, cancellationToken).ConfigureAwait(false);
+    /// <summary>
+    /// Mounts an overlay of <paramref name="parents"/>, lets <paramref name="change"/> change its
+    /// root, and stores what changed as a layer. The mount is released however it ends.
+    /// </summary>
+    /// <param name="leaseId">A live lease of the content store that the new layer blob is added to.</param>
+    public async Task<LayerBlob> ChangeAsync(IReadOnlyList<LayerBlob> parents, Func<OverlayRootFilesystem, Task> change, LayerWriterOptions? layer, string? leaseId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parents);
+        ArgumentNullException.ThrowIfNull(change);
+        await using var root = await Snapshots.MountAsync(parents, cancellationToken).ConfigureAwait(false);
+        await change(root).ConfigureAwait(false);
+
+        using var blob = _content.BeginWrite(leaseId: leaseId);
+        var written = await root.WriteLayerAsync(blob, layer, cancellationToken).ConfigureAwait(false);
         await blob.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return layer;
+        return written;
     }
 }

@@ -177,7 +177,7 @@ public sealed class CacheMountTests(EngineFixture fixture)
     /// Starts a step that runs <paramref name="before"/>, prints <c>started</c>, waits at the gate
     /// and runs <paramref name="after"/>; returns (the step still running) once it printed.
     /// </summary>
-    private async Task<Task<StepOutcome>> StartHeldAsync(Gate gate, string mounts, string before, string after)
+    private async Task<Task<RunOutcome>> StartHeldAsync(Gate gate, string mounts, string before, string after)
     {
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var step = fixture.RunMountedAsync(

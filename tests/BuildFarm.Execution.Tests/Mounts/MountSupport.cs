@@ -53,7 +53,7 @@ internal static class MountedSteps
     /// <summary>The RUN's mounts as the planner gives them to the engine.</summary>
     public static IReadOnlyList<RunMount> Plan(string run) => PlanStep(run).Mounts;
 
-    public static async Task<StepOutcome> RunMountedAsync(
+    public static async Task<RunOutcome> RunMountedAsync(
         this EngineFixture fixture,
         string run,
         IMountSources? sources,
@@ -89,7 +89,7 @@ internal static class MountedSteps
                 return ValueTask.CompletedTask;
             },
             cancellationToken);
-        return new StepOutcome(layer, output);
+        return new RunOutcome(layer, output);
     }
 
     /// <summary>Mounts of the data directory still in the mount table: none once a step is over.</summary>

@@ -96,7 +96,7 @@ public sealed partial class SshMountTests(EngineFixture fixture) : IAsyncLifetim
         Assert.Equal($"RUN --mount=type=ssh,id=gone: the agent socket '{_directory.Combine("gone.sock")}' does not exist", error.Message);
     }
 
-    private Task<StepOutcome> RunAsync(string run, string user = "", string? environment = null) =>
+    private Task<RunOutcome> RunAsync(string run, string user = "", string? environment = null) =>
         fixture.RunMountedAsync(
             run,
             _sources,

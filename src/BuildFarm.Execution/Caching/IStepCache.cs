@@ -1,0 +1,29 @@
+using BuildFarm.Execution.Building;
+using BuildFarm.Oci;
+using BuildFarm.Oci.Layers;
+
+namespace BuildFarm.Execution.Caching;
+
+/// <summary>
+/// Where step results are recorded by cache key, and what makes a step run once for everyone
+/// who shares the cache. On one machine that is the silo's disk and memory
+/// (<see cref="LocalStepCache"/>); in a farm it is the cluster-wide record of each key.
+/// </summary>
+public interface IStepCache
+{
+    /// <summary>
+    /// The result of <paramref name="key"/>: the recorded one when <paramref name="reuse"/> allows
+    /// it, else the result of a run of the same key already under way (joined), else the result of
+    /// <paramref name="run"/>, which is then recorded.
+    /// </summary>
+    /// <param name="isUsable">Whether a recorded result can still be used (its blobs are still stored).</param>
+    Task<(CachedStep Result, StepOutcome Outcome)> ResolveAsync(
+        Digest key,
+        bool reuse,
+        Func<CachedStep, bool> isUsable,
+        Func<CancellationToken, Task<CachedStep>> run,
+        CancellationToken cancellationToken);
+}
+
+/// <summary>A step's recorded result: the layer it made, or null when it made none.</summary>
+public sealed record CachedStep(LayerBlob? Layer);
