@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using BuildFarm.Dockerfile.Instructions;
+using BuildFarm.Execution.Files;
 using BuildFarm.Execution.Internal;
 using BuildFarm.Execution.Mounts.Internal;
 using BuildFarm.Execution.Sandbox;
@@ -269,14 +270,21 @@ public sealed class RunMounts : IAsyncDisposable
         if (layers is not null)
         {
             await using var root = await _engine.Snapshots.MountAsync(layers, cancellationToken).ConfigureAwait(false);
-            var resolved = SourceTree.ForRootFileSystem(root.Path, PathsOnly).Resolve(source ?? "/");
-            var hostPath = resolved is null ? null : Path.Join(root.Path, resolved);
-            if (hostPath is null || !Directory.Exists(hostPath))
+            var tree = SourceTree.ForRootFileSystem(root.Path, PathsOnly);
+            var resolved = tree.Resolve(source ?? "/");
+            if (resolved is null || !tree.Status(resolved).IsDirectory)
             {
                 throw new RunMountException($"RUN --mount=type=cache: \"/{source}\" is not a directory in the from= source, so it cannot start a cache");
             }
 
-            await TreeCopy.CopyAsync(hostPath, directory, cancellationToken).ConfigureAwait(false);
+            // What COPY --from=<from> /<source>/ / would copy (links, hard links, owners, modes, times,
+            // xattrs kept); the root, which COPY leaves alone, then takes the source directory's metadata.
+            Directory.CreateDirectory(directory);
+            await FileCopier.CopyAsync(new CopyRequest { Source = tree, Sources = [resolved + "/"], Destination = "/" }, directory, http: null, cancellationToken).ConfigureAwait(false);
+            var original = tree.Status(resolved);
+            LibC.LChown(directory, original.Uid, original.Gid);
+            LibC.Chmod(directory, original.Permissions);
+            LibC.SetModificationTime(directory, original.ModificationTime);
         }
         else
         {
