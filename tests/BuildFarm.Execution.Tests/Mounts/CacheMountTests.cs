@@ -164,6 +164,16 @@ public sealed class CacheMountTests(EngineFixture fixture)
     }
 
     [Fact]
+    public async Task A_read_only_cache_can_be_read_but_not_written()
+    {
+        await fixture.RunMountedAsync("RUN --mount=type=cache,id=read-only,target=/c echo x > /c/f", sources: null);
+
+        var outcome = await fixture.RunMountedAsync("RUN --mount=type=cache,id=read-only,target=/c,ro cat /c/f; touch /c/g 2>&1; true", sources: null);
+
+        Assert.Equal(["x", "touch: /c/g: Read-only file system"], outcome.Stdout);
+    }
+
+    [Fact]
     public async Task One_step_mounting_a_locked_cache_twice_uses_one_instance()
     {
         var outcome = await fixture.RunMountedAsync(

@@ -26,6 +26,14 @@ public sealed class TmpfsAndSecretMountTests(EngineFixture fixture) : IDisposabl
     }
 
     [Fact]
+    public async Task A_read_only_tmpfs_is_mounted_read_only()
+    {
+        var outcome = await fixture.RunMountedAsync("RUN --mount=type=tmpfs,target=/t,ro grep ' /t ' /proc/mounts", sources: null);
+
+        Assert.Equal(["tmpfs /t tmpfs ro,nosuid,nodev,relatime 0 0"], outcome.Stdout);
+    }
+
+    [Fact]
     public async Task A_secret_is_a_read_only_file_in_memory_and_never_in_the_layer()
     {
         var sources = Sources();
