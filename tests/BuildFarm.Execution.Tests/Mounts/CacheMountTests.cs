@@ -31,10 +31,14 @@ public sealed class CacheMountTests(EngineFixture fixture)
             var engine = await ExecutionEngine.OpenAsync(store);
             await fixture.RunMountedAsync("RUN --mount=type=cache,id=restart,target=/c echo before > /c/f", sources: null, engine: engine, parents: [busybox]);
 
+            var key = Path.Combine(data.Path, "cache-mounts", CacheMountKey.DirectoryName("restart", null));
+            Directory.CreateDirectory(Path.Combine(key, ".new-interrupted", "half"));
+
             var reopened = await ExecutionEngine.OpenAsync(store);
             var after = await fixture.RunMountedAsync("RUN --mount=type=cache,id=restart,target=/c cat /c/f", sources: null, engine: reopened, parents: [busybox]);
 
             Assert.Equal(["before"], after.Stdout);
+            Assert.Equal(["0"], Directory.EnumerateDirectories(key).Select(Path.GetFileName)); // a seed a crash interrupted is gone
         }
     }
 

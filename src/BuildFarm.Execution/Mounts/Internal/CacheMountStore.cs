@@ -23,10 +23,15 @@ internal sealed class CacheMountStore
     private readonly object _gate = new();
     private readonly Dictionary<string, CacheKey> _keys = new(StringComparer.Ordinal);
 
+    /// <summary>Opens the store at start; what a crash left half-seeded is deleted.</summary>
     public CacheMountStore(string root)
     {
         _root = root;
         Directory.CreateDirectory(root);
+        foreach (var staging in Directory.EnumerateDirectories(root).SelectMany(static key => Directory.EnumerateDirectories(key, StagingPrefix + "*")))
+        {
+            ExecDirectories.Delete(staging);
+        }
     }
 
     /// <summary>Raised with the key's directory name when a <c>locked</c> acquire starts waiting; lets tests wait without sleeping.</summary>
@@ -160,7 +165,7 @@ internal sealed class CacheMountStore
         }
     }
 
-    /// <summary>The key's state, read from disk on first use; what a crash left half-seeded is deleted then.</summary>
+    /// <summary>The key's state, its instances read from disk on first use.</summary>
     private CacheKey Load(string key)
     {
         if (_keys.TryGetValue(key, out var state))
@@ -173,12 +178,7 @@ internal sealed class CacheMountStore
         state = new CacheKey(directory);
         foreach (var entry in Directory.EnumerateDirectories(directory))
         {
-            var name = Path.GetFileName(entry);
-            if (name.StartsWith(StagingPrefix, StringComparison.Ordinal))
-            {
-                ExecDirectories.Delete(entry);
-            }
-            else if (int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            if (int.TryParse(Path.GetFileName(entry), NumberStyles.None, CultureInfo.InvariantCulture, out _))
             {
                 var instance = new Instance(entry);
                 instance.Ready.SetResult();
