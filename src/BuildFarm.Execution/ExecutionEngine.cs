@@ -79,12 +79,35 @@ public sealed class ExecutionEngine
             async root =>
             {
                 root.CreateMountPoints(RuncSandbox.MountTargets(process));
-                var bundle = System.IO.Path.Combine(mounts.PrivateDirectory ?? root.Directory, "bundle");
+                var bundle = Path.Combine(mounts.PrivateDirectory ?? root.Directory, "bundle");
                 await Sandbox.RunAsync(root.Path, process, bundle, output, cancellationToken).ConfigureAwait(false);
             },
             request.Layer,
             request.LeaseId,
             cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Lets <paramref name="fill"/> fill an empty directory and stores it as a layer of its own
+    /// (<c>COPY --link</c>). The directory is deleted however it ends.
+    /// </summary>
+    public async Task<LayerBlob> WriteLayerAsync(Func<string, Task> fill, LayerWriterOptions? layer, string? leaseId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fill);
+        var directory = Path.Combine(Paths.Exec, "link-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        try
+        {
+            await fill(directory).ConfigureAwait(false);
+            using var blob = _content.BeginWrite(leaseId: leaseId);
+            var written = await LayerWriter.WriteAsync(directory, blob, (layer ?? new LayerWriterOptions()) with { Source = LayerSource.Directory }, cancellationToken).ConfigureAwait(false);
+            await blob.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return written;
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     /// <summary>

@@ -61,6 +61,12 @@ public sealed class BuildEngine
     /// <summary>File digests by (size, mtime, inode, ctime), shared by every build, so an unchanged context is never read twice.</summary>
     internal FileDigestCache Digests { get; } = new();
 
+    /// <summary>Fetches ADD URLs.</summary>
+    internal HttpClient Http { get; } = new();
+
+    /// <summary>Where ADD downloads are kept while their step runs.</summary>
+    internal string DownloadDirectory => Path.Combine(Content.DataDirectory, "downloads");
+
     /// <summary>Checksums of selections from stages' and images' layers, which never change.</summary>
     internal ConcurrentDictionary<string, Digest> SelectionChecksums { get; } = new(StringComparer.Ordinal);
 

@@ -14,6 +14,7 @@ public static class FileCopier
 {
     private const int InlineFileMode = 0b110_100_100; // 0644, as the frontend's Mkfile
 
+    /// <summary>Copies what <paramref name="request"/> selects into <paramref name="destinationRoot"/>; <paramref name="http"/> fetches URL sources (not needed without them).</summary>
     /// <exception cref="SourceNotFoundException">A source path without wildcards names nothing.</exception>
     /// <exception cref="FileCopyException">A bad --chmod/--chown/--checksum, a destination that cannot take the sources, a failed download.</exception>
     public static async Task CopyAsync(CopyRequest request, string destinationRoot, HttpClient? http, CancellationToken ct)
@@ -37,6 +38,8 @@ public static class FileCopier
                 return;
             }
 
+            // Docker's classic builder refuses this; BuildKit would let each source overwrite (or merge
+            // into) the one destination in turn, which is never what a Dockerfile means.
             if (items.Count > 1 && !request.Destination.EndsWith('/') && LibC.TryLStat(target.Resolve(request.Destination)) is not { IsDirectory: true })
             {
                 throw new FileCopyException($"When using {command} with more than one source file, the destination must be a directory and end with a /");

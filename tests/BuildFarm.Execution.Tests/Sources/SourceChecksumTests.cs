@@ -127,6 +127,19 @@ public sealed class SourceChecksumTests : IDisposable
     }
 
     [Fact]
+    public void Owners_in_the_context_do_not_count_since_buildkit_sends_it_as_root()
+    {
+        var root = NewTree("owned");
+        var context = SourceTree.ForContext(root, DockerIgnore.Empty, _digests);
+        var before = SourceChecksum.Compute(context, ["app"], []);
+        var stageBefore = Checksum(root, "app");
+
+        TreeBuilder.Chown(Path.Combine(root, "app/main.c"), 1234, 5678);
+        Assert.Equal(before, SourceChecksum.Compute(context, ["app"], []));
+        Assert.NotEqual(stageBefore, Checksum(root, "app"));
+    }
+
+    [Fact]
     public void A_file_the_dockerignore_hides_does_not_count()
     {
         var root = NewTree("context");

@@ -133,7 +133,7 @@ internal sealed class BuildRun
                 await using var sources = await StepSources.OpenAsync(step, this).ConfigureAwait(false);
                 key = StepKeys.Step(step, StepKeys.FileSystem(layers), sources.Checksums);
                 var (result, outcome) = step.ProducesLayer
-                    ? await ResolveAsync(step, name, key.Value, layers, noCache).ConfigureAwait(false)
+                    ? await ResolveAsync(step, name, key.Value, layers, sources, noCache).ConfigureAwait(false)
                     : (new CachedStep(null, Engine.Options.WorkerName), StepOutcome.ConfigOnly);
 
                 var contributed = result.Layer is { } layer && layer.DiffId != EmptyLayerDiffId ? layer : null;
@@ -166,7 +166,7 @@ internal sealed class BuildRun
     private (ImageConfigBuilder, List<LayerBlob>) Start(ImageConfig config, IReadOnlyList<LayerBlob> layers) =>
         (ImageConfigBuilder.FromBase(config, _epoch), [.. layers]);
 
-    private Task<(CachedStep Result, StepOutcome Outcome)> ResolveAsync(PlannedStep step, string name, Digest key, IReadOnlyList<LayerBlob> below, bool noCache) =>
+    private Task<(CachedStep Result, StepOutcome Outcome)> ResolveAsync(PlannedStep step, string name, Digest key, IReadOnlyList<LayerBlob> below, StepSources sources, bool noCache) =>
         Engine.Cache.ResolveAsync(
             key,
             reuse: !noCache,
@@ -175,7 +175,7 @@ internal sealed class BuildRun
                 async () =>
                 {
                     await EmitAsync(new StepStarted(Now, step.Id, name, key)).ConfigureAwait(false);
-                    return new CachedStep(await new StepExecutor(this, step, name, below).RunAsync().ConfigureAwait(false), Engine.Options.WorkerName);
+                    return new CachedStep(await new StepExecutor(this, step, name, below, sources).RunAsync().ConfigureAwait(false), Engine.Options.WorkerName);
                 },
                 cancellationToken),
             Cancellation);
