@@ -15,6 +15,7 @@ public static class FarmCommandLine
         var root = new RootCommand("BuildFarm: a distributed Dockerfile build farm.");
         context.AddGlobalOptions(root);
         root.Subcommands.Add(BuildCommand.Create(context));
+        root.Subcommands.Add(BuildsCommand.Create(context));
         root.Subcommands.Add(DebugCommand.Create());
         root.Subcommands.Add(ImagesCommand.Create(context));
         root.Subcommands.Add(LoadCommand.Create(context));

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using BuildFarm.Cli.Building;
 using BuildFarm.Cli.Images;
+using BuildFarm.Client.Builds;
 using BuildFarm.Oci.Registry;
 using BuildFarm.Oci.Registry.Auth;
 
@@ -28,8 +30,15 @@ internal sealed class FarmContext(FarmEnvironment environment)
         Recursive = true,
     };
 
+    public Option<string?> Server { get; } = new("--server")
+    {
+        Description = "The farm's address, http://host:port (default: $FARM_SERVER, else this machine's farm server, started when none runs).",
+        Recursive = true,
+    };
+
     public void AddGlobalOptions(RootCommand root)
     {
+        root.Options.Add(Server);
         root.Options.Add(DataDir);
         root.Options.Add(InsecureRegistries);
         root.Options.Add(DockerConfig);
@@ -63,6 +72,16 @@ internal sealed class FarmContext(FarmEnvironment environment)
             InsecureRegistries = new HashSet<string>(parseResult.GetValue(InsecureRegistries) ?? [], StringComparer.OrdinalIgnoreCase),
             TimeProvider = Environment.Time,
         });
+    }
+
+    /// <summary>A client of the farm: <c>--server</c>, else <c>$FARM_SERVER</c>, else the data directory's own server, started if need be.</summary>
+    public async Task<FarmClient> ConnectAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var address = NonEmpty(parseResult.GetValue(Server) ?? Environment.GetVariable("FARM_SERVER"));
+        var uri = address is not null
+            ? new Uri(address.Contains("://", StringComparison.Ordinal) ? address : "http://" + address)
+            : await LocalServer.FindOrStartAsync(DataDirectory(parseResult), parseResult.InvocationConfiguration.Error, cancellationToken).ConfigureAwait(false);
+        return FarmClient.Connect(uri);
     }
 
     private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;

@@ -27,10 +27,9 @@ internal static class BuildCommand
         var outputs = new Option<string[]>("--output", "-o") { Description = "type=oci|docker|local|registry,dest=PATH. Repeatable." };
         var push = new Option<bool>("--push") { Description = "Push the tagged image (--output type=registry)." };
         var metadataFile = new Option<string?>("--metadata-file") { Description = "Write the build's result (digests, names, steps) as JSON to this file." };
-        var server = new Option<string?>("--server") { Description = "The farm's address, http://host:port (default: $FARM_SERVER, else a server on this machine, started when none runs)." };
         var command = new Command("build", "Build an image from a Dockerfile on the farm.")
         {
-            contextPath, file, tags, buildArgs, labels, target, noCache, noCacheFilter, progress, outputs, push, metadataFile, server,
+            contextPath, file, tags, buildArgs, labels, target, noCache, noCacheFilter, progress, outputs, push, metadataFile,
         };
         FarmAction.Set(command, async (parseResult, cancellationToken) =>
         {
@@ -70,11 +69,7 @@ internal static class BuildCommand
             request.Outputs.AddRange(outputSpecs.Select(o => o.ToMessage()));
 
             var error = parseResult.InvocationConfiguration.Error;
-            var address = parseResult.GetValue(server) ?? NonEmpty(context.Environment.GetVariable("FARM_SERVER"));
-            var farmAddress = address is not null
-                ? new Uri(address.Contains("://", StringComparison.Ordinal) ? address : "http://" + address)
-                : await LocalServer.FindOrStartAsync(context.DataDirectory(parseResult), error, cancellationToken).ConfigureAwait(false);
-            using var client = FarmClient.Connect(farmAddress);
+            using var client = await context.ConnectAsync(parseResult, cancellationToken).ConfigureAwait(false);
 
             var relativeDockerfile = Path.GetRelativePath(contextDirectory, dockerfile);
             var inContext = !relativeDockerfile.StartsWith("..", StringComparison.Ordinal) && !Path.IsPathRooted(relativeDockerfile);
@@ -212,6 +207,4 @@ internal static class BuildCommand
 
         return pairs;
     }
-
-    private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

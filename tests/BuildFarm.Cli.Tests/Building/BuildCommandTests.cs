@@ -111,4 +111,23 @@ public sealed class BuildCommandTests(RegistryFixture registry) : IClassFixture<
         Assert.Equal("https://example.com/app.git", labels.GetProperty("org.opencontainers.image.source").GetString());
         Assert.Equal(await Skopeo.InspectDigestAsync($"docker://{name}:latest"), await Skopeo.InspectDigestAsync($"docker://{name}:{sha[..12]}"));
     }
+
+    [Fact]
+    public async Task Builds_are_listed_their_logs_replayed_and_an_ended_one_cannot_be_cancelled_again()
+    {
+        File.WriteAllText(Path.Combine(Context, "Dockerfile.echo"), "FROM busybox\nRUN echo from the build\n");
+        var built = await BuildAsync("-f", Path.Combine(Context, "Dockerfile.echo"), "-t", "echo:1", "--progress", "quiet", "--metadata-file", _farm.Combine("m.json"));
+        using var metadata = JsonDocument.Parse(File.ReadAllText(_farm.Combine("m.json")));
+        var id = metadata.RootElement.GetProperty("buildx.build.ref").GetString()!;
+        var server = _server.Address.ToString();
+
+        var list = await _farm.RunCheckedAsync("--server", server, "builds", "ls");
+        var logs = await _farm.RunCheckedAsync("--server", server, "builds", "logs", id);
+        var cancel = await _farm.RunCheckedAsync("--server", server, "builds", "cancel", id);
+
+        Assert.Equal(0, built.ExitCode);
+        Assert.Matches($"^BUILD ID +STATE +SUBMITTED +IMAGE\n{id} +succeeded +[0-9-]+ [0-9:]+Z +docker.io/library/echo:1\n$", list);
+        Assert.Equal(["#1 [2/2] RUN echo from the build", "from the build"], logs.Split('\n').Take(2).Select(l => l.StartsWith("#1 0.", StringComparison.Ordinal) ? l[(l.IndexOf(' ', 3) + 1)..] : l));
+        Assert.Equal($"{id}: succeeded\n", cancel);
+    }
 }
