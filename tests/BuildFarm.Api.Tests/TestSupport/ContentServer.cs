@@ -1,28 +1,27 @@
 using BuildFarm.Server.Hosting;
-using BuildFarm.Storage;
 using BuildFarm.Storage.Content;
 using BuildFarm.Testing;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
-using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace BuildFarm.Api.Tests.TestSupport;
 
 /// <summary>
-/// A real Content gRPC server for one test (no silo): Kestrel on 127.0.0.1 with an HTTP/2-only port (h2c) over
-/// a fresh content store, and a real channel to it whose calls are recorded.
+/// A real farm server for one test, over a fresh data directory (gRPC on 127.0.0.1 with an
+/// HTTP/2-only port), and a real channel to it whose calls are recorded.
 /// </summary>
 internal sealed class ContentServer : IAsyncDisposable
 {
     private readonly TempDirectory _directory;
-    private readonly WebApplication _app;
+    private readonly FarmServer _server;
 
-    private ContentServer(TempDirectory directory, ContentStore store, WebApplication app, GrpcChannel channel)
+    private ContentServer(TempDirectory directory, FarmServer server, GrpcChannel channel)
     {
         _directory = directory;
-        Store = store;
-        _app = app;
+        _server = server;
+        Store = server.Services.GetRequiredService<ContentStore>();
         Channel = channel;
         Content = new V1.Content.ContentClient(channel.Intercept(Recorder));
     }
@@ -41,19 +40,18 @@ internal sealed class ContentServer : IAsyncDisposable
     public static async Task<ContentServer> StartAsync()
     {
         var directory = new TempDirectory("buildfarm-api");
-        var store = ContentStore.Open(new ContentStoreOptions { DataDirectory = directory.Combine("data") });
-        var app = FarmGrpcHost.Create(store, new FarmGrpcHostOptions { ConfigureLogging = static logging => logging.ClearProviders() });
-        await app.StartAsync();
-        var channel = GrpcChannel.ForAddress(app.Urls.Single());
-        return new ContentServer(directory, store, app, channel);
+        var server = await FarmServer.StartAsync(new FarmServerOptions
+        {
+            DataDirectory = directory.Combine("data"),
+            ConfigureLogging = static logging => logging.ClearProviders(),
+        });
+        return new ContentServer(directory, server, GrpcChannel.ForAddress(server.Address));
     }
 
     public async ValueTask DisposeAsync()
     {
         Channel.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-        Store.Dispose();
+        await _server.DisposeAsync();
         _directory.Dispose();
     }
 }
