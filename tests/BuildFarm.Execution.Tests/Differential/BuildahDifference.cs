@@ -1,0 +1,29 @@
+using BuildFarm.Testing.FileTrees;
+
+namespace BuildFarm.Execution.Tests.Differential;
+
+/// <summary>
+/// Something buildah 1.28 does differently from Docker (BuildKit) for one case, and how to turn
+/// buildah's result into what BuildKit makes, so that the rest of the case is still compared.
+/// Every one says why: the reference behaviour and where it is written.
+/// </summary>
+public sealed record BuildahDifference(string Why)
+{
+    /// <summary>Turns buildah's tree into BuildKit's.</summary>
+    public Func<FileTree, FileTree> Tree { get; init; } = static tree => tree;
+
+    /// <summary>Turns buildah's config into BuildKit's.</summary>
+    public Func<ComparableConfig, ComparableConfig> Config { get; init; } = static config => config;
+}
+
+/// <summary>One Dockerfile of the corpus (TestData/differential/&lt;Name&gt;), how it is built, and where buildah differs.</summary>
+public sealed record DifferentialCase(string Name)
+{
+    public IReadOnlyDictionary<string, string> BuildArgs { get; init; } = new Dictionary<string, string>();
+
+    public string? Target { get; init; }
+
+    public IReadOnlyList<BuildahDifference> Differences { get; init; } = [];
+
+    public override string ToString() => Name;
+}
