@@ -58,16 +58,36 @@ public sealed class ExecutionEngine
     /// <returns>The new layer: blob descriptor (digest, size, media type), diffID and uncompressed size.</returns>
     /// <exception cref="ProcessFailedException">The command exited with a non-zero code.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; the process tree was killed.</exception>
-    public async Task<LayerBlob> RunStepAsync(RunStepRequest request, OutputSink output, CancellationToken cancellationToken = default)
+    public Task<LayerBlob> RunStepAsync(RunStepRequest request, OutputSink output, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        await using var root = await Snapshots.MountAsync(request.Parents, cancellationToken).ConfigureAwait(false);
-        root.CreateMountPoints(RuncSandbox.MountTargets(request.Process));
-        await Sandbox.RunAsync(root.Path, request.Process, Path.Combine(root.Directory, "bundle"), output, cancellationToken).ConfigureAwait(false);
+        return ChangeAsync(
+            request.Parents,
+            async root =>
+            {
+                root.CreateMountPoints(RuncSandbox.MountTargets(request.Process));
+                await Sandbox.RunAsync(root.Path, request.Process, System.IO.Path.Combine(root.Directory, "bundle"), output, cancellationToken).ConfigureAwait(false);
+            },
+            request.Layer,
+            request.LeaseId,
+            cancellationToken);
+    }
 
-        using var blob = _content.BeginWrite(leaseId: request.LeaseId);
-        var layer = await root.WriteLayerAsync(blob, request.Layer, cancellationToken).ConfigureAwait(false);
+    /// <summary>
+    /// Mounts an overlay of <paramref name="parents"/>, lets <paramref name="change"/> change its
+    /// root, and stores what changed as a layer. The mount is released however it ends.
+    /// </summary>
+    /// <param name="leaseId">A live lease of the content store that the new layer blob is added to.</param>
+    public async Task<LayerBlob> ChangeAsync(IReadOnlyList<LayerBlob> parents, Func<OverlayRootFilesystem, Task> change, LayerWriterOptions? layer, string? leaseId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parents);
+        ArgumentNullException.ThrowIfNull(change);
+        await using var root = await Snapshots.MountAsync(parents, cancellationToken).ConfigureAwait(false);
+        await change(root).ConfigureAwait(false);
+
+        using var blob = _content.BeginWrite(leaseId: leaseId);
+        var written = await root.WriteLayerAsync(blob, layer, cancellationToken).ConfigureAwait(false);
         await blob.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return layer;
+        return written;
     }
 }

@@ -36,6 +36,9 @@ public interface IBaseImageConfigSource
 /// <param name="Shell">The shell for shell-form commands, or empty for the default.</param>
 public sealed record BaseImageConfig(IReadOnlyList<string> Env, string WorkingDir, string User, IReadOnlyList<string> Shell)
 {
+    /// <summary>The image's ONBUILD triggers (each an instruction line), run first in a stage built on it.</summary>
+    public IReadOnlyList<string> OnBuild { get; init; } = [];
+
     /// <summary>The PATH BuildKit gives a Linux image whose config sets none.</summary>
     public const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 

@@ -157,6 +157,18 @@ public sealed class ImageConfigBuilder
     /// <summary>Records the diffID of the layer the last applied step made.</summary>
     public void AddLayer(Digest diffId) => _diffIds.Add(diffId);
 
+    /// <summary>
+    /// The last applied step was to make a layer but changed nothing: as BuildKit's exporter
+    /// does, no empty layer is kept and its history entry says <c>empty_layer</c>.
+    /// </summary>
+    public void OmitEmptyLayer()
+    {
+        if (_history.Count > 0 && _history[^1].EmptyLayer != true)
+        {
+            _history[^1] = _history[^1] with { EmptyLayer = true };
+        }
+    }
+
     /// <summary>The config as it stands: the stage's image config.</summary>
     public ImageConfig Build() => _start with
     {

@@ -39,6 +39,17 @@ public sealed record ImageIndex
     [JsonExtensionData]
     public IDictionary<string, JsonElement>? ExtensionData { get; init; }
 
+    /// <summary>The first manifest for <paramref name="wanted"/> (OS and architecture equal; the variant too when one is wanted), or null.</summary>
+    public Descriptor? FindManifest(Platform wanted)
+    {
+        ArgumentNullException.ThrowIfNull(wanted);
+        return Manifests.FirstOrDefault(m =>
+            m.Platform is { } p
+            && p.OS == wanted.OS
+            && p.Architecture == wanted.Architecture
+            && (wanted.Variant is null || p.Variant == wanted.Variant));
+    }
+
     public static ImageIndex Parse(ReadOnlySpan<byte> json)
     {
         var index = OciJson.Deserialize<ImageIndex>(json, "image index");

@@ -76,12 +76,7 @@ public sealed class ImagePuller(RegistryClient client)
 
     private static Descriptor ChoosePlatform(ImageIndex index, Platform wanted, ImageReference reference)
     {
-        var match = index.Manifests.FirstOrDefault(m =>
-            m.Platform is { } p
-            && p.OS == wanted.OS
-            && p.Architecture == wanted.Architecture
-            && (wanted.Variant is null || p.Variant == wanted.Variant));
-        if (match is not null)
+        if (index.FindManifest(wanted) is { } match)
         {
             return match;
         }

@@ -3,6 +3,7 @@ using BuildFarm.Oci;
 using BuildFarm.Oci.Blobs;
 using BuildFarm.Oci.Images;
 using BuildFarm.Oci.Layers;
+using BuildFarm.Oci.Layout;
 using BuildFarm.Storage;
 using BuildFarm.Storage.Content;
 using BuildFarm.Testing;
@@ -33,6 +34,18 @@ public sealed class EngineFixture : IAsyncLifetime
         Engine = await ExecutionEngine.OpenAsync(Store);
         Busybox = await ImportBusyboxAsync(Store);
         await Engine.Snapshots.EnsureAsync(Busybox);
+        await NameBusyboxAsync(Store);
+    }
+
+    /// <summary>The name <c>FROM busybox</c> resolves to.</summary>
+    public const string BusyboxName = "docker.io/library/busybox:latest";
+
+    /// <summary>Imports the whole busybox image (manifest, config, layer) and names it <see cref="BusyboxName"/>.</summary>
+    public static async Task NameBusyboxAsync(ContentStore store)
+    {
+        var image = await BusyboxImage.GetAsync();
+        var imported = await OciLayout.ImportFromDirectoryAsync(image.LayoutDirectory, new ContentStoreBlobs(store));
+        store.Images.Set(BusyboxName, imported.Single().Descriptor);
     }
 
     public Task DisposeAsync()

@@ -5,7 +5,7 @@ using BuildFarm.Oci.Layers;
 namespace BuildFarm.Execution.Tests.TestSupport;
 
 /// <summary>What a RUN step produced: its layer and everything it printed.</summary>
-public sealed record StepOutcome(LayerBlob Layer, IReadOnlyList<OutputLine> Output)
+public sealed record RunOutcome(LayerBlob Layer, IReadOnlyList<OutputLine> Output)
 {
     public IReadOnlyList<string> Stdout => [.. Output.Where(static l => l.Stream == OutputStreamKind.Stdout).Select(static l => l.Text)];
 
@@ -15,13 +15,13 @@ public sealed record StepOutcome(LayerBlob Layer, IReadOnlyList<OutputLine> Outp
 public static class StepRunner
 {
     /// <summary>Runs a shell-form RUN on busybox (plus <paramref name="above"/>), collecting its output.</summary>
-    public static Task<StepOutcome> RunShellAsync(this EngineFixture fixture, string command, Func<SandboxProcess, SandboxProcess>? configure = null, params LayerBlob[] above)
+    public static Task<RunOutcome> RunShellAsync(this EngineFixture fixture, string command, Func<SandboxProcess, SandboxProcess>? configure = null, params LayerBlob[] above)
     {
         var process = new SandboxProcess { Arguments = SandboxProcess.ShellForm(command), Environment = [EngineFixture.Path] };
         return fixture.RunAsync(configure?.Invoke(process) ?? process, [fixture.Busybox, .. above]);
     }
 
-    public static async Task<StepOutcome> RunAsync(this EngineFixture fixture, SandboxProcess process, IReadOnlyList<LayerBlob> parents, CancellationToken cancellationToken = default)
+    public static async Task<RunOutcome> RunAsync(this EngineFixture fixture, SandboxProcess process, IReadOnlyList<LayerBlob> parents, CancellationToken cancellationToken = default)
     {
         var output = new List<OutputLine>();
         var layer = await fixture.Engine.RunStepAsync(
@@ -32,6 +32,6 @@ public static class StepRunner
                 return ValueTask.CompletedTask;
             },
             cancellationToken);
-        return new StepOutcome(layer, output);
+        return new RunOutcome(layer, output);
     }
 }

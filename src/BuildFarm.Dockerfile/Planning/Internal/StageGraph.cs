@@ -61,6 +61,10 @@ internal sealed class StageGraph
                 // As in BuildKit, a trigger reports errors at the FROM line of the stage it runs in.
                 commands.AddRange(dockerfile.Stages[baseIndex].Instructions.OfType<OnbuildInstruction>().Select(o => (o.Trigger with { Location = stage.From.Location }, true)));
             }
+            else if (graph.Bases[^1] is { Kind: StageBaseKind.Image, Image: { } image } && options.BaseImages?.Find(image, graph.Platforms[^1]) is { } baseImage)
+            {
+                commands.AddRange(baseImage.OnBuild.Select(trigger => (ImageTrigger(trigger, image, stage.From.Location), true)));
+            }
 
             commands.AddRange(stage.Instructions.Select(i => (i, false)));
             graph.Commands.Add(commands);
@@ -75,6 +79,20 @@ internal sealed class StageGraph
         graph.Target = graph.ResolveTarget(options.Target, fileName);
         graph.Needed = graph.FindNeeded(edges);
         return graph;
+    }
+
+    // A base image's trigger is checked as an ONBUILD line of this Dockerfile would be.
+    private static Instruction ImageTrigger(string trigger, string image, SourceLocation location)
+    {
+        try
+        {
+            var parsed = DockerfileParser.Parse("ONBUILD " + trigger, image);
+            return ((OnbuildInstruction)InstructionParser.Parse(parsed.Instructions.Single())).Trigger with { Location = location };
+        }
+        catch (DockerfileException e)
+        {
+            throw new DockerfileException(location, $"ONBUILD trigger \"{trigger}\" of {image}: {e.Reason}");
+        }
     }
 
     /// <summary>Resolves a <c>--from</c> / <c>from=</c> value: a stage index, a stage name (any case), or an image.</summary>

@@ -1,0 +1,176 @@
+using System.Collections.Concurrent;
+using BuildFarm.Dockerfile.Ignore;
+using BuildFarm.Dockerfile.Parsing;
+using BuildFarm.Dockerfile.Planning;
+using BuildFarm.Dockerfile.Scoping;
+using BuildFarm.Execution.Building.Internal;
+using BuildFarm.Execution.Caching;
+using BuildFarm.Execution.Sources;
+using BuildFarm.Oci;
+using BuildFarm.Oci.Images;
+using BuildFarm.Storage.Content;
+
+namespace BuildFarm.Execution.Building;
+
+/// <summary>
+/// Builds Dockerfiles on one silo: plans the build, gives every step a cache key from what it
+/// reads, reuses recorded results, joins a step another build is already running, runs the rest
+/// (independent stages at the same time) and writes the image into the content store.
+/// </summary>
+public sealed class BuildEngine
+{
+    private readonly ConcurrentDictionary<Digest, Task<CachedStep>> _running = new();
+
+    // Builds are for the silo's own platform; the planner's default is the same.
+    internal static Platform BuildPlatform { get; } = Platform.Parse(PredefinedArgs.DefaultPlatform);
+
+    public BuildEngine(ExecutionEngine execution, ContentStore content, IStepCache cache, BuildEngineOptions? options = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(execution);
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentNullException.ThrowIfNull(cache);
+        options ??= new BuildEngineOptions();
+        options.Validate();
+        Execution = execution;
+        Content = content;
+        Cache = cache;
+        Options = options;
+        Time = timeProvider ?? TimeProvider.System;
+        StepSlots = new SemaphoreSlim(options.MaxConcurrentSteps);
+    }
+
+    internal ExecutionEngine Execution { get; }
+
+    internal ContentStore Content { get; }
+
+    internal IStepCache Cache { get; }
+
+    internal BuildEngineOptions Options { get; }
+
+    internal TimeProvider Time { get; }
+
+    internal SemaphoreSlim StepSlots { get; }
+
+    /// <summary>File digests by (size, mtime, inode, ctime), shared by every build, so an unchanged context is never read twice.</summary>
+    internal FileDigestCache Digests { get; } = new();
+
+    /// <summary>Checksums of selections from stages' and images' layers, which never change.</summary>
+    internal ConcurrentDictionary<string, Digest> SelectionChecksums { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Runs a build to its end.</summary>
+    /// <param name="events">Receives every step's progress and output as it happens; may be called from several stages at once.</param>
+    /// <exception cref="DockerfileException">The Dockerfile is invalid.</exception>
+    /// <exception cref="BaseImageNotFoundException">A base image is not in the store.</exception>
+    /// <exception cref="StepFailedException">A step failed; the message names its Dockerfile line.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; running processes were killed and mounts released.</exception>
+    public async Task<BuildResult> BuildAsync(BuildRequest request, BuildEventSink? events = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var contextDirectory = Path.GetFullPath(request.ContextDirectory);
+        if (!Directory.Exists(contextDirectory))
+        {
+            throw new DirectoryNotFoundException($"The build context '{contextDirectory}' does not exist.");
+        }
+
+        var dockerfilePath = Path.GetFullPath(request.DockerfilePath, contextDirectory);
+        ParsedDockerfile dockerfile;
+        await using (var stream = OpenDockerfile(dockerfilePath))
+        {
+            dockerfile = DockerfileParser.Parse(stream, Path.GetFileName(dockerfilePath));
+        }
+
+        var images = await ResolveBaseImagesAsync(dockerfile, request, cancellationToken).ConfigureAwait(false);
+        var plan = BuildPlanner.Plan(dockerfile, PlanOptions(request, new KnownBaseImages(images)));
+        var context = SourceTree.ForContext(contextDirectory, DockerIgnore.Load(contextDirectory, dockerfilePath), Digests);
+        var run = new BuildRun(this, request, plan, images, context, events);
+        return await run.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs <paramref name="execute"/> for <paramref name="key"/> unless a run of the same key is under way, whose result is then shared.</summary>
+    internal async Task<(CachedStep Result, bool Joined)> RunOnceAsync(Digest key, Func<Task<CachedStep>> execute, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var mine = new TaskCompletionSource<CachedStep>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var running = _running.GetOrAdd(key, mine.Task);
+            if (running != mine.Task)
+            {
+                try
+                {
+                    return (await running.WaitAsync(cancellationToken).ConfigureAwait(false), true);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    continue; // the build running it was cancelled, not this one: run it here
+                }
+            }
+
+            try
+            {
+                var result = await execute().ConfigureAwait(false);
+                mine.SetResult(result);
+                return (result, false);
+            }
+            catch (OperationCanceledException e)
+            {
+                mine.SetCanceled(e.CancellationToken);
+                throw;
+            }
+            catch (Exception e)
+            {
+                mine.SetException(e);
+                throw;
+            }
+            finally
+            {
+                _running.TryRemove(new KeyValuePair<Digest, Task<CachedStep>>(key, mine.Task));
+            }
+        }
+    }
+
+    private static FileStream OpenDockerfile(string path)
+    {
+        try
+        {
+            return File.OpenRead(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new FileNotFoundException($"The Dockerfile '{path}' does not exist.", path, e);
+        }
+    }
+
+    private static BuildPlanOptions PlanOptions(BuildRequest request, KnownBaseImages images) => new()
+    {
+        BuildArgs = request.BuildArgs,
+        Target = request.Target,
+        BaseImages = images,
+    };
+
+    // The planner asks for base configs as it meets FROM lines, whose names may come from build
+    // args, and ONBUILD triggers of a base image may name further images: plan until every image
+    // the plan needs is known.
+    private async Task<IReadOnlyDictionary<string, BaseImage>> ResolveBaseImagesAsync(ParsedDockerfile dockerfile, BuildRequest request, CancellationToken cancellationToken)
+    {
+        var images = new Dictionary<string, BaseImage>(StringComparer.Ordinal);
+        while (true)
+        {
+            var known = new KnownBaseImages(images);
+            var plan = BuildPlanner.Plan(dockerfile, PlanOptions(request, known));
+            var missing = known.Requested
+                .Concat(plan.Stages.SelectMany(s => s.Steps).SelectMany(s => s.Inputs).Where(i => i.Kind == InputKind.Image).Select(i => i.Reference!))
+                .Where(reference => !images.ContainsKey(reference))
+                .Distinct(StringComparer.Ordinal)
+                .ToList();
+            if (missing.Count == 0)
+            {
+                return images;
+            }
+
+            foreach (var reference in missing)
+            {
+                images[reference] = await StoredImages.ResolveAsync(Content, reference, BuildPlatform, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+}

@@ -1,0 +1,29 @@
+using BuildFarm.Dockerfile.Planning;
+using BuildFarm.Execution.Sandbox;
+using BuildFarm.Oci;
+
+namespace BuildFarm.Execution.Building;
+
+/// <summary>Something that happened to one step of a build, as it happened.</summary>
+/// <param name="Timestamp">When it happened.</param>
+/// <param name="Step">The step.</param>
+/// <param name="Name">The step as BuildKit shows it: <c>[build 2/4] RUN make</c>.</param>
+public abstract record BuildEvent(DateTimeOffset Timestamp, StepId Step, string Name);
+
+/// <summary>The step waits for what it depends on (its parent, the stages it copies from).</summary>
+public sealed record StepQueued(DateTimeOffset Timestamp, StepId Step, string Name) : BuildEvent(Timestamp, Step, Name);
+
+/// <summary>The step's key is known and nothing recorded matches it: it starts running.</summary>
+public sealed record StepStarted(DateTimeOffset Timestamp, StepId Step, string Name, Digest Key) : BuildEvent(Timestamp, Step, Name);
+
+/// <summary>A line the step's process printed.</summary>
+public sealed record StepLog(DateTimeOffset Timestamp, StepId Step, string Name, OutputLine Line) : BuildEvent(Timestamp, Step, Name);
+
+/// <summary>The step has its result.</summary>
+public sealed record StepFinished(DateTimeOffset Timestamp, StepId Step, string Name, StepResult Result) : BuildEvent(Timestamp, Step, Name);
+
+/// <summary>The step failed; the build stops.</summary>
+public sealed record StepFailed(DateTimeOffset Timestamp, StepId Step, string Name, Digest? Key, string Error) : BuildEvent(Timestamp, Step, Name);
+
+/// <summary>Receives a build's events; called from several stages at once, so it must be thread-safe.</summary>
+public delegate ValueTask BuildEventSink(BuildEvent buildEvent, CancellationToken cancellationToken);

@@ -1,0 +1,23 @@
+namespace BuildFarm.Execution.Building;
+
+/// <summary>One build: a Dockerfile in a context directory and what the caller asks of it.</summary>
+public sealed record BuildRequest
+{
+    /// <summary>The build context: a directory on this silo's disk.</summary>
+    public required string ContextDirectory { get; init; }
+
+    /// <summary>The Dockerfile, relative to the context or absolute (<c>-f</c>).</summary>
+    public string DockerfilePath { get; init; } = "Dockerfile";
+
+    /// <summary><c>--build-arg NAME=value</c>.</summary>
+    public IReadOnlyDictionary<string, string> BuildArgs { get; init; } = new Dictionary<string, string>();
+
+    /// <summary><c>--target</c>, or null for the last stage.</summary>
+    public string? Target { get; init; }
+
+    /// <summary><c>--no-cache</c>: every step runs, and its result replaces the recorded one.</summary>
+    public bool NoCache { get; init; }
+
+    /// <summary><c>--no-cache-filter</c>: the stages (by name or index) whose steps all run.</summary>
+    public IReadOnlyList<string> NoCacheFilter { get; init; } = [];
+}

@@ -1,0 +1,19 @@
+using BuildFarm.Dockerfile.Planning;
+using BuildFarm.Oci.Images;
+using BuildFarm.Oci.Layers;
+
+namespace BuildFarm.Execution.Building.Internal;
+
+/// <summary>An image a stage starts from (or copies from): its config and its layers, bottom first.</summary>
+internal sealed record BaseImage(string Reference, ImageConfig Config, IReadOnlyList<LayerBlob> Layers)
+{
+    /// <summary>What the planner needs of the config: env, working dir, user, shell and ONBUILD triggers.</summary>
+    public BaseImageConfig ToPlannerConfig()
+    {
+        var config = Config.Config;
+        return new BaseImageConfig(config?.Env ?? [], config?.WorkingDir ?? string.Empty, config?.User ?? string.Empty, config?.Shell ?? [])
+        {
+            OnBuild = config?.OnBuild ?? [],
+        };
+    }
+}

@@ -1,0 +1,238 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using BuildFarm.Dockerfile.Instructions;
+using BuildFarm.Dockerfile.Planning;
+using BuildFarm.Execution.Caching;
+using BuildFarm.Execution.Config;
+using BuildFarm.Execution.Sandbox;
+using BuildFarm.Execution.Snapshots;
+using BuildFarm.Execution.Sources;
+using BuildFarm.Execution.Steps;
+using BuildFarm.Oci;
+using BuildFarm.Oci.Images;
+using BuildFarm.Oci.Layers;
+
+namespace BuildFarm.Execution.Building.Internal;
+
+/// <summary>
+/// One build as it runs: every needed stage is started at once and waits only for what it reads
+/// (its base stage, the stages it copies or mounts from), so independent stages run in parallel.
+/// The first failure cancels the rest.
+/// </summary>
+internal sealed class BuildRun
+{
+    // The diffID of an empty tar: a step that changed nothing adds no layer (as BuildKit's exporter drops it).
+    private static readonly Digest EmptyLayerDiffId = Digest.Sha256(new byte[1024]);
+
+    private readonly BuildRequest _request;
+    private readonly BuildPlan _plan;
+    private readonly BuildEventSink? _events;
+    private readonly DateTimeOffset _epoch;
+    private readonly ConcurrentDictionary<int, Task<StageOutput>> _stages = new();
+    private readonly ConcurrentDictionary<StepId, StepResult> _results = new();
+
+    public BuildRun(BuildEngine engine, BuildRequest request, BuildPlan plan, IReadOnlyDictionary<string, BaseImage> images, SourceTree context, BuildEventSink? events)
+    {
+        Engine = engine;
+        _request = request;
+        _plan = plan;
+        Images = images;
+        Context = context;
+        _events = events;
+        _epoch = SourceDateEpoch(request, engine.Options);
+        LayerOptions = new LayerWriterOptions { Compression = engine.Options.Compression, SourceDateEpoch = _epoch };
+    }
+
+    public BuildEngine Engine { get; }
+
+    public IReadOnlyDictionary<string, BaseImage> Images { get; }
+
+    /// <summary>The build context, with its <c>.dockerignore</c>.</summary>
+    public SourceTree Context { get; }
+
+    public LayerWriterOptions LayerOptions { get; }
+
+    /// <summary>Keeps the blobs this build writes from eviction until it ends.</summary>
+    public string LeaseId { get; } = "build-" + Guid.NewGuid().ToString("N");
+
+    /// <summary>Cancelled when the caller cancels or a stage fails.</summary>
+    public CancellationToken Cancellation { get; private set; }
+
+    public async Task<BuildResult> ExecuteAsync(CancellationToken cancellationToken)
+    {
+        using var failFast = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Cancellation = failFast.Token;
+        Engine.Content.Leases.Create(LeaseId);
+        try
+        {
+            foreach (var stage in _plan.Stages)
+            {
+                foreach (var step in stage.Steps)
+                {
+                    await EmitAsync(new StepQueued(Now, step.Id, NameOf(stage, step))).ConfigureAwait(false);
+                }
+            }
+
+            var stages = _plan.Stages.Select(stage => StageAsync(stage.Index)).ToList();
+            try
+            {
+                await Task.WhenAll(stages).ConfigureAwait(false);
+            }
+            catch
+            {
+                await failFast.CancelAsync().ConfigureAwait(false);
+
+                // Report the failure that started it, not a stage cancelled because of it.
+                var failures = stages.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!).ToList();
+                if (failures.FirstOrDefault(e => e is not OperationCanceledException) is { } cause)
+                {
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(cause);
+                }
+
+                throw;
+            }
+
+            var target = await StageAsync(_plan.Target.Index).ConfigureAwait(false);
+            var (manifest, configDigest) = await WriteImageAsync(target).ConfigureAwait(false);
+            var steps = _results.Values.OrderBy(r => r.Id.Stage).ThenBy(r => r.Id.Step).ToList();
+            return new BuildResult(manifest, target.Config, configDigest, steps);
+        }
+        finally
+        {
+            Engine.Content.Leases.Delete(LeaseId);
+        }
+    }
+
+    private DateTimeOffset Now => Engine.Time.GetUtcNow();
+
+    /// <summary>A stage's output, started on first use.</summary>
+    public Task<StageOutput> StageAsync(int index) =>
+        _stages.GetOrAdd(index, i => Task.Run(() => RunStageAsync(_plan.Stage(i)), Cancellation));
+
+    private async Task<StageOutput> RunStageAsync(PlannedStage stage)
+    {
+        var (builder, layers) = stage.Base.Kind switch
+        {
+            StageBaseKind.Image => Start(Images[stage.Base.Image!].Config, Images[stage.Base.Image!].Layers),
+            StageBaseKind.Stage => Start(await StageAsync(stage.Base.Stage!.Value).ConfigureAwait(false)),
+            _ => (ImageConfigBuilder.FromScratch(Platform.Parse(stage.Platform), _epoch), new List<LayerBlob>()),
+        };
+        var noCache = _request.NoCache || _request.NoCacheFilter.Any(filter =>
+            string.Equals(filter, stage.Name, StringComparison.OrdinalIgnoreCase) || filter == stage.Index.ToString(CultureInfo.InvariantCulture));
+
+        foreach (var step in stage.Steps)
+        {
+            var name = NameOf(stage, step);
+            var started = Engine.Time.GetTimestamp();
+            Digest? key = null;
+            try
+            {
+                builder.Apply(step);
+                await using var sources = await StepSources.OpenAsync(step, this).ConfigureAwait(false);
+                key = StepKeys.Step(step, StepKeys.FileSystem(layers), sources.Checksums);
+                var (result, outcome) = step.ProducesLayer
+                    ? await ResolveAsync(step, name, key.Value, layers, sources, noCache).ConfigureAwait(false)
+                    : (new CachedStep(null), StepOutcome.ConfigOnly);
+
+                var contributed = result.Layer is { } layer && layer.DiffId != EmptyLayerDiffId ? layer : null;
+                if (contributed is not null)
+                {
+                    layers.Add(contributed);
+                    builder.AddLayer(contributed.DiffId);
+                }
+                else if (step.ProducesLayer)
+                {
+                    builder.OmitEmptyLayer();
+                }
+
+                var stepResult = new StepResult(step.Id, name, key.Value, outcome, Engine.Time.GetElapsedTime(started), contributed);
+                _results[step.Id] = stepResult;
+                await EmitAsync(new StepFinished(Now, step.Id, name, stepResult)).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                await EmitAsync(new StepFailed(Now, step.Id, name, key, e.Message)).ConfigureAwait(false);
+                throw new StepFailedException(step.Id, step.Instruction.Location.ToString(), FirstLine(step.Text), e);
+            }
+        }
+
+        return new StageOutput(layers, builder.Build());
+    }
+
+    private (ImageConfigBuilder, List<LayerBlob>) Start(StageOutput baseStage) => Start(baseStage.Config, baseStage.Layers);
+
+    private (ImageConfigBuilder, List<LayerBlob>) Start(ImageConfig config, IReadOnlyList<LayerBlob> layers) =>
+        (ImageConfigBuilder.FromBase(config, _epoch), [.. layers]);
+
+    private async Task<(CachedStep, StepOutcome)> ResolveAsync(PlannedStep step, string name, Digest key, IReadOnlyList<LayerBlob> below, StepSources sources, bool noCache)
+    {
+        if (!noCache && await Engine.Cache.FindAsync(key, Cancellation).ConfigureAwait(false) is { } recorded && IsStored(recorded))
+        {
+            return (recorded, StepOutcome.Cached);
+        }
+
+        var (result, joined) = await Engine.RunOnceAsync(
+            key,
+            async () =>
+            {
+                await Engine.StepSlots.WaitAsync(Cancellation).ConfigureAwait(false);
+                try
+                {
+                    await EmitAsync(new StepStarted(Now, step.Id, name, key)).ConfigureAwait(false);
+                    var layer = await new StepExecutor(this, step, name, below).RunAsync().ConfigureAwait(false);
+                    var produced = new CachedStep(layer);
+                    await Engine.Cache.RecordAsync(key, produced, Cancellation).ConfigureAwait(false);
+                    return produced;
+                }
+                finally
+                {
+                    Engine.StepSlots.Release();
+                }
+            },
+            Cancellation).ConfigureAwait(false);
+        return (result, joined ? StepOutcome.Joined : StepOutcome.Ran);
+    }
+
+    // A recorded layer whose blob has since been evicted is no hit: the step runs again.
+    private bool IsStored(CachedStep step) => step.Layer is null || Engine.Content.Exists(step.Layer.Descriptor.Digest);
+
+    private async Task<(Descriptor Manifest, Digest Config)> WriteImageAsync(StageOutput target)
+    {
+        var configJson = target.Config.ToJson();
+        var config = Descriptor.FromContent(MediaTypes.OciConfig, configJson);
+        await WriteBlobAsync(configJson, config).ConfigureAwait(false);
+
+        // A Docker-typed base layer is the same bytes under its OCI name.
+        var manifest = new ImageManifest
+        {
+            Config = config,
+            Layers = [.. target.Layers.Select(layer => layer.Descriptor with { MediaType = MediaTypes.OciLayerFor(MediaTypes.GetLayerCompression(layer.Descriptor.MediaType)) })],
+        };
+        var manifestJson = manifest.ToJson();
+        var descriptor = Descriptor.FromContent(MediaTypes.OciManifest, manifestJson);
+        await WriteBlobAsync(manifestJson, descriptor).ConfigureAwait(false);
+        return (descriptor, config.Digest);
+    }
+
+    private async Task WriteBlobAsync(byte[] content, Descriptor descriptor)
+    {
+        using var stream = new MemoryStream(content, writable: false);
+        await Engine.Content.WriteAsync(stream, descriptor.Digest, descriptor.Size, LeaseId, Cancellation).ConfigureAwait(false);
+    }
+
+    public ValueTask EmitAsync(BuildEvent buildEvent) => _events?.Invoke(buildEvent, Cancellation) ?? ValueTask.CompletedTask;
+
+    /// <summary>BuildKit's progress name: <c>[build 2/4] RUN make</c>, the stage name only when there are several.</summary>
+    private string NameOf(PlannedStage stage, PlannedStep step)
+    {
+        var prefix = _plan.StagesInDockerfile > 1 ? stage.DisplayName + " " : string.Empty;
+        return $"[{prefix}{step.Id.Step + 1}/{stage.Steps.Count + 1}] {FirstLine(step.Text)}";
+    }
+
+    private static string FirstLine(string text) => text.Split('\n', 2)[0];
+
+    private static DateTimeOffset SourceDateEpoch(BuildRequest request, BuildEngineOptions options) =>
+        request.BuildArgs.TryGetValue("SOURCE_DATE_EPOCH", out var value) && long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : options.SourceDateEpoch;
+}

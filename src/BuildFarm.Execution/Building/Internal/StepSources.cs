@@ -1,0 +1,130 @@
+using System.Collections.Concurrent;
+using System.Text;
+using BuildFarm.Dockerfile.Instructions;
+using BuildFarm.Dockerfile.Planning;
+using BuildFarm.Execution.Snapshots;
+using BuildFarm.Execution.Sources;
+using BuildFarm.Oci;
+using BuildFarm.Oci.Layers;
+
+namespace BuildFarm.Execution.Building.Internal;
+
+/// <summary>
+/// What one step reads besides its parent — the context, other stages' and images' file systems,
+/// inline files — with the content checksum of each for its cache key. A stage's or image's
+/// root is mounted only when the step runs, or when its checksum is not known yet.
+/// </summary>
+internal sealed class StepSources : IAsyncDisposable
+{
+    private readonly BuildRun _run;
+    private readonly List<OverlayRootFilesystem> _mounts = [];
+    private readonly Dictionary<int, SourceTree> _trees = [];
+    private readonly IReadOnlyList<IReadOnlyList<LayerBlob>?> _layers;
+
+    private StepSources(BuildRun run, PlannedStep step, IReadOnlyList<IReadOnlyList<LayerBlob>?> layers)
+    {
+        _run = run;
+        Step = step;
+        _layers = layers;
+    }
+
+    public PlannedStep Step { get; }
+
+    /// <summary>One per input of the step, in order.</summary>
+    public IReadOnlyList<Digest> Checksums { get; private set; } = [];
+
+    /// <summary>Waits for the stages the step reads and checksums every input.</summary>
+    public static async Task<StepSources> OpenAsync(PlannedStep step, BuildRun run)
+    {
+        var layers = new List<IReadOnlyList<LayerBlob>?>();
+        foreach (var input in step.Inputs)
+        {
+            layers.Add(input.Kind switch
+            {
+                InputKind.Stage => (await run.StageAsync(input.Stage!.Value).ConfigureAwait(false)).Layers,
+                InputKind.Image => run.Images[input.Reference!].Layers,
+                _ => null,
+            });
+        }
+
+        var sources = new StepSources(run, step, layers);
+        try
+        {
+            var checksums = new List<Digest>();
+            for (var i = 0; i < step.Inputs.Count; i++)
+            {
+                checksums.Add(await sources.ChecksumAsync(i).ConfigureAwait(false));
+            }
+
+            sources.Checksums = checksums;
+            return sources;
+        }
+        catch
+        {
+            await sources.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>The file tree input <paramref name="index"/> reads from: the context, or a stage's or image's root (mounted now if need be).</summary>
+    public async Task<SourceTree> TreeAsync(int index)
+    {
+        if (Step.Inputs[index].Kind == InputKind.Context)
+        {
+            return _run.Context;
+        }
+
+        if (_trees.TryGetValue(index, out var tree))
+        {
+            return tree;
+        }
+
+        var layers = _layers[index] ?? throw new InvalidOperationException($"Input {index} of step {Step.Id} has no file tree.");
+        var root = await _run.Engine.Execution.Snapshots.MountAsync(layers, _run.Cancellation).ConfigureAwait(false);
+        _mounts.Add(root);
+        tree = SourceTree.ForRootFileSystem(root.Path, _run.Engine.Digests);
+        _trees[index] = tree;
+        return tree;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var mount in _mounts)
+        {
+            await mount.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _mounts.Clear();
+    }
+
+    private async Task<Digest> ChecksumAsync(int index)
+    {
+        var input = Step.Inputs[index];
+        var excludes = Step.Instruction is FileInstruction file ? file.Excludes : [];
+        switch (input.Kind)
+        {
+            case InputKind.Context:
+                return SourceChecksum.Compute(_run.Context, input.Paths, excludes);
+            case InputKind.Stage or InputKind.Image:
+                // Layers never change, so a selection from the same layers always has the same checksum.
+                var memo = SelectionKey(StepKeys.FileSystem(_layers[index]!), input.Paths, excludes);
+                if (_run.Engine.SelectionChecksums.TryGetValue(memo, out var known))
+                {
+                    return known;
+                }
+
+                var checksum = SourceChecksum.Compute(await TreeAsync(index).ConfigureAwait(false), input.Paths, excludes);
+                _run.Engine.SelectionChecksums[memo] = checksum;
+                return checksum;
+            case InputKind.Inline:
+                return Digest.Sha256(Encoding.UTF8.GetBytes(input.Content ?? string.Empty));
+            case InputKind.Url:
+                throw new NotSupportedException($"ADD {input.Reference}: downloads are not supported yet.");
+            default:
+                throw new NotSupportedException($"ADD {input.Reference}: Git sources are not supported; clone in a RUN step or a build stage instead.");
+        }
+    }
+
+    private static string SelectionKey(Digest fileSystem, IReadOnlyList<string> paths, IReadOnlyList<string> excludes) =>
+        $"{fileSystem}\n{string.Join('\0', paths)}\n{string.Join('\0', excludes)}";
+}

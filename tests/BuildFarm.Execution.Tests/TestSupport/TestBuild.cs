@@ -1,0 +1,90 @@
+using System.Collections.Concurrent;
+using BuildFarm.Execution.Building;
+using BuildFarm.Execution.Caching;
+using BuildFarm.Oci.Blobs;
+using BuildFarm.Oci.Images;
+using BuildFarm.Storage.Content;
+using BuildFarm.Storage.Steps;
+using BuildFarm.Testing;
+
+namespace BuildFarm.Execution.Tests.TestSupport;
+
+/// <summary>
+/// A build context in a temporary directory and a build engine on the shared fixture's store and
+/// snapshots, with a step cache of its own so that one test's results are never another's hits.
+/// </summary>
+public sealed class TestBuild : IDisposable
+{
+    private readonly TempDirectory _context = new("buildfarm-context");
+    private readonly TempDirectory _steps = new("buildfarm-steps");
+
+    public TestBuild(EngineFixture fixture, BuildEngineOptions? options = null)
+    {
+        Fixture = fixture;
+        Engine = new BuildEngine(fixture.Engine, fixture.Store, new LocalStepCache(new StepRecordStore(_steps.Path)), options);
+    }
+
+    public EngineFixture Fixture { get; }
+
+    public BuildEngine Engine { get; }
+
+    public string ContextDirectory => _context.Path;
+
+    /// <summary>Writes a context file (parents created).</summary>
+    public TestBuild Write(string path, string content)
+    {
+        var full = Path.Combine(_context.Path, path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        File.WriteAllText(full, content);
+        return this;
+    }
+
+    public async Task<BuildOutcome> BuildAsync(string? dockerfile = null, IReadOnlyDictionary<string, string>? buildArgs = null, string? target = null, bool noCache = false, IReadOnlyList<string>? noCacheFilter = null, BuildEventSink? events = null, CancellationToken cancellationToken = default)
+    {
+        if (dockerfile is not null)
+        {
+            Write("Dockerfile", dockerfile);
+        }
+
+        var recorded = new ConcurrentQueue<BuildEvent>();
+        var result = await Engine.BuildAsync(
+            new BuildRequest
+            {
+                ContextDirectory = _context.Path,
+                BuildArgs = buildArgs ?? new Dictionary<string, string>(),
+                Target = target,
+                NoCache = noCache,
+                NoCacheFilter = noCacheFilter ?? [],
+            },
+            async (e, ct) =>
+            {
+                recorded.Enqueue(e);
+                if (events is not null)
+                {
+                    await events(e, ct);
+                }
+            },
+            cancellationToken);
+        return new BuildOutcome(result, [.. recorded]);
+    }
+
+    /// <summary>The stored manifest of a result.</summary>
+    public async Task<ImageManifest> ManifestAsync(BuildResult result) =>
+        ImageManifest.Parse(await new ContentStoreBlobs(Fixture.Store).ReadDocumentAsync(result.Manifest));
+
+    public void Dispose()
+    {
+        _context.Dispose();
+        _steps.Dispose();
+    }
+}
+
+/// <summary>A build's result and every event it sent, in the order received.</summary>
+public sealed record BuildOutcome(BuildResult Result, IReadOnlyList<BuildEvent> Events)
+{
+    /// <summary>The outcome of each step, in plan order.</summary>
+    public IReadOnlyList<StepOutcome> Outcomes => [.. Result.Steps.Select(s => s.Outcome)];
+
+    /// <summary>Every line the build's processes printed to stdout.</summary>
+    public IReadOnlyList<string> Output => [.. Events.OfType<StepLog>().Select(e => e.Line.Text)];
+}
