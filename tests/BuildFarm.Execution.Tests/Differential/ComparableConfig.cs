@@ -58,6 +58,18 @@ public sealed record ComparableConfig(IReadOnlyList<string> Values, IReadOnlyLis
     public ComparableConfig WithoutLayerFlag(string keyword) =>
         this with { History = [.. History.Select(h => h.Keyword == keyword ? h with { EmptyLayer = null } : h)] };
 
+    /// <summary>This config with the value line <paramref name="line"/> (e.g. <c>Cmd: ["sh"]</c>), which must be there, replaced.</summary>
+    public ComparableConfig ReplaceValue(string line, string replacement) =>
+        Values.Contains(line)
+            ? this with { Values = [.. Values.Select(v => v == line ? replacement : v)] }
+            : throw new ArgumentException($"The config has no line '{line}':\n{this}", nameof(line));
+
+    /// <summary>This config with the RUN history entries recorded as <paramref name="command"/>, which must be there, recorded as <paramref name="replacement"/>.</summary>
+    public ComparableConfig ReplaceRunCommand(string command, string replacement) =>
+        History.Any(h => h.Command == command)
+            ? this with { History = [.. History.Select(h => h.Command == command ? h with { Command = replacement } : h)] }
+            : throw new ArgumentException($"The history has no RUN '{command}':\n{this}", nameof(command));
+
     /// <summary>Both configs side by side when they differ; empty when they are equal.</summary>
     public static string Diff(ComparableConfig expected, ComparableConfig actual, string expectedName, string actualName)
     {

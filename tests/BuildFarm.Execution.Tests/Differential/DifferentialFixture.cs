@@ -1,9 +1,11 @@
 using System.Collections.Concurrent;
 using BuildFarm.Execution.Building;
+using BuildFarm.Execution.Caching;
 using BuildFarm.Oci.Images;
 using BuildFarm.Oci.Layout;
 using BuildFarm.Storage;
 using BuildFarm.Storage.Content;
+using BuildFarm.Storage.Steps;
 using BuildFarm.Testing;
 using BuildFarm.Testing.FileTrees;
 
@@ -52,7 +54,7 @@ public sealed class DifferentialFixture : IAsyncLifetime
         var images = await OciLayout.ImportFromDirectoryAsync(busybox.LayoutDirectory, new ContentStoreBlobs(Store));
         Store.Images.Set(BaseImageName, images.Single(i => i.Tags.Contains(BusyboxImage.RefName)).Descriptor);
         var execution = await ExecutionEngine.OpenAsync(Store);
-        Engine = new BuildEngine(execution, Store, new InMemoryStepCache());
+        Engine = new BuildEngine(execution, Store, new LocalStepCache(new StepRecordStore(_directory.CreateDirectory("steps"))));
         BaseTree = await UnpackAsync(busybox.LayoutDirectory, BusyboxImage.RefName);
     }
 

@@ -1,4 +1,5 @@
 using BuildFarm.Testing.FileTrees;
+using static BuildFarm.Testing.FileTrees.FileTreeEntry;
 
 namespace BuildFarm.Execution.Tests.Differential;
 
@@ -45,9 +46,37 @@ public sealed class DifferentialTests(DifferentialFixture fixture)
         new("stage-target") { Target = "middle" },
         new("stage-unused"),
         new("stage-chain"),
-        new("meta-config"),
-        new("meta-workdir-user"),
-        new("meta-entrypoint-cmd"),
+        new("meta-config") { Differences = [LazyWorkdir(Directory("home/user/app", uid: 1000, gid: 1000))] },
+        new("meta-workdir-user")
+        {
+            Differences =
+            [
+                LazyWorkdir(
+                    Directory("a"),
+                    Directory("a/b"),
+                    Directory("a/b/c"),
+                    Directory("home/user/made-by-user/relative", uid: 1000, gid: 1000),
+                    Directory("home/user/made-by-user/relative/path", uid: 1000, gid: 1000)),
+                new("buildah's chroot gives a step run as USER uid:gid its gid as a supplementary group too; "
+                    + "BuildKit takes uid:gid as given, with no supplementary groups (executor/oci GetUser's fast path)")
+                {
+                    Tree = tree => tree.Overlay([File("home/user/made-by-user/id.txt", "uid=1000(user) gid=1000(user)\n", uid: 1000, gid: 1000)]),
+                },
+            ],
+        },
+        new("meta-entrypoint-cmd")
+        {
+            Differences =
+            [
+                new("buildah runs and records shell-form CMD and RUN with /bin/sh -c whatever SHELL says; "
+                    + "BuildKit prepends the stage's SHELL (withShell in dispatchCmd and dispatchRun)")
+                {
+                    Config = config => config
+                        .ReplaceValue("Cmd: [\"/bin/sh\",\"-c\",\"echo through the new shell\"]", "Cmd: [\"/bin/sh\",\"-ec\",\"echo through the new shell\"]")
+                        .ReplaceRunCommand("/bin/sh -c echo \"shell=$0\" > /shell.txt", "/bin/sh -ec echo \"shell=$0\" > /shell.txt"),
+                },
+            ],
+        },
         new("meta-onbuild"),
         new("meta-onbuild-target"),
         new("add-archives"),
@@ -81,6 +110,14 @@ public sealed class DifferentialTests(DifferentialFixture fixture)
             + ComparableConfig.Diff(expectedConfig, actualConfig, "buildah config", "engine config");
         Assert.True(problems.Length == 0, $"{name}:\n{problems}");
     }
+
+    /// <summary>
+    /// buildah makes a WORKDIR's directory only when a later step of the stage runs in it, and
+    /// then as root; BuildKit makes it at the WORKDIR step (dispatchWorkdir's llb.Mkdir with
+    /// parents), owned by the USER in effect there.
+    /// </summary>
+    private static BuildahDifference LazyWorkdir(params FileTreeEntry[] made) =>
+        new("buildah makes WORKDIR's directory late, as root; BuildKit at the WORKDIR step, as the USER") { Tree = tree => tree.Overlay(made) };
 
     private FileTree WithoutRunStubs(FileTree tree) =>
         tree.Without(RunStubs.Where(path => fixture.BaseTree[path] is null && IsEmptyStub(tree, path)));
