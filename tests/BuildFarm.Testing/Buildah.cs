@@ -86,7 +86,10 @@ public sealed class Buildah : IDisposable
         await RunAsync(["tag", id, name]);
     }
 
-    /// <summary>Builds <paramref name="build"/> and pushes the result to the new OCI layout <paramref name="layoutDirectory"/>.</summary>
+    /// <summary>
+    /// Builds <paramref name="build"/> and pushes the result to the new OCI layout
+    /// <paramref name="layoutDirectory"/>, its layers uncompressed (gzip would only cost time).
+    /// </summary>
     /// <exception cref="InvalidOperationException">The build failed; the message holds buildah's output.</exception>
     public async Task<BuildahImage> BuildAsync(BuildahBuild build, string layoutDirectory)
     {
@@ -110,7 +113,7 @@ public sealed class Buildah : IDisposable
 
         arguments.Add(build.ContextDirectory);
         await RunAsync(arguments);
-        await RunAsync(["push", "--quiet", "--signature-policy", SignaturePolicy, name, $"oci:{layoutDirectory}:{LayoutTag}"]);
+        await RunAsync(["push", "--quiet", "--disable-compression", "--signature-policy", SignaturePolicy, name, $"oci:{layoutDirectory}:{LayoutTag}"]);
         return new BuildahImage(layoutDirectory, await RunAsync(["inspect", "--type", "image", "--format", "{{.Config}}", name]));
     }
 

@@ -64,11 +64,14 @@ public sealed record ComparableConfig(IReadOnlyList<string> Values, IReadOnlyLis
             ? this with { Values = [.. Values.Select(v => v == line ? replacement : v)] }
             : throw new ArgumentException($"The config has no line '{line}':\n{this}", nameof(line));
 
-    /// <summary>This config with the RUN history entries recorded as <paramref name="command"/>, which must be there, recorded as <paramref name="replacement"/>.</summary>
-    public ComparableConfig ReplaceRunCommand(string command, string replacement) =>
-        History.Any(h => h.Command == command)
-            ? this with { History = [.. History.Select(h => h.Command == command ? h with { Command = replacement } : h)] }
-            : throw new ArgumentException($"The history has no RUN '{command}':\n{this}", nameof(command));
+    /// <summary>This config with <paramref name="prefix"/> replaced at the start of every RUN history entry that has it (one at least).</summary>
+    public ComparableConfig ReplaceRunPrefix(string prefix, string replacement) =>
+        History.Any(h => h.Command?.StartsWith(prefix, StringComparison.Ordinal) == true)
+            ? this with
+            {
+                History = [.. History.Select(h => h.Command?.StartsWith(prefix, StringComparison.Ordinal) == true ? h with { Command = replacement + h.Command[prefix.Length..] } : h)],
+            }
+            : throw new ArgumentException($"The history has no RUN starting '{prefix}':\n{this}", nameof(prefix));
 
     /// <summary>Both configs side by side when they differ; empty when they are equal.</summary>
     public static string Diff(ComparableConfig expected, ComparableConfig actual, string expectedName, string actualName)

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text;
 using BuildFarm.Execution.Building;
 using BuildFarm.Execution.Caching;
 using BuildFarm.Oci.Images;
@@ -17,20 +18,21 @@ public sealed record BuiltImage(FileTree Tree, ImageConfig Config);
 /// <summary>
 /// The two builders of the differential tests, each with the busybox base image under the name
 /// Dockerfiles use (<c>FROM busybox</c>): real buildah in its own storage, and the engine on its
-/// own content store. Buildah's builds of the whole corpus start when the fixture does, two at a
-/// time, so that they run while the engine builds; each case awaits its own.
+/// own content store. A case asking for buildah's image also starts buildah on the cases after
+/// it (two at a time), so that buildah works while the engine builds.
 /// </summary>
 public sealed class DifferentialFixture : IAsyncLifetime
 {
     public const string BaseImageName = "docker.io/library/busybox:latest";
 
     private const int ConcurrentBuildahBuilds = 2;
+    private const int BuildahCasesAhead = 2;
 
     private readonly TempDirectory _directory = new("buildfarm-differential");
     private readonly SemaphoreSlim _buildahSlots = new(ConcurrentBuildahBuilds);
-    private readonly ConcurrentDictionary<string, Task<BuiltImage>> _buildahImages = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<BuiltImage>>> _buildahImages = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<Task<string>>> _contexts = new(StringComparer.Ordinal);
-    private Buildah _buildah = null!;
+    private Buildah? _buildah;
     private int _outputs;
 
     public ContentStore Store { get; private set; } = null!;
@@ -45,10 +47,6 @@ public sealed class DifferentialFixture : IAsyncLifetime
         var busybox = await BusyboxImage.GetAsync();
         _buildah = await Buildah.CreateAsync();
         await _buildah.AddImageAsync(busybox.LayoutDirectory, BusyboxImage.RefName, BaseImageName);
-        foreach (var @case in DifferentialTests.Cases)
-        {
-            _buildahImages[@case.Name] = BuildWithBuildahAsync(@case);
-        }
 
         Store = ContentStore.Open(new ContentStoreOptions { DataDirectory = _directory.CreateDirectory("engine") });
         var images = await OciLayout.ImportFromDirectoryAsync(busybox.LayoutDirectory, new ContentStoreBlobs(Store));
@@ -61,15 +59,28 @@ public sealed class DifferentialFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         // Buildah's builds must end before its storage goes; their outcome no longer matters.
-        await Task.WhenAll(_buildahImages.Values.Select(task => task.ContinueWith(static _ => { }, TaskScheduler.Default)));
-        _buildah.Dispose();
-        Store.Dispose();
+        await Task.WhenAll(_buildahImages.Values.Select(image => image.Value.ContinueWith(static _ => { }, TaskScheduler.Default)));
+        _buildah?.Dispose();
+        Store?.Dispose();
         _directory.Dispose();
         _buildahSlots.Dispose();
     }
 
     /// <summary>Buildah's image of <paramref name="case"/>, built once per run.</summary>
-    public Task<BuiltImage> BuildahImageAsync(DifferentialCase @case) => _buildahImages[@case.Name];
+    public Task<BuiltImage> BuildahImageAsync(DifferentialCase @case)
+    {
+        var cases = DifferentialTests.Cases;
+        var index = cases.ToList().IndexOf(@case);
+        foreach (var ahead in cases.Skip(index + 1).Take(BuildahCasesAhead))
+        {
+            _ = StartBuildah(ahead);
+        }
+
+        return StartBuildah(@case);
+    }
+
+    private Task<BuiltImage> StartBuildah(DifferentialCase @case) =>
+        _buildahImages.GetOrAdd(@case.Name, _ => new Lazy<Task<BuiltImage>>(() => BuildWithBuildahAsync(@case))).Value;
 
     /// <summary>Builds a corpus case with the engine, exports the image as an OCI layout and unpacks it with umoci.</summary>
     public async Task<BuiltImage> BuildWithEngineAsync(string caseName, IReadOnlyDictionary<string, string>? buildArgs = null, string? target = null)
@@ -90,10 +101,10 @@ public sealed class DifferentialFixture : IAsyncLifetime
         await _buildahSlots.WaitAsync();
         try
         {
-            var image = await _buildah.BuildAsync(
+            var image = await _buildah!.BuildAsync(
                 new BuildahBuild(await ContextAsync(@case.Name)) { BuildArgs = @case.BuildArgs, Target = @case.Target },
                 NewOutputDirectory("buildah-layout"));
-            return new BuiltImage(await UnpackAsync(image.LayoutDirectory, Buildah.LayoutTag), ImageConfig.Parse(System.Text.Encoding.UTF8.GetBytes(image.DockerConfigJson)));
+            return new BuiltImage(await UnpackAsync(image.LayoutDirectory, Buildah.LayoutTag), ImageConfig.Parse(Encoding.UTF8.GetBytes(image.DockerConfigJson)));
         }
         finally
         {
