@@ -19,8 +19,6 @@ namespace BuildFarm.Execution.Building;
 /// </summary>
 public sealed class BuildEngine
 {
-    private readonly ConcurrentDictionary<Digest, Task<CachedStep>> _running = new();
-
     // Builds are for the silo's own platform; the planner's default is the same.
     internal static Platform BuildPlatform { get; } = Platform.Parse(PredefinedArgs.DefaultPlatform);
 
@@ -84,48 +82,6 @@ public sealed class BuildEngine
         var context = SourceTree.ForContext(contextDirectory, DockerIgnore.Load(contextDirectory, dockerfilePath), Digests);
         var run = new BuildRun(this, request, plan, images, context, events);
         return await run.ExecuteAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Runs <paramref name="execute"/> for <paramref name="key"/> unless a run of the same key is under way, whose result is then shared.</summary>
-    internal async Task<(CachedStep Result, bool Joined)> RunOnceAsync(Digest key, Func<Task<CachedStep>> execute, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var mine = new TaskCompletionSource<CachedStep>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var running = _running.GetOrAdd(key, mine.Task);
-            if (running != mine.Task)
-            {
-                try
-                {
-                    return (await running.WaitAsync(cancellationToken).ConfigureAwait(false), true);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    continue; // the build running it was cancelled, not this one: run it here
-                }
-            }
-
-            try
-            {
-                var result = await execute().ConfigureAwait(false);
-                mine.SetResult(result);
-                return (result, false);
-            }
-            catch (OperationCanceledException e)
-            {
-                mine.SetCanceled(e.CancellationToken);
-                throw;
-            }
-            catch (Exception e)
-            {
-                mine.SetException(e);
-                throw;
-            }
-            finally
-            {
-                _running.TryRemove(new KeyValuePair<Digest, Task<CachedStep>>(key, mine.Task));
-            }
-        }
     }
 
     private static FileStream OpenDockerfile(string path)

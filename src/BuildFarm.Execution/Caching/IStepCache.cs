@@ -1,19 +1,28 @@
+using BuildFarm.Execution.Building;
 using BuildFarm.Oci;
 using BuildFarm.Oci.Layers;
 
 namespace BuildFarm.Execution.Caching;
 
 /// <summary>
-/// Where step results are recorded by cache key. On one machine that is the silo's disk
+/// Where step results are recorded by cache key, and what makes a step run once for everyone
+/// who shares the cache. On one machine that is the silo's disk and memory
 /// (<see cref="LocalStepCache"/>); in a farm it is the cluster-wide record of each key.
 /// </summary>
 public interface IStepCache
 {
-    /// <summary>The recorded result of <paramref name="key"/>, or null when none is recorded.</summary>
-    ValueTask<CachedStep?> FindAsync(Digest key, CancellationToken cancellationToken);
-
-    /// <summary>Records (or replaces) the result of <paramref name="key"/>.</summary>
-    ValueTask RecordAsync(Digest key, CachedStep step, CancellationToken cancellationToken);
+    /// <summary>
+    /// The result of <paramref name="key"/>: the recorded one when <paramref name="reuse"/> allows
+    /// it, else the result of a run of the same key already under way (joined), else the result of
+    /// <paramref name="run"/>, which is then recorded.
+    /// </summary>
+    /// <param name="isUsable">Whether a recorded result can still be used (its blobs are still stored).</param>
+    Task<(CachedStep Result, StepOutcome Outcome)> ResolveAsync(
+        Digest key,
+        bool reuse,
+        Func<CachedStep, bool> isUsable,
+        Func<CancellationToken, Task<CachedStep>> run,
+        CancellationToken cancellationToken);
 }
 
 /// <summary>A step's recorded result: the layer it made, or null when it made none.</summary>

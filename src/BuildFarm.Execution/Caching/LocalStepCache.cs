@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using BuildFarm.Execution.Building;
 using BuildFarm.Oci;
 using BuildFarm.Oci.Images;
 using BuildFarm.Oci.Layers;
@@ -5,17 +7,74 @@ using BuildFarm.Storage.Steps;
 
 namespace BuildFarm.Execution.Caching;
 
-/// <summary>Step results on this machine's disk (<c>&lt;data-dir&gt;/steps/</c>).</summary>
+/// <summary>
+/// Step results on this machine's disk (<c>&lt;data-dir&gt;/steps/</c>); builds in this process
+/// that need the same key at the same time share one run.
+/// </summary>
 public sealed class LocalStepCache(StepRecordStore records, TimeProvider? timeProvider = null) : IStepCache
 {
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+    private readonly ConcurrentDictionary<Digest, Task<CachedStep>> _running = new();
 
-    public ValueTask<CachedStep?> FindAsync(Digest key, CancellationToken cancellationToken)
+    public async Task<(CachedStep Result, StepOutcome Outcome)> ResolveAsync(
+        Digest key,
+        bool reuse,
+        Func<CachedStep, bool> isUsable,
+        Func<CancellationToken, Task<CachedStep>> run,
+        CancellationToken cancellationToken)
     {
-        var record = records.Find(key);
-        if (record is null)
+        ArgumentNullException.ThrowIfNull(isUsable);
+        ArgumentNullException.ThrowIfNull(run);
+        while (true)
         {
-            return ValueTask.FromResult<CachedStep?>(null);
+            if (reuse && Find(key) is { } recorded && isUsable(recorded))
+            {
+                return (recorded, StepOutcome.Cached);
+            }
+
+            var mine = new TaskCompletionSource<CachedStep>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var running = _running.GetOrAdd(key, mine.Task);
+            if (running != mine.Task)
+            {
+                try
+                {
+                    return (await running.WaitAsync(cancellationToken).ConfigureAwait(false), StepOutcome.Joined);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    continue; // the build running it was cancelled, not this one: run it here
+                }
+            }
+
+            try
+            {
+                var result = await run(cancellationToken).ConfigureAwait(false);
+                Record(key, result);
+                mine.SetResult(result);
+                return (result, StepOutcome.Ran);
+            }
+            catch (OperationCanceledException e)
+            {
+                mine.SetCanceled(e.CancellationToken);
+                throw;
+            }
+            catch (Exception e)
+            {
+                mine.SetException(e);
+                throw;
+            }
+            finally
+            {
+                _running.TryRemove(new KeyValuePair<Digest, Task<CachedStep>>(key, mine.Task));
+            }
+        }
+    }
+
+    private CachedStep? Find(Digest key)
+    {
+        if (records.Find(key) is not { } record)
+        {
+            return null;
         }
 
         var layer = record.LayerDigest is null
@@ -24,12 +83,11 @@ public sealed class LocalStepCache(StepRecordStore records, TimeProvider? timePr
                 new Descriptor { MediaType = record.LayerMediaType!, Digest = Digest.Parse(record.LayerDigest), Size = record.LayerSize },
                 Digest.Parse(record.DiffId!),
                 record.UncompressedSize);
-        return ValueTask.FromResult<CachedStep?>(new CachedStep(layer));
+        return new CachedStep(layer);
     }
 
-    public ValueTask RecordAsync(Digest key, CachedStep step, CancellationToken cancellationToken)
+    private void Record(Digest key, CachedStep step)
     {
-        ArgumentNullException.ThrowIfNull(step);
         var layer = step.Layer;
         records.Record(key, new StepRecord(
             layer?.Descriptor.Digest.ToString(),
@@ -38,6 +96,5 @@ public sealed class LocalStepCache(StepRecordStore records, TimeProvider? timePr
             layer?.DiffId.ToString(),
             layer?.UncompressedSize ?? 0,
             _time.GetUtcNow()));
-        return ValueTask.CompletedTask;
     }
 }

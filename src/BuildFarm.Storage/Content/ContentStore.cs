@@ -4,7 +4,6 @@ using BuildFarm.Storage.Content.Internal;
 using BuildFarm.Storage.Eviction;
 using BuildFarm.Storage.Eviction.Internal;
 using BuildFarm.Storage.Images;
-using BuildFarm.Storage.Internal;
 using BuildFarm.Storage.Leases;
 
 namespace BuildFarm.Storage.Content;

@@ -1,5 +1,4 @@
 using BuildFarm.Oci;
-using BuildFarm.Storage.Internal;
 using MessagePack;
 using MessagePack.Resolvers;
 

@@ -131,7 +131,7 @@ internal sealed class BuildRun
                 await using var sources = await StepSources.OpenAsync(step, this).ConfigureAwait(false);
                 key = StepKeys.Step(step, StepKeys.FileSystem(layers), sources.Checksums);
                 var (result, outcome) = step.ProducesLayer
-                    ? await ResolveAsync(step, name, key.Value, layers, sources, noCache).ConfigureAwait(false)
+                    ? await ResolveAsync(step, name, key.Value, layers, noCache).ConfigureAwait(false)
                     : (new CachedStep(null), StepOutcome.ConfigOnly);
 
                 var contributed = result.Layer is { } layer && layer.DiffId != EmptyLayerDiffId ? layer : null;
@@ -164,34 +164,25 @@ internal sealed class BuildRun
     private (ImageConfigBuilder, List<LayerBlob>) Start(ImageConfig config, IReadOnlyList<LayerBlob> layers) =>
         (ImageConfigBuilder.FromBase(config, _epoch), [.. layers]);
 
-    private async Task<(CachedStep, StepOutcome)> ResolveAsync(PlannedStep step, string name, Digest key, IReadOnlyList<LayerBlob> below, StepSources sources, bool noCache)
-    {
-        if (!noCache && await Engine.Cache.FindAsync(key, Cancellation).ConfigureAwait(false) is { } recorded && IsStored(recorded))
-        {
-            return (recorded, StepOutcome.Cached);
-        }
-
-        var (result, joined) = await Engine.RunOnceAsync(
+    private Task<(CachedStep Result, StepOutcome Outcome)> ResolveAsync(PlannedStep step, string name, Digest key, IReadOnlyList<LayerBlob> below, bool noCache) =>
+        Engine.Cache.ResolveAsync(
             key,
-            async () =>
+            reuse: !noCache,
+            IsStored,
+            async cancellationToken =>
             {
-                await Engine.StepSlots.WaitAsync(Cancellation).ConfigureAwait(false);
+                await Engine.StepSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
                 try
                 {
                     await EmitAsync(new StepStarted(Now, step.Id, name, key)).ConfigureAwait(false);
-                    var layer = await new StepExecutor(this, step, name, below).RunAsync().ConfigureAwait(false);
-                    var produced = new CachedStep(layer);
-                    await Engine.Cache.RecordAsync(key, produced, Cancellation).ConfigureAwait(false);
-                    return produced;
+                    return new CachedStep(await new StepExecutor(this, step, name, below).RunAsync().ConfigureAwait(false));
                 }
                 finally
                 {
                     Engine.StepSlots.Release();
                 }
             },
-            Cancellation).ConfigureAwait(false);
-        return (result, joined ? StepOutcome.Joined : StepOutcome.Ran);
-    }
+            Cancellation);
 
     // A recorded layer whose blob has since been evicted is no hit: the step runs again.
     private bool IsStored(CachedStep step) => step.Layer is null || Engine.Content.Exists(step.Layer.Descriptor.Digest);

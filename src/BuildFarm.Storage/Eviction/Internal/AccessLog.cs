@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using BuildFarm.Oci;
-using BuildFarm.Storage.Internal;
 
 namespace BuildFarm.Storage.Eviction.Internal;
 

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using BuildFarm.Oci.Images;
-using BuildFarm.Storage.Internal;
 using MessagePack;
 using MessagePack.Resolvers;
 

@@ -1,11 +1,11 @@
-namespace BuildFarm.Storage.Internal;
+namespace BuildFarm.Storage;
 
 /// <summary>
 /// Replaces a small file as a whole: the new content goes to a temporary file in the same
 /// directory, reaches the disk, and is renamed over the old one, so a reader or a crash sees
 /// either the old file or the new one, never a mix.
 /// </summary>
-internal static class AtomicFile
+public static class AtomicFile
 {
     public const string TemporarySuffix = ".partial";
 

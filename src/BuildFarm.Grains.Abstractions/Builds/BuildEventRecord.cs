@@ -1,0 +1,59 @@
+using MessagePack;
+
+namespace BuildFarm.Grains.Builds;
+
+public enum BuildEventKind
+{
+    StepQueued,
+    StepStarted,
+    StepCached,
+    Log,
+    StepFinished,
+    StepFailed,
+    BuildFinished,
+    BuildFailed,
+    BuildCancelled,
+}
+
+/// <summary>
+/// One event of a build, numbered from 1 in the order it happened. One flat shape for every
+/// kind, so that the log persists and replays as it was.
+/// </summary>
+[GenerateSerializer, Immutable, MessagePackObject]
+public sealed record BuildEventRecord
+{
+    [Id(0), Key(0)] public required long Sequence { get; init; }
+
+    [Id(1), Key(1)] public required DateTimeOffset Timestamp { get; init; }
+
+    [Id(2), Key(2)] public required BuildEventKind Kind { get; init; }
+
+    /// <summary><c>stage.step</c>, for step events.</summary>
+    [Id(3), Key(3)] public string? Step { get; init; }
+
+    /// <summary>The step as BuildKit shows it: <c>[build 2/4] RUN make</c>.</summary>
+    [Id(4), Key(4)] public string? Name { get; init; }
+
+    [Id(5), Key(5)] public string? CacheKey { get; init; }
+
+    /// <summary>The silo that ran (or recorded) the step.</summary>
+    [Id(6), Key(6)] public string? Silo { get; init; }
+
+    /// <summary>The log line, or the error.</summary>
+    [Id(7), Key(7)] public string? Text { get; init; }
+
+    /// <summary>For a log line: true for stderr.</summary>
+    [Id(8), Key(8)] public bool Stderr { get; init; }
+
+    /// <summary>For a finished step: ran, cached, joined or config.</summary>
+    [Id(9), Key(9)] public string? Outcome { get; init; }
+
+    [Id(10), Key(10)] public double Seconds { get; init; }
+}
+
+/// <summary>A page of events; <see cref="Done"/> once the build has ended and every event was read.</summary>
+[GenerateSerializer, Immutable, MessagePackObject]
+public sealed record BuildEventPage(
+    [property: Id(0), Key(0)] IReadOnlyList<BuildEventRecord> Events,
+    [property: Id(1), Key(1)] bool Done,
+    [property: Id(2), Key(2)] BuildSummary Summary);

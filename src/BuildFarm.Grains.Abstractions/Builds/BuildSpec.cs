@@ -1,0 +1,31 @@
+using MessagePack;
+
+namespace BuildFarm.Grains.Builds;
+
+/// <summary>What a client asked to build.</summary>
+[GenerateSerializer, Immutable, MessagePackObject]
+public sealed record BuildSpec
+{
+    /// <summary>The build context as a content tree in the store (its root node's digest).</summary>
+    [Id(0), Key(0)] public required string ContextDigest { get; init; }
+
+    /// <summary>The Dockerfile's path in the context.</summary>
+    [Id(1), Key(1)] public string DockerfilePath { get; init; } = "Dockerfile";
+
+    [Id(2), Key(2)] public IReadOnlyDictionary<string, string> BuildArgs { get; init; } = new Dictionary<string, string>();
+
+    [Id(3), Key(3)] public string? Target { get; init; }
+
+    [Id(4), Key(4)] public bool NoCache { get; init; }
+
+    [Id(5), Key(5)] public IReadOnlyList<string> NoCacheFilter { get; init; } = [];
+
+    /// <summary>Image names (<c>repo:tag</c>) the result gets in the farm's store.</summary>
+    [Id(6), Key(6)] public IReadOnlyList<string> Tags { get; init; } = [];
+
+    /// <summary>Labels added to the image config.</summary>
+    [Id(7), Key(7)] public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Push every tag to its registry when the build succeeds.</summary>
+    [Id(8), Key(8)] public bool Push { get; init; }
+}

@@ -1,0 +1,63 @@
+using MessagePack;
+
+namespace BuildFarm.Grains.Builds;
+
+public enum BuildState
+{
+    Unknown,
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+/// <summary>A build as <c>Get</c> and <c>List</c> report it.</summary>
+[GenerateSerializer, Immutable, MessagePackObject]
+public sealed record BuildSummary
+{
+    [Id(0), Key(0)] public required string Id { get; init; }
+
+    [Id(1), Key(1)] public BuildState State { get; init; }
+
+    [Id(2), Key(2)] public DateTimeOffset? CreatedAt { get; init; }
+
+    [Id(3), Key(3)] public DateTimeOffset? FinishedAt { get; init; }
+
+    /// <summary>Why it failed, for a failed build.</summary>
+    [Id(4), Key(4)] public string? Error { get; init; }
+
+    [Id(5), Key(5)] public BuildOutput? Output { get; init; }
+
+    [Id(6), Key(6)] public string? Target { get; init; }
+
+    [Id(7), Key(7)] public IReadOnlyList<string> Tags { get; init; } = [];
+}
+
+/// <summary>What a successful build produced.</summary>
+[GenerateSerializer, Immutable, MessagePackObject]
+public sealed record BuildOutput
+{
+    [Id(0), Key(0)] public required string ManifestDigest { get; init; }
+
+    [Id(1), Key(1)] public required long ManifestSize { get; init; }
+
+    [Id(2), Key(2)] public required string ConfigDigest { get; init; }
+
+    [Id(3), Key(3)] public IReadOnlyList<StepSummary> Steps { get; init; } = [];
+}
+
+/// <summary>One step of a finished build, as <c>--metadata-file</c>'s <c>buildfarm.steps</c> lists it.</summary>
+[GenerateSerializer, Immutable, MessagePackObject]
+public sealed record StepSummary
+{
+    [Id(0), Key(0)] public required string Name { get; init; }
+
+    [Id(1), Key(1)] public required string Key { get; init; }
+
+    /// <summary>ran, cached, joined or config.</summary>
+    [Id(2), Key(2)] public required string Outcome { get; init; }
+
+    [Id(3), Key(3)] public double Seconds { get; init; }
+
+    [Id(4), Key(4)] public string? Silo { get; init; }
+}

@@ -1,0 +1,28 @@
+using MessagePack;
+using Orleans.Concurrency;
+
+namespace BuildFarm.Grains.Layers;
+
+/// <summary>One layer blob, keyed by its digest: where its bytes live and when it was last used.</summary>
+public interface ILayerGrain : IGrainWithStringKey
+{
+    /// <summary>Notes that <paramref name="silo"/> holds the blob (after a step made it or a cache hit used it).</summary>
+    Task RecordAsync(LayerInfo info, string silo);
+
+    [AlwaysInterleave]
+    Task<LayerInfo?> GetAsync();
+}
+
+[GenerateSerializer, Immutable, MessagePackObject]
+public sealed record LayerInfo
+{
+    [Id(0), Key(0)] public required string MediaType { get; init; }
+
+    [Id(1), Key(1)] public required long Size { get; init; }
+
+    [Id(2), Key(2)] public required string DiffId { get; init; }
+
+    [Id(3), Key(3)] public IReadOnlyList<string> Silos { get; init; } = [];
+
+    [Id(4), Key(4)] public DateTimeOffset LastUsed { get; init; }
+}

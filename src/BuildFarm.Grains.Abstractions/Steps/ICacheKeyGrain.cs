@@ -1,0 +1,66 @@
+using Orleans.Concurrency;
+
+namespace BuildFarm.Grains.Steps;
+
+/// <summary>
+/// One step cache key, cluster-wide. Its single activation is what makes a step run once: the
+/// first caller to claim an unrecorded key runs it, callers that come while it runs join it, and
+/// every later caller gets the recorded result.
+/// </summary>
+public interface ICacheKeyGrain : IGrainWithStringKey
+{
+    /// <summary>The recorded result (when <paramref name="reuse"/>), or the right to run the step, or word that someone runs it.</summary>
+    /// <param name="silo">Who asks: the silo that would run it.</param>
+    Task<StepClaim> ClaimAsync(string silo, bool reuse);
+
+    /// <summary>Waits up to <paramref name="maxWait"/> for the run under way to end.</summary>
+    [AlwaysInterleave]
+    Task<StepWait> WaitAsync(TimeSpan maxWait);
+
+    /// <summary>The run granted by <paramref name="token"/> succeeded: records its result and hands it to those waiting.</summary>
+    Task CompleteAsync(string token, StepRecordData result);
+
+    /// <summary>The run granted by <paramref name="token"/> ended without a result; <paramref name="error"/> is null when it was cancelled, so a waiting caller runs it instead.</summary>
+    Task AbandonAsync(string token, string? error);
+}
+
+public enum StepClaimKind
+{
+    /// <summary>A result is recorded.</summary>
+    Recorded,
+
+    /// <summary>Nobody runs it: the caller must, and then complete or abandon the claim.</summary>
+    Granted,
+
+    /// <summary>Someone runs it now: wait for the result.</summary>
+    Running,
+}
+
+[GenerateSerializer, Immutable]
+public sealed record StepClaim(
+    [property: Id(0)] StepClaimKind Kind,
+    [property: Id(1)] StepRecordData? Result,
+    [property: Id(2)] string? Token,
+    [property: Id(3)] string? Silo);
+
+public enum StepWaitKind
+{
+    /// <summary>The run succeeded.</summary>
+    Completed,
+
+    /// <summary>The run failed; joiners fail with its error.</summary>
+    Failed,
+
+    /// <summary>The run was cancelled: claim again.</summary>
+    Abandoned,
+
+    /// <summary>Still running: wait again.</summary>
+    StillRunning,
+}
+
+[GenerateSerializer, Immutable]
+public sealed record StepWait(
+    [property: Id(0)] StepWaitKind Kind,
+    [property: Id(1)] StepRecordData? Result,
+    [property: Id(2)] string? Error,
+    [property: Id(3)] string? Silo);

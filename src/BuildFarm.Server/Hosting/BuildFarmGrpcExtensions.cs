@@ -1,0 +1,33 @@
+using BuildFarm.Server.Content;
+using BuildFarm.Server.Hosting.Internal;
+using Grpc.AspNetCore.Server;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Microsoft.AspNetCore.Builder;
+
+/// <summary>Registers and maps the farm's gRPC services, for hosts that build their own application.</summary>
+public static class BuildFarmGrpcExtensions
+{
+    /// <summary>
+    /// Adds gRPC with the farm's services, health checks and reflection. The host registers the
+    /// silo's <see cref="BuildFarm.Storage.Content.ContentStore"/> as a singleton.
+    /// </summary>
+    public static IGrpcServerBuilder AddBuildFarmGrpc(this IServiceCollection services)
+    {
+        var grpc = services.AddGrpc();
+        // grpc.health.v1 reports Unknown when no check is registered: the store is what the API needs.
+        services.AddGrpcHealthChecks().AddCheck<ContentStoreHealthCheck>("content-store");
+        services.AddGrpcReflection();
+        return grpc;
+    }
+
+    /// <summary>Maps <c>buildfarm.v1.Content</c>, <c>grpc.health.v1.Health</c> and server reflection.</summary>
+    public static IEndpointRouteBuilder MapBuildFarmGrpc(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGrpcService<ContentService>();
+        endpoints.MapGrpcHealthChecksService();
+        endpoints.MapGrpcReflectionService();
+        return endpoints;
+    }
+}
