@@ -12,6 +12,7 @@ packages=(
   apache2-utils   # htpasswd, for the registry's basic-auth test config
   zstd            # the command-line baseline in the compression benchmark
   libcap2-bin     # setcap: a real binary security.capability xattr in the tar tests
+  xz-utils bzip2  # ADD extracts xz and bzip2 archives through them, as Docker pipes xz
 )
 
 missing=()

@@ -20,11 +20,16 @@ internal static class FarmAction
             }
             catch (Exception e) when (IsExpected(e))
             {
-                await parseResult.InvocationConfiguration.Error.WriteLineAsync($"Error: {e.Message}").ConfigureAwait(false);
+                await parseResult.InvocationConfiguration.Error.WriteLineAsync($"Error: {MessageOf(e)}").ConfigureAwait(false);
                 return 1;
             }
         });
 
+    // A gRPC failure's own message repeats the status; its detail is what the server had to say.
+    private static string MessageOf(Exception e) => e is Grpc.Core.RpcException rpc
+        ? (rpc.StatusCode == Grpc.Core.StatusCode.Unavailable ? $"the farm server cannot be reached ({rpc.Status.Detail})" : rpc.Status.Detail)
+        : e.Message;
+
     private static bool IsExpected(Exception e) =>
-        e is FarmException or RegistryException or InvalidDataException or IOException or UnauthorizedAccessException or FormatException or NotSupportedException or HttpRequestException;
+        e is FarmException or RegistryException or InvalidDataException or IOException or UnauthorizedAccessException or FormatException or NotSupportedException or HttpRequestException or Grpc.Core.RpcException;
 }

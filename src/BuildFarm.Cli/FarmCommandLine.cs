@@ -14,6 +14,7 @@ public static class FarmCommandLine
         var context = new FarmContext(environment);
         var root = new RootCommand("BuildFarm: a distributed Dockerfile build farm.");
         context.AddGlobalOptions(root);
+        root.Subcommands.Add(BuildCommand.Create(context));
         root.Subcommands.Add(DebugCommand.Create());
         root.Subcommands.Add(ImagesCommand.Create(context));
         root.Subcommands.Add(LoadCommand.Create(context));
@@ -21,6 +22,7 @@ public static class FarmCommandLine
         root.Subcommands.Add(PushCommand.Create(context));
         root.Subcommands.Add(RmiCommand.Create(context));
         root.Subcommands.Add(SaveCommand.Create(context));
+        root.Subcommands.Add(ServerCommand.Create(context));
         root.Subcommands.Add(TagCommand.Create(context));
         return root;
     }

@@ -26,6 +26,9 @@ public sealed record FarmEnvironment
     /// <summary>True when standard output is a terminal, where an archive must not be written.</summary>
     public bool StandardOutputIsTerminal { get; init; }
 
+    /// <summary>Whether stderr, where build progress goes, is a terminal (live progress) or a log (plain lines).</summary>
+    public bool StandardErrorIsTerminal { get; init; }
+
     /// <summary>The environment of this process.</summary>
     public static FarmEnvironment FromProcess() => new()
     {
@@ -35,5 +38,6 @@ public sealed record FarmEnvironment
         OpenStandardOutput = Console.OpenStandardOutput,
         StandardInputIsTerminal = !Console.IsInputRedirected,
         StandardOutputIsTerminal = !Console.IsOutputRedirected,
+        StandardErrorIsTerminal = !Console.IsErrorRedirected,
     };
 }

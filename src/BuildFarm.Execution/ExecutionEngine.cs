@@ -16,10 +16,12 @@ namespace BuildFarm.Execution;
 public sealed class ExecutionEngine
 {
     private readonly ContentStore _content;
+    private readonly ExecutionPaths _paths;
 
-    private ExecutionEngine(ContentStore content, SnapshotStore snapshots, RuncSandbox sandbox)
+    private ExecutionEngine(ContentStore content, ExecutionPaths paths, SnapshotStore snapshots, RuncSandbox sandbox)
     {
         _content = content;
+        _paths = paths;
         Snapshots = snapshots;
         Sandbox = sandbox;
     }
@@ -47,7 +49,7 @@ public sealed class ExecutionEngine
         var snapshots = new SnapshotStore(paths, content);
         snapshots.DeleteInterruptedUnpacks();
 
-        return new ExecutionEngine(content, snapshots, new RuncSandbox(runc, options, timeProvider ?? TimeProvider.System));
+        return new ExecutionEngine(content, paths, snapshots, new RuncSandbox(runc, options, timeProvider ?? TimeProvider.System));
     }
 
     /// <summary>
@@ -71,6 +73,29 @@ public sealed class ExecutionEngine
             request.Layer,
             request.LeaseId,
             cancellationToken);
+    }
+
+    /// <summary>
+    /// Lets <paramref name="fill"/> fill an empty directory and stores it as a layer of its own
+    /// (<c>COPY --link</c>). The directory is deleted however it ends.
+    /// </summary>
+    public async Task<LayerBlob> WriteLayerAsync(Func<string, Task> fill, LayerWriterOptions? layer, string? leaseId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fill);
+        var directory = Path.Combine(_paths.Exec, "link-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        try
+        {
+            await fill(directory).ConfigureAwait(false);
+            using var blob = _content.BeginWrite(leaseId: leaseId);
+            var written = await LayerWriter.WriteAsync(directory, blob, (layer ?? new LayerWriterOptions()) with { Source = LayerSource.Directory }, cancellationToken).ConfigureAwait(false);
+            await blob.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return written;
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     /// <summary>

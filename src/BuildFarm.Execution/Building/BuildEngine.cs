@@ -19,6 +19,9 @@ namespace BuildFarm.Execution.Building;
 /// </summary>
 public sealed class BuildEngine
 {
+    private int _running;
+    private int _queued;
+
     // Builds are for the silo's own platform; the planner's default is the same.
     internal static Platform BuildPlatform { get; } = Platform.Parse(PredefinedArgs.DefaultPlatform);
 
@@ -43,17 +46,54 @@ public sealed class BuildEngine
 
     internal IStepCache Cache { get; }
 
-    internal BuildEngineOptions Options { get; }
+    public BuildEngineOptions Options { get; }
+
+    /// <summary>Steps running on this silo now.</summary>
+    public int RunningSteps => Volatile.Read(ref _running);
+
+    /// <summary>Steps waiting for a free slot.</summary>
+    public int QueuedSteps => Volatile.Read(ref _queued);
 
     internal TimeProvider Time { get; }
 
-    internal SemaphoreSlim StepSlots { get; }
+    private SemaphoreSlim StepSlots { get; }
 
     /// <summary>File digests by (size, mtime, inode, ctime), shared by every build, so an unchanged context is never read twice.</summary>
     internal FileDigestCache Digests { get; } = new();
 
+    /// <summary>Fetches ADD URLs.</summary>
+    internal HttpClient Http { get; } = new();
+
+    /// <summary>Where ADD downloads are kept while their step runs.</summary>
+    internal string DownloadDirectory => Path.Combine(Content.DataDirectory, "downloads");
+
     /// <summary>Checksums of selections from stages' and images' layers, which never change.</summary>
     internal ConcurrentDictionary<string, Digest> SelectionChecksums { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Runs <paramref name="step"/> when one of the silo's step slots is free.</summary>
+    internal async Task<T> InSlotAsync<T>(Func<Task<T>> step, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _queued);
+        try
+        {
+            await StepSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _queued);
+        }
+
+        Interlocked.Increment(ref _running);
+        try
+        {
+            return await step().ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _running);
+            StepSlots.Release();
+        }
+    }
 
     /// <summary>Runs a build to its end.</summary>
     /// <param name="events">Receives every step's progress and output as it happens; may be called from several stages at once.</param>

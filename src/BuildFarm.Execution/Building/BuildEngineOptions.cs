@@ -8,6 +8,9 @@ public sealed class BuildEngineOptions
     /// <summary>How many steps (RUN, COPY, ...) run at once on this silo, across all builds.</summary>
     public int MaxConcurrentSteps { get; set; } = Math.Max(2, Environment.ProcessorCount);
 
+    /// <summary>The name this silo's steps are reported under (a step's "silo").</summary>
+    public string WorkerName { get; set; } = Environment.MachineName;
+
     /// <summary>How new layers are compressed.</summary>
     public LayerCompression Compression { get; set; } = LayerCompression.Gzip;
 
@@ -26,6 +29,11 @@ public sealed class BuildEngineOptions
         if (MaxConcurrentSteps < 1)
         {
             problems.Add($"MaxConcurrentSteps must be at least 1, not {MaxConcurrentSteps}");
+        }
+
+        if (string.IsNullOrWhiteSpace(WorkerName))
+        {
+            problems.Add("WorkerName must not be empty");
         }
 
         if (!Enum.IsDefined(Compression))

@@ -18,6 +18,9 @@ public sealed record BuildRequest
     /// <summary><c>--no-cache</c>: every step runs, and its result replaces the recorded one.</summary>
     public bool NoCache { get; init; }
 
+    /// <summary><c>--label</c>: labels added to the image's config.</summary>
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+
     /// <summary><c>--no-cache-filter</c>: the stages (by name or index) whose steps all run.</summary>
     public IReadOnlyList<string> NoCacheFilter { get; init; } = [];
 }

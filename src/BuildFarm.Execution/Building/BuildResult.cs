@@ -35,7 +35,8 @@ public enum StepOutcome
 /// <param name="Outcome">Ran, cached, joined, or config only.</param>
 /// <param name="Duration">Time from start to result, the wait for a joined run included.</param>
 /// <param name="Layer">The layer it contributed, or null (config-only steps, and steps that changed nothing).</param>
-public sealed record StepResult(StepId Id, string Name, Digest Key, StepOutcome Outcome, TimeSpan Duration, LayerBlob? Layer)
+/// <param name="Worker">The silo that ran it (for a cached step, the one that ran it first).</param>
+public sealed record StepResult(StepId Id, string Name, Digest Key, StepOutcome Outcome, TimeSpan Duration, LayerBlob? Layer, string Worker)
 {
     /// <summary>True when no work was done for it here: <see cref="StepOutcome.Cached"/>.</summary>
     public bool Cached => Outcome == StepOutcome.Cached;

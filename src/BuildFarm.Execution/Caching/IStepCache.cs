@@ -25,5 +25,5 @@ public interface IStepCache
         CancellationToken cancellationToken);
 }
 
-/// <summary>A step's recorded result: the layer it made, or null when it made none.</summary>
-public sealed record CachedStep(LayerBlob? Layer);
+/// <summary>A step's recorded result: the layer it made (null when it made none) and the worker that ran it.</summary>
+public sealed record CachedStep(LayerBlob? Layer, string Worker);

@@ -83,7 +83,7 @@ public sealed class LocalStepCache(StepRecordStore records, TimeProvider? timePr
                 new Descriptor { MediaType = record.LayerMediaType!, Digest = Digest.Parse(record.LayerDigest), Size = record.LayerSize },
                 Digest.Parse(record.DiffId!),
                 record.UncompressedSize);
-        return new CachedStep(layer);
+        return new CachedStep(layer, record.Worker);
     }
 
     private void Record(Digest key, CachedStep step)
@@ -95,6 +95,7 @@ public sealed class LocalStepCache(StepRecordStore records, TimeProvider? timePr
             layer?.Descriptor.Size ?? 0,
             layer?.DiffId.ToString(),
             layer?.UncompressedSize ?? 0,
-            _time.GetUtcNow()));
+            _time.GetUtcNow(),
+            step.Worker));
     }
 }

@@ -1,12 +1,13 @@
 using System.Runtime.InteropServices;
+using System.Text;
 using Microsoft.Win32.SafeHandles;
 
 namespace BuildFarm.Execution.Internal;
 
 /// <summary>
 /// The Linux calls the engine needs and .NET does not wrap: mounting, a thread-private working
-/// directory, and opening a path confined to a root. File status, xattrs and times are
-/// BuildFarm.Oci's <c>LibC</c>.
+/// directory, opening a path confined to a root, and listing a path's xattrs. File status, single
+/// xattrs and times are BuildFarm.Oci's <c>LibC</c>.
 /// </summary>
 internal static partial class LinuxCalls
 {
@@ -22,6 +23,8 @@ internal static partial class LinuxCalls
     private const int ENOTDIR = 20;
     private const int EINVAL = 22;
     private const int EBUSY = 16;
+    private const int ERANGE = 34;
+    private const int EOPNOTSUPP = 95;
 
     public const int UnmountDetach = 2;
 
@@ -99,6 +102,33 @@ internal static partial class LinuxCalls
             : throw new IOException($"Cannot open '{path}' in '{root}': {Marshal.GetPInvokeErrorMessage(errno)}.", errno);
     }
 
+    /// <summary>The names of the extended attributes of the path itself (not a symlink's target).</summary>
+    public static IReadOnlyList<string> ListXattrs(string path)
+    {
+        var size = 1024;
+        while (true)
+        {
+            var buffer = new byte[size];
+            var length = llistxattr(path, buffer, (nuint)buffer.Length);
+            if (length >= 0)
+            {
+                return Encoding.UTF8.GetString(buffer, 0, (int)length).Split('\0', StringSplitOptions.RemoveEmptyEntries);
+            }
+
+            var errno = Marshal.GetLastPInvokeError();
+            switch (errno)
+            {
+                case ERANGE:
+                    size *= 4;
+                    continue;
+                case EOPNOTSUPP:
+                    return [];
+                default:
+                    throw new IOException($"Cannot list the xattrs of '{path}': {Marshal.GetPInvokeErrorMessage(errno)}.", errno);
+            }
+        }
+    }
+
     [StructLayout(LayoutKind.Sequential)]
     private struct OpenHow
     {
@@ -118,6 +148,9 @@ internal static partial class LinuxCalls
 
     [LibraryImport(Library, SetLastError = true)]
     private static partial int unshare(int flags);
+
+    [LibraryImport(Library, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint llistxattr(string path, byte[] list, nuint size);
 
     [LibraryImport(Library, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int chdir(string path);

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using BuildFarm.Dockerfile.Ignore;
 using BuildFarm.Oci;
 using BuildFarm.Oci.Internal;
 
@@ -27,16 +26,16 @@ public static class SourceChecksum
     /// </param>
     public static Digest Compute(SourceTree tree, IReadOnlyList<string> sources, IReadOnlyList<string> excludes)
     {
-        var exclude = excludes.Count == 0 ? DockerIgnore.Empty : DockerIgnore.Parse(string.Join('\n', excludes), "--exclude");
+        var filter = new SelectionFilter(tree, excludes);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var match in SourceSelector.Select(tree, sources))
         {
-            if (exclude.IsIgnored(Path.GetFileName(match.MatchedPath)))
+            if (filter.Excludes(match))
             {
                 continue;
             }
 
-            var entry = new EntryHasher(tree, exclude).Checksum(match.ResolvedPath, string.Empty);
+            var entry = new EntryHasher(tree, filter).Checksum(match.ResolvedPath, string.Empty);
             Append(hash, $"{match.Source}\0{match.MatchedPath}\0{entry}\n");
         }
 
@@ -46,14 +45,15 @@ public static class SourceChecksum
     private static void Append(IncrementalHash hash, string text) => hash.AppendData(Encoding.UTF8.GetBytes(text));
 
     /// <summary>Walks one selected entry; <c>relative</c> paths are relative to it, for the excludes.</summary>
-    private sealed class EntryHasher(SourceTree tree, DockerIgnore exclude)
+    private sealed class EntryHasher(SourceTree tree, SelectionFilter filter)
     {
         // Null when a hidden directory holds nothing that counts.
         public Digest? Checksum(string path, string relative, bool hidden = false)
         {
             var status = tree.Status(path);
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            Append(hash, string.Create(CultureInfo.InvariantCulture, $"{Convert.ToString(status.Mode, 8)}\0{status.Uid}\0{status.Gid}\0"));
+            var (uid, gid) = tree.OwnerOf(status);
+            Append(hash, string.Create(CultureInfo.InvariantCulture, $"{Convert.ToString(status.Mode, 8)}\0{uid}\0{gid}\0"));
             if (status.IsRegular)
             {
                 Append(hash, "file\0" + tree.Digests.ContentDigest(tree.Root, path, status));
@@ -89,13 +89,13 @@ public static class SourceChecksum
             {
                 var path = SourceTree.Join(directory, name);
                 var childRelative = SourceTree.Join(relative, name);
-                var hidden = tree.IsIgnored(path) || exclude.IsIgnored(childRelative);
-                if (hidden && !MayBringBack(path, childRelative))
+                var visibility = filter.Classify(path, childRelative);
+                if (visibility == EntryVisibility.Hidden)
                 {
                     continue;
                 }
 
-                if (Checksum(path, childRelative, hidden) is { } child)
+                if (Checksum(path, childRelative, visibility == EntryVisibility.HiddenWalk) is { } child)
                 {
                     Append(hash, $"{name}\0{child}\n");
                     any = true;
@@ -104,12 +104,5 @@ public static class SourceChecksum
 
             return any;
         }
-
-        // A hidden (ignored or excluded) directory is walked only when the exceptions (!pattern)
-        // of whichever hides it could bring back something below it.
-        private bool MayBringBack(string path, string relative) =>
-            tree.Status(path).IsDirectory
-            && (!tree.IsIgnored(path) || tree.Ignore.CouldReincludeUnder(path))
-            && (!exclude.IsIgnored(relative) || exclude.CouldReincludeUnder(relative));
     }
 }

@@ -4,13 +4,14 @@ namespace BuildFarm.Execution.Sources;
 
 /// <summary>
 /// Docker's COPY rules for finding sources: the path is cleaned as if absolute (so <c>..</c> cannot
-/// climb out), each component may hold Go <c>path.Match</c> wildcards, and a source that matches
-/// nothing is an error naming it.
+/// climb out), each component may hold Go <c>path.Match</c> wildcards, and a path without wildcards
+/// that names nothing is an error naming it. A wildcard that matches nothing selects nothing, as
+/// in BuildKit (the frontend's <c>AllowEmptyWildcard</c>; contenthash checksums no paths as the empty digest).
 /// </summary>
 public static class SourceSelector
 {
     /// <summary>The matches of every source, in source order, each source's matches in ordinal path order.</summary>
-    /// <exception cref="SourceNotFoundException">A source matches nothing (or only ignored paths).</exception>
+    /// <exception cref="SourceNotFoundException">A source without wildcards names nothing (or an ignored path).</exception>
     /// <exception cref="ArgumentException">A source has a malformed wildcard.</exception>
     public static IReadOnlyList<SourceMatch> Select(SourceTree tree, IReadOnlyList<string> sources)
     {
@@ -18,7 +19,7 @@ public static class SourceSelector
         foreach (var source in sources)
         {
             var found = Match(tree, source);
-            if (found.Count == 0)
+            if (found.Count == 0 && !PathMatch.HasWildcards(source))
             {
                 throw new SourceNotFoundException(source);
             }
@@ -77,8 +78,8 @@ public static class SourceSelector
         }
     }
 
-    // path.Clean("/" + source): ".." at the top stays at the top.
-    private static List<string> CleanComponents(string source)
+    /// <summary>path.Clean("/" + source), as components: ".." at the top stays at the top.</summary>
+    internal static List<string> CleanComponents(string source)
     {
         var components = new List<string>();
         foreach (var part in source.Split('/', StringSplitOptions.RemoveEmptyEntries))

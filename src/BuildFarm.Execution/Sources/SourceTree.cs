@@ -14,11 +14,12 @@ public sealed class SourceTree
     // Linux's own limit (MAXSYMLINKS): a loop of links fails instead of spinning.
     private const int MaxLinkFollows = 40;
 
-    private SourceTree(string root, DockerIgnore ignore, FileDigestCache digests)
+    private SourceTree(string root, DockerIgnore ignore, FileDigestCache digests, bool keepsOwners)
     {
         Root = Path.GetFullPath(root);
         Ignore = ignore;
         Digests = digests;
+        KeepsOwners = keepsOwners;
         if (!Directory.Exists(Root))
         {
             throw new DirectoryNotFoundException($"The source root '{Root}' does not exist.");
@@ -32,13 +33,19 @@ public sealed class SourceTree
 
     internal FileDigestCache Digests { get; }
 
+    /// <summary>
+    /// False for the context: BuildKit's client sends it with every uid and gid reset to 0, so the
+    /// owner a file has on the client's disk never reaches an image. A stage's files keep theirs.
+    /// </summary>
+    public bool KeepsOwners { get; }
+
     /// <summary>The build context directory, with its <c>.dockerignore</c> applied.</summary>
     public static SourceTree ForContext(string directory, DockerIgnore ignore, FileDigestCache digests) =>
-        new(directory, ignore, digests);
+        new(directory, ignore, digests, keepsOwners: false);
 
     /// <summary>A stage's root file system: nothing is ignored.</summary>
     public static SourceTree ForRootFileSystem(string directory, FileDigestCache digests) =>
-        new(directory, DockerIgnore.Empty, digests);
+        new(directory, DockerIgnore.Empty, digests, keepsOwners: true);
 
     /// <summary>
     /// Resolves <paramref name="path"/> (absolute or relative to the root, the same thing here)
@@ -48,9 +55,26 @@ public sealed class SourceTree
     /// <exception cref="IOException">A chain of more than 40 symlinks (a loop).</exception>
     public string? Resolve(string path)
     {
+        // Only the end is checked: an ignored directory may still hold a re-included (!) path.
+        var result = Walk(path, allowMissing: false);
+        return result is null || IsIgnored(result) ? null : result;
+    }
+
+    /// <summary>
+    /// Where <paramref name="path"/> leads inside the root, the way continuity's <c>fs.RootPath</c>
+    /// resolves a COPY destination: every symlink that exists on the way is followed inside the
+    /// root, the last component included, and from the first missing component on the rest is
+    /// taken as written, naming what a copy would create.
+    /// </summary>
+    /// <exception cref="IOException">A file is used as a directory, or a symlink loop.</exception>
+    internal string ResolveForWriting(string path) => Walk(path, allowMissing: true)!;
+
+    private string? Walk(string path, bool allowMissing)
+    {
         var pending = new Stack<string>(Components(path).Reverse());
         var resolved = new List<string>();
         var follows = 0;
+        var missingFrom = int.MaxValue; // index in resolved of the first component that does not exist
         while (pending.TryPop(out var component))
         {
             if (component == "..")
@@ -60,14 +84,22 @@ public sealed class SourceTree
                     resolved.RemoveAt(resolved.Count - 1);
                 }
 
+                missingFrom = resolved.Count > missingFrom ? missingFrom : int.MaxValue;
                 continue;
             }
 
             var candidate = string.Join('/', [.. resolved, component]);
-            var status = LibC.TryLStat(HostPath(candidate));
+            var status = resolved.Count > missingFrom ? null : LibC.TryLStat(HostPath(candidate));
             if (status is null)
             {
-                return null;
+                if (!allowMissing)
+                {
+                    return null;
+                }
+
+                missingFrom = Math.Min(missingFrom, resolved.Count);
+                resolved.Add(component);
+                continue;
             }
 
             if (status.Value.IsSymlink)
@@ -93,15 +125,14 @@ public sealed class SourceTree
 
             if (!status.Value.IsDirectory && pending.Count > 0)
             {
-                return null; // a file used as a directory: ENOTDIR, which COPY reports as not found
+                // ENOTDIR: COPY reports a source as not found, but cannot write below a file.
+                return allowMissing ? throw new IOException($"Cannot resolve \"{path}\": /{candidate} is not a directory.") : null;
             }
 
             resolved.Add(component);
         }
 
-        // Only the end is checked: an ignored directory may still hold a re-included (!) path.
-        var result = string.Join('/', resolved);
-        return IsIgnored(result) ? null : result;
+        return string.Join('/', resolved);
     }
 
     /// <summary>Whether <c>.dockerignore</c> hides a root-relative path.</summary>
@@ -114,6 +145,9 @@ public sealed class SourceTree
         ?? throw new FileNotFoundException($"'{relativePath}' disappeared from '{Root}' while it was being read.");
 
     /// <summary>The names in a resolved directory, in ordinal order, whatever order the file system lists them.</summary>
+    /// <summary>The owner an entry counts with: its own, or root's in the context (see <see cref="KeepsOwners"/>).</summary>
+    internal (uint Uid, uint Gid) OwnerOf(FileStatus status) => KeepsOwners ? (status.Uid, status.Gid) : (0, 0);
+
     internal List<string> ListNames(string relativeDirectory)
     {
         var names = new DirectoryInfo(HostPath(relativeDirectory))

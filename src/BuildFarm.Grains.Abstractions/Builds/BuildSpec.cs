@@ -26,6 +26,9 @@ public sealed record BuildSpec
     /// <summary>Labels added to the image config.</summary>
     [Id(7), Key(7)] public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>The Dockerfile itself when it is not in the context (<c>-f -</c>); <see cref="DockerfilePath"/> then only names it.</summary>
+    [Id(9), Key(9)] public string? DockerfileContent { get; init; }
+
     /// <summary>Push every tag to its registry when the build succeeds.</summary>
     [Id(8), Key(8)] public bool Push { get; init; }
 }

@@ -30,7 +30,7 @@ public interface IBuildGrain : IGrainWithStringKey
 /// <summary>Every build the farm knows, newest first: what <c>farm builds ls</c> lists.</summary>
 public interface IBuildIndexGrain : IGrainWithIntegerKey
 {
-    Task AddAsync(string buildId, DateTimeOffset createdAt);
+    Task AddAsync(string buildId);
 
     Task<IReadOnlyList<string>> ListAsync(int limit);
 }

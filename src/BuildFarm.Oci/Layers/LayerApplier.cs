@@ -18,7 +18,19 @@ public static class LayerApplier
 {
     private const int CopyBufferSize = 1 << 20;
 
-    public static async Task<LayerApplyResult> ApplyAsync(Stream layer, string root, LayerApplyMode mode = LayerApplyMode.Merge, CancellationToken cancellationToken = default)
+    public static Task<LayerApplyResult> ApplyAsync(Stream layer, string root, LayerApplyMode mode = LayerApplyMode.Merge, CancellationToken cancellationToken = default) =>
+        ApplyCoreAsync(layer, root, mode, archiveOwner: null, plainArchive: false, cancellationToken);
+
+    /// <summary>
+    /// Extracts a tar archive (as ADD does with a local archive) into <paramref name="root"/>, which
+    /// plays the archive's <c>/</c>: the same confinement as a layer, but an entry named like a
+    /// whiteout is an ordinary file (Docker's Untar knows no whiteouts), and with
+    /// <paramref name="owner"/> every entry is given that owner instead of the archive's (ADD --chown).
+    /// </summary>
+    public static Task<LayerApplyResult> ExtractArchiveAsync(Stream archive, string root, (long Uid, long Gid)? owner, CancellationToken cancellationToken = default) =>
+        ApplyCoreAsync(archive, root, LayerApplyMode.Merge, owner, plainArchive: true, cancellationToken);
+
+    private static async Task<LayerApplyResult> ApplyCoreAsync(Stream layer, string root, LayerApplyMode mode, (long Uid, long Gid)? archiveOwner, bool plainArchive, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(root);
         var resolver = new RootedPathResolver(root);
@@ -42,7 +54,7 @@ public static class LayerApplier
                 var name = components[^1];
                 var isDirectory = header.Kind == TarEntryKind.Directory;
                 var parent = resolver.ResolveParent(header.Name, components, createMissing: true)!;
-                if (name.StartsWith(Whiteouts.Prefix, StringComparison.Ordinal))
+                if (!plainArchive && name.StartsWith(Whiteouts.Prefix, StringComparison.Ordinal))
                 {
                     ApplyWhiteout(header, parent, name, mode, written);
                     continue;
@@ -51,6 +63,11 @@ public static class LayerApplier
                 var path = $"{parent}/{name}";
                 ClearForNewEntry(path, isDirectory);
                 await CreateAsync(header, path, resolver, reader.Content, cancellationToken).ConfigureAwait(false);
+                if (archiveOwner is { } owner)
+                {
+                    (header.Uid, header.Gid) = owner;
+                }
+
                 SetMetadata(header, path);
                 written.Add(path);
                 if (isDirectory)

@@ -1,3 +1,4 @@
+using BuildFarm.Server.Builds;
 using BuildFarm.Server.Content;
 using BuildFarm.Server.Hosting.Internal;
 using Grpc.AspNetCore.Server;
@@ -22,10 +23,11 @@ public static class BuildFarmGrpcExtensions
         return grpc;
     }
 
-    /// <summary>Maps <c>buildfarm.v1.Content</c>, <c>grpc.health.v1.Health</c> and server reflection.</summary>
+    /// <summary>Maps <c>buildfarm.v1.Content</c> and <c>Builds</c>, <c>grpc.health.v1.Health</c> and server reflection.</summary>
     public static IEndpointRouteBuilder MapBuildFarmGrpc(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGrpcService<ContentService>();
+        endpoints.MapGrpcService<BuildsService>();
         endpoints.MapGrpcHealthChecksService();
         endpoints.MapGrpcReflectionService();
         return endpoints;

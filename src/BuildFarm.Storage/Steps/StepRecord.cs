@@ -12,6 +12,7 @@ namespace BuildFarm.Storage.Steps;
 /// <param name="DiffId">The digest of the uncompressed layer tar, or null.</param>
 /// <param name="UncompressedSize">The length of the uncompressed tar, or 0.</param>
 /// <param name="RecordedAt">When the step finished.</param>
+/// <param name="Worker">The silo that ran it.</param>
 [MessagePackObject]
 public sealed record StepRecord(
     [property: Key(0)] string? LayerDigest,
@@ -19,4 +20,5 @@ public sealed record StepRecord(
     [property: Key(2)] long LayerSize,
     [property: Key(3)] string? DiffId,
     [property: Key(4)] long UncompressedSize,
-    [property: Key(5)] DateTimeOffset RecordedAt);
+    [property: Key(5)] DateTimeOffset RecordedAt,
+    [property: Key(6)] string Worker);

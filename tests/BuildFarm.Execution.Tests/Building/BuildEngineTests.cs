@@ -1,5 +1,6 @@
 using BuildFarm.Execution.Building;
 using BuildFarm.Execution.Tests.TestSupport;
+using BuildFarm.Testing;
 using BuildFarm.Oci.Images;
 
 namespace BuildFarm.Execution.Tests.Building;
@@ -271,5 +272,87 @@ public sealed class BuildEngineTests(EngineFixture fixture)
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => building);
         Assert.DoesNotContain(File.ReadAllLines("/proc/self/mountinfo"), line => line.Contains(fixture.DataDirectory, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("mtime", true)]
+    [InlineData("unrelated", true)]
+    [InlineData("ignored", true)]
+    [InlineData("content", false)]
+    [InlineData("mode", false)]
+    [InlineData("owner", true)] // context files are copied as 0:0 (as BuildKit's client sends them), so their owner never shows
+    [InlineData("new file in copied dir", false)]
+    public async Task A_copy_re_runs_exactly_when_the_content_it_copies_changed(string change, bool hits)
+    {
+        using var build = new TestBuild(fixture);
+        build.Write("Dockerfile", "FROM busybox\nCOPY src/ /app/\nRUN ls /app > /listing\n")
+            .Write(".dockerignore", "src/*.log\n")
+            .Write("src/main.c", "int main;\n")
+            .Write("src/debug.log", "noise\n")
+            .Write("other.txt", "not copied\n");
+        await build.BuildAsync();
+        var copied = Path.Combine(build.ContextDirectory, "src", "main.c");
+
+        switch (change)
+        {
+            case "mtime":
+                File.SetLastWriteTimeUtc(copied, new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+                break;
+            case "unrelated":
+                build.Write("other.txt", "changed\n");
+                break;
+            case "ignored":
+                build.Write("src/debug.log", "more noise\n");
+                break;
+            case "content":
+                build.Write("src/main.c", "int main();\n");
+                break;
+            case "mode":
+                await ProcessRunner.RunCheckedAsync("chmod", ["755", copied]);
+                break;
+            case "owner":
+                await ProcessRunner.RunCheckedAsync("chown", ["1000:1000", copied]);
+                break;
+            default:
+                build.Write("src/util.c", "int util;\n");
+                break;
+        }
+
+        var second = await build.BuildAsync();
+
+        var expected = hits ? StepOutcome.Cached : StepOutcome.Ran;
+        Assert.Equal([expected, expected], second.Outcomes);
+    }
+
+    [Fact]
+    public async Task A_copy_from_a_stage_that_re_ran_but_made_the_same_file_is_a_hit()
+    {
+        using var build = new TestBuild(fixture);
+        const string dockerfile = """
+            FROM busybox AS build
+            COPY input.txt /input.txt
+            RUN mkdir /out && wc -l < /input.txt > /out/lines
+            FROM busybox
+            COPY --from=build /out/lines /lines
+            RUN cat /lines
+            """;
+        build.Write("input.txt", "one\ntwo\n");
+        await build.BuildAsync(dockerfile);
+
+        build.Write("input.txt", "three\nfour\n");
+        var second = await build.BuildAsync();
+
+        Assert.Equal([StepOutcome.Ran, StepOutcome.Ran, StepOutcome.Cached, StepOutcome.Cached], second.Outcomes);
+    }
+
+    [Fact]
+    public async Task A_copy_names_its_line_when_a_source_is_missing()
+    {
+        using var build = new TestBuild(fixture);
+
+        var error = await Assert.ThrowsAsync<StepFailedException>(() => build.BuildAsync("FROM busybox\nCOPY missing.txt /\n"));
+
+        Assert.StartsWith("Dockerfile:2: COPY missing.txt /: ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("missing.txt", error.Message[35..], StringComparison.Ordinal);
     }
 }

@@ -127,6 +127,19 @@ public sealed class SourceChecksumTests : IDisposable
     }
 
     [Fact]
+    public void Owners_in_the_context_do_not_count_since_buildkit_sends_it_as_root()
+    {
+        var root = NewTree("owned");
+        var context = SourceTree.ForContext(root, DockerIgnore.Empty, _digests);
+        var before = SourceChecksum.Compute(context, ["app"], []);
+        var stageBefore = Checksum(root, "app");
+
+        TreeBuilder.Chown(Path.Combine(root, "app/main.c"), 1234, 5678);
+        Assert.Equal(before, SourceChecksum.Compute(context, ["app"], []));
+        Assert.NotEqual(stageBefore, Checksum(root, "app"));
+    }
+
+    [Fact]
     public void A_file_the_dockerignore_hides_does_not_count()
     {
         var root = NewTree("context");
@@ -176,12 +189,13 @@ public sealed class SourceChecksumTests : IDisposable
     }
 
     [Fact]
-    public void A_source_that_matches_nothing_is_an_error_naming_it()
+    public void A_source_that_names_nothing_is_an_error_naming_it_and_an_empty_wildcard_adds_nothing()
     {
         var root = NewTree("tree");
-        var error = Assert.Throws<SourceNotFoundException>(() => Checksum(root, "app", "missing/*.c"));
-        Assert.Equal("failed to compute cache key: \"missing/*.c\": not found", error.Message);
-        Assert.Equal("missing/*.c", error.CopySource);
+        var error = Assert.Throws<SourceNotFoundException>(() => Checksum(root, "app", "missing/a.c"));
+        Assert.Equal("failed to compute cache key: \"missing/a.c\": not found", error.Message);
+        Assert.Equal("missing/a.c", error.CopySource);
+        Assert.Equal(Checksum(root, "app"), Checksum(root, "app", "missing/*.c"));
 
         var fileAsDirectory = Assert.Throws<SourceNotFoundException>(() => Checksum(root, "other.txt/x"));
         Assert.Equal("failed to compute cache key: \"other.txt/x\": not found", fileAsDirectory.Message);

@@ -56,9 +56,16 @@ public sealed class SourceSelectorTests : IDisposable
     }
 
     [Fact]
-    public void A_wildcard_is_not_matched_across_a_slash()
+    public void A_wildcard_is_not_matched_across_a_slash_and_matching_nothing_selects_nothing()
     {
-        var error = Assert.Throws<SourceNotFoundException>(() => Select("*y.txt"));
-        Assert.Equal("failed to compute cache key: \"*y.txt\": not found", error.Message);
+        Assert.Empty(Select("*y.txt"));
+        Assert.Empty(Select("nodir*/x.txt"));
+    }
+
+    [Fact]
+    public void A_path_without_wildcards_that_names_nothing_is_an_error_naming_it()
+    {
+        var error = Assert.Throws<SourceNotFoundException>(() => Select("dir/missing.txt"));
+        Assert.Equal("failed to compute cache key: \"dir/missing.txt\": not found", error.Message);
     }
 }

@@ -92,7 +92,7 @@ internal sealed class BuildRun
                 throw;
             }
 
-            var target = await StageAsync(_plan.Target.Index).ConfigureAwait(false);
+            var target = WithLabels(await StageAsync(_plan.Target.Index).ConfigureAwait(false), _request.Labels);
             var (manifest, configDigest) = await WriteImageAsync(target).ConfigureAwait(false);
             var steps = _results.Values.OrderBy(r => r.Id.Stage).ThenBy(r => r.Id.Step).ToList();
             return new BuildResult(manifest, target.Config, configDigest, steps);
@@ -131,8 +131,8 @@ internal sealed class BuildRun
                 await using var sources = await StepSources.OpenAsync(step, this).ConfigureAwait(false);
                 key = StepKeys.Step(step, StepKeys.FileSystem(layers), sources.Checksums);
                 var (result, outcome) = step.ProducesLayer
-                    ? await ResolveAsync(step, name, key.Value, layers, noCache).ConfigureAwait(false)
-                    : (new CachedStep(null), StepOutcome.ConfigOnly);
+                    ? await ResolveAsync(step, name, key.Value, layers, sources, noCache).ConfigureAwait(false)
+                    : (new CachedStep(null, Engine.Options.WorkerName), StepOutcome.ConfigOnly);
 
                 var contributed = result.Layer is { } layer && layer.DiffId != EmptyLayerDiffId ? layer : null;
                 if (contributed is not null)
@@ -145,7 +145,7 @@ internal sealed class BuildRun
                     builder.OmitEmptyLayer();
                 }
 
-                var stepResult = new StepResult(step.Id, name, key.Value, outcome, Engine.Time.GetElapsedTime(started), contributed);
+                var stepResult = new StepResult(step.Id, name, key.Value, outcome, Engine.Time.GetElapsedTime(started), contributed, result.Worker);
                 _results[step.Id] = stepResult;
                 await EmitAsync(new StepFinished(Now, step.Id, name, stepResult)).ConfigureAwait(false);
             }
@@ -164,28 +164,40 @@ internal sealed class BuildRun
     private (ImageConfigBuilder, List<LayerBlob>) Start(ImageConfig config, IReadOnlyList<LayerBlob> layers) =>
         (ImageConfigBuilder.FromBase(config, _epoch), [.. layers]);
 
-    private Task<(CachedStep Result, StepOutcome Outcome)> ResolveAsync(PlannedStep step, string name, Digest key, IReadOnlyList<LayerBlob> below, bool noCache) =>
+    private Task<(CachedStep Result, StepOutcome Outcome)> ResolveAsync(PlannedStep step, string name, Digest key, IReadOnlyList<LayerBlob> below, StepSources sources, bool noCache) =>
         Engine.Cache.ResolveAsync(
             key,
             reuse: !noCache,
             IsStored,
-            async cancellationToken =>
-            {
-                await Engine.StepSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
-                try
+            cancellationToken => Engine.InSlotAsync(
+                async () =>
                 {
                     await EmitAsync(new StepStarted(Now, step.Id, name, key)).ConfigureAwait(false);
-                    return new CachedStep(await new StepExecutor(this, step, name, below).RunAsync().ConfigureAwait(false));
-                }
-                finally
-                {
-                    Engine.StepSlots.Release();
-                }
-            },
+                    return new CachedStep(await new StepExecutor(this, step, name, below, sources).RunAsync().ConfigureAwait(false), Engine.Options.WorkerName);
+                },
+                cancellationToken),
             Cancellation);
 
     // A recorded layer whose blob has since been evicted is no hit: the step runs again.
     private bool IsStored(CachedStep step) => step.Layer is null || Engine.Content.Exists(step.Layer.Descriptor.Digest);
+
+    // As buildx's --label: set on the result, after everything the Dockerfile set.
+    private static StageOutput WithLabels(StageOutput target, IReadOnlyDictionary<string, string> labels)
+    {
+        if (labels.Count == 0)
+        {
+            return target;
+        }
+
+        var config = target.Config.Config ?? new ContainerConfig();
+        var merged = new Dictionary<string, string>(config.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+        foreach (var (name, value) in labels)
+        {
+            merged[name] = value;
+        }
+
+        return target with { Config = target.Config with { Config = config with { Labels = merged } } };
+    }
 
     private async Task<(Descriptor Manifest, Digest Config)> WriteImageAsync(StageOutput target)
     {

@@ -1,18 +1,22 @@
 using BuildFarm.Dockerfile.Instructions;
 using BuildFarm.Dockerfile.Planning;
+using BuildFarm.Execution.Files;
+using BuildFarm.Execution.Files.Internal;
 using BuildFarm.Execution.Sandbox;
+using BuildFarm.Execution.Sources;
 using BuildFarm.Execution.Steps;
 using BuildFarm.Oci.Layers;
 
 namespace BuildFarm.Execution.Building.Internal;
 
 /// <summary>Does what one step does to the file system and returns the layer it made.</summary>
-internal sealed class StepExecutor(BuildRun run, PlannedStep step, string name, IReadOnlyList<LayerBlob> below)
+internal sealed class StepExecutor(BuildRun run, PlannedStep step, string name, IReadOnlyList<LayerBlob> below, StepSources sources)
 {
     public Task<LayerBlob> RunAsync() => step.Instruction switch
     {
         RunInstruction instruction => RunCommandAsync(instruction),
         WorkdirInstruction => CreateWorkingDirectoryAsync(),
+        FileInstruction instruction => CopyAsync(instruction),
         _ => throw new NotSupportedException($"{step.Instruction.Keyword} steps are not supported yet."),
     };
 
@@ -42,6 +46,55 @@ internal sealed class StepExecutor(BuildRun run, PlannedStep step, string name, 
             run.Cancellation);
     }
 
+    private async Task<LayerBlob> CopyAsync(FileInstruction instruction)
+    {
+        var request = new CopyRequest
+        {
+            Sources = instruction.Sources,
+            InlineSources = instruction.InlineSources,
+            Destination = instruction.Destination,
+            Source = await SourceTreeAsync(instruction).ConfigureAwait(false),
+            Chown = instruction.Chown,
+            Chmod = instruction.Chmod,
+            Parents = instruction is CopyInstruction { Parents: true },
+            Excludes = instruction.Excludes,
+            IsAdd = instruction is AddInstruction,
+            Unpack = (instruction as AddInstruction)?.Unpack,
+            Checksum = (instruction as AddInstruction)?.Checksum,
+            FetchedUrls = sources.Downloads,
+        };
+        if (!instruction.Link)
+        {
+            return await run.Engine.Execution.ChangeAsync(
+                below,
+                root => FileCopier.CopyAsync(request, root.Path, run.Engine.Http, run.Cancellation),
+                run.LayerOptions,
+                run.LeaseId,
+                run.Cancellation).ConfigureAwait(false);
+        }
+
+        // --link: the files alone make the layer, whatever is below (names in --chown cannot be looked up).
+        return await run.Engine.Execution.WriteLayerAsync(
+            directory => FileCopier.CopyAsync(request, directory, run.Engine.Http, run.Cancellation),
+            run.LayerOptions,
+            run.LeaseId,
+            run.Cancellation).ConfigureAwait(false);
+    }
+
+    // The tree a COPY reads: the stage or image it names, else the context (none for heredocs and URLs only).
+    private async Task<SourceTree?> SourceTreeAsync(FileInstruction instruction)
+    {
+        for (var i = 0; i < step.Inputs.Count; i++)
+        {
+            if (step.Inputs[i].Kind is InputKind.Context or InputKind.Stage or InputKind.Image)
+            {
+                return await sources.TreeAsync(i).ConfigureAwait(false);
+            }
+        }
+
+        return null;
+    }
+
     // BuildKit creates the directory, and missing parents, owned by the user in force.
     private Task<LayerBlob> CreateWorkingDirectoryAsync() =>
         run.Engine.Execution.ChangeAsync(
@@ -49,7 +102,8 @@ internal sealed class StepExecutor(BuildRun run, PlannedStep step, string name, 
             root =>
             {
                 var user = step.User.Length == 0 ? ContainerUser.Root : ContainerUser.Resolve(step.User, root.Path);
-                RootDirectories.Create(root.Path, step.WorkingDirectory, user.Uid, user.Gid);
+                var target = new CopyTarget(root.Path, ChmodSpec.None, (user.Uid, user.Gid));
+                target.CreateDirectories(target.Resolve(step.WorkingDirectory));
                 return Task.CompletedTask;
             },
             run.LayerOptions,

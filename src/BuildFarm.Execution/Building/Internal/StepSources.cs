@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using BuildFarm.Dockerfile.Instructions;
 using BuildFarm.Dockerfile.Planning;
+using BuildFarm.Execution.Files;
 using BuildFarm.Execution.Snapshots;
 using BuildFarm.Execution.Sources;
 using BuildFarm.Oci;
@@ -18,6 +19,7 @@ internal sealed class StepSources : IAsyncDisposable
 {
     private readonly BuildRun _run;
     private readonly List<OverlayRootFilesystem> _mounts = [];
+    private readonly List<FetchedUrl> _downloads = [];
     private readonly Dictionary<int, SourceTree> _trees = [];
     private readonly IReadOnlyList<IReadOnlyList<LayerBlob>?> _layers;
 
@@ -32,6 +34,9 @@ internal sealed class StepSources : IAsyncDisposable
 
     /// <summary>One per input of the step, in order.</summary>
     public IReadOnlyList<Digest> Checksums { get; private set; } = [];
+
+    /// <summary>The ADD URLs the step reads, downloaded to checksum them and copied from there.</summary>
+    public IReadOnlyList<FetchedUrl> Downloads => _downloads;
 
     /// <summary>Waits for the stages the step reads and checksums every input.</summary>
     public static async Task<StepSources> OpenAsync(PlannedStep step, BuildRun run)
@@ -95,6 +100,12 @@ internal sealed class StepSources : IAsyncDisposable
         }
 
         _mounts.Clear();
+        foreach (var download in _downloads)
+        {
+            File.Delete(download.ContentPath);
+        }
+
+        _downloads.Clear();
     }
 
     private async Task<Digest> ChecksumAsync(int index)
@@ -119,7 +130,10 @@ internal sealed class StepSources : IAsyncDisposable
             case InputKind.Inline:
                 return Digest.Sha256(Encoding.UTF8.GetBytes(input.Content ?? string.Empty));
             case InputKind.Url:
-                throw new NotSupportedException($"ADD {input.Reference}: downloads are not supported yet.");
+                var checksumFlag = (Step.Instruction as AddInstruction)?.Checksum;
+                var download = await UrlFetcher.FetchAsync(_run.Engine.Http, input.Reference!, _run.Engine.DownloadDirectory, checksumFlag, _run.Cancellation).ConfigureAwait(false);
+                _downloads.Add(download);
+                return download.Digest;
             default:
                 throw new NotSupportedException($"ADD {input.Reference}: Git sources are not supported; clone in a RUN step or a build stage instead.");
         }

@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace BuildFarm.Cli.Building;
+
+/// <summary>
+/// The farm server of a data directory on this machine. A running server announces its address
+/// in <c>&lt;data-dir&gt;/server.json</c>; <c>farm build</c> without <c>--server</c> uses it, or
+/// starts one in the background that stays up, so the next build finds a warm farm.
+/// </summary>
+internal static class LocalServer
+{
+    private const string FileName = "server.json";
+
+    // A cold start opens the store and the silo: seconds, not minutes.
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+
+    /// <summary>Writes the announcement; disposing removes it.</summary>
+    public static IDisposable Announce(string dataDirectory, Uri address)
+    {
+        var path = Path.Combine(dataDirectory, FileName);
+        var json = JsonSerializer.Serialize(new Announcement(address.ToString(), Environment.ProcessId));
+        Storage.AtomicFile.Write(path, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(json)));
+        return new Removal(path);
+    }
+
+    /// <summary>The address of the data directory's running server, starting one when none runs.</summary>
+    public static async Task<Uri> FindOrStartAsync(string dataDirectory, TextWriter log, CancellationToken cancellationToken)
+    {
+        if (Find(dataDirectory) is { } running)
+        {
+            return running;
+        }
+
+        Directory.CreateDirectory(dataDirectory);
+        var logPath = Path.Combine(dataDirectory, "server.log");
+        await log.WriteLineAsync($"starting a farm server for {dataDirectory} (log: {logPath})").ConfigureAwait(false);
+        Start(dataDirectory, logPath);
+        var deadline = DateTime.UtcNow + StartTimeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (Find(dataDirectory) is { } started)
+            {
+                return started;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
+        }
+
+        throw new FarmException($"the farm server did not start within {StartTimeout.TotalSeconds:0} s; see {logPath}");
+    }
+
+    private static Uri? Find(string dataDirectory)
+    {
+        var path = Path.Combine(dataDirectory, FileName);
+        try
+        {
+            var announcement = JsonSerializer.Deserialize<Announcement>(File.ReadAllText(path));
+            return announcement is not null && IsAlive(announcement.Pid) ? new Uri(announcement.Address) : null;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    // The server outlives this command: its output goes to a log file, not to this terminal.
+    private static void Start(string dataDirectory, string logPath)
+    {
+        var self = Environment.ProcessPath ?? throw new FarmException("cannot tell which program this is, to start a farm server");
+        var start = new ProcessStartInfo { FileName = "/bin/sh", UseShellExecute = false };
+        var program = Path.GetFileNameWithoutExtension(self) == "dotnet"
+            ? $"{Quote(self)} {Quote(typeof(LocalServer).Assembly.Location)}"
+            : Quote(self);
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add($"setsid {program} server --listen 127.0.0.1:0 --data-dir {Quote(dataDirectory)} >>{Quote(logPath)} 2>&1 </dev/null &");
+        using var process = Process.Start(start) ?? throw new FarmException("could not start a farm server");
+        process.WaitForExit();
+    }
+
+    private static string Quote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    private sealed record Announcement(string Address, int Pid);
+
+    private sealed class Removal(string path) : IDisposable
+    {
+        public void Dispose() => File.Delete(path);
+    }
+}

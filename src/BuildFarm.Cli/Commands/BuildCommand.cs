@@ -1,0 +1,217 @@
+using System.CommandLine;
+using BuildFarm.Api.V1;
+using BuildFarm.Cli.Building;
+using BuildFarm.Client.Builds;
+using BuildFarm.Client.Context;
+using BuildFarm.Oci.Layers;
+using Google.Protobuf;
+using Grpc.Core;
+
+namespace BuildFarm.Cli.Commands;
+
+/// <summary><c>farm build [options] CONTEXT</c>: builds on the farm with buildx's options and habits.</summary>
+internal static class BuildCommand
+{
+    public static Command Create(FarmContext context)
+    {
+        var contextPath = new Argument<string>("CONTEXT") { Description = "The build context directory." };
+        var file = new Option<string?>("--file", "-f") { Description = "The Dockerfile (default: CONTEXT/Dockerfile)." };
+        var tags = new Option<string[]>("--tag", "-t") { Description = "Name the image name:tag; {git.sha} and {git.short} name the context's commit. Repeatable.", AllowMultipleArgumentsPerToken = false };
+        var buildArgs = new Option<string[]>("--build-arg") { Description = "Set a build arg, NAME=value (NAME alone takes it from the environment). Repeatable." };
+        var labels = new Option<string[]>("--label") { Description = "Set an image label, NAME=value. Repeatable." };
+        var target = new Option<string?>("--target") { Description = "The stage to build." };
+        var noCache = new Option<bool>("--no-cache") { Description = "Run every step, whatever is recorded." };
+        var noCacheFilter = new Option<string[]>("--no-cache-filter") { Description = "Run every step of these stages. Repeatable." };
+        var progress = new Option<string>("--progress") { Description = "auto, tty, plain, rawjson or quiet.", DefaultValueFactory = _ => "auto" };
+        progress.AcceptOnlyFromAmong("auto", "tty", "plain", "rawjson", "quiet");
+        var outputs = new Option<string[]>("--output", "-o") { Description = "type=oci|docker|local|registry,dest=PATH. Repeatable." };
+        var push = new Option<bool>("--push") { Description = "Push the tagged image (--output type=registry)." };
+        var metadataFile = new Option<string?>("--metadata-file") { Description = "Write the build's result (digests, names, steps) as JSON to this file." };
+        var server = new Option<string?>("--server") { Description = "The farm's address, http://host:port (default: $FARM_SERVER, else a server on this machine, started when none runs)." };
+        var command = new Command("build", "Build an image from a Dockerfile on the farm.")
+        {
+            contextPath, file, tags, buildArgs, labels, target, noCache, noCacheFilter, progress, outputs, push, metadataFile, server,
+        };
+        FarmAction.Set(command, async (parseResult, cancellationToken) =>
+        {
+            var contextDirectory = Path.GetFullPath(parseResult.GetValue(contextPath)!);
+            if (!Directory.Exists(contextDirectory))
+            {
+                throw new FarmException($"the build context \"{contextDirectory}\" is not a directory");
+            }
+
+            var dockerfile = Path.GetFullPath(parseResult.GetValue(file) ?? Path.Combine(contextDirectory, "Dockerfile"));
+            if (!File.Exists(dockerfile))
+            {
+                throw new FarmException($"the Dockerfile \"{dockerfile}\" does not exist");
+            }
+
+            var outputSpecs = (parseResult.GetValue(outputs) ?? []).Select(OutputSpec.Parse).ToList();
+            var git = GitCheckout.Find(contextDirectory);
+            var request = new SubmitRequest
+            {
+                Target = parseResult.GetValue(target) ?? string.Empty,
+                NoCache = parseResult.GetValue(noCache),
+                Push = parseResult.GetValue(push),
+            };
+            request.Tags.AddRange((parseResult.GetValue(tags) ?? []).Select(t => GitCheckout.ExpandTag(t, git)));
+            request.BuildArgs.Add(Pairs(parseResult.GetValue(buildArgs), "--build-arg", context.Environment.GetVariable));
+            if (git is not null)
+            {
+                request.Labels[GitCheckout.RevisionLabel] = git.Sha;
+                if (git.Source is { } source)
+                {
+                    request.Labels[GitCheckout.SourceLabel] = source;
+                }
+            }
+
+            request.Labels.Add(Pairs(parseResult.GetValue(labels), "--label", static _ => null));
+            request.NoCacheFilter.AddRange(parseResult.GetValue(noCacheFilter) ?? []);
+            request.Outputs.AddRange(outputSpecs.Select(o => o.ToMessage()));
+
+            var error = parseResult.InvocationConfiguration.Error;
+            var address = parseResult.GetValue(server) ?? NonEmpty(context.Environment.GetVariable("FARM_SERVER"));
+            var farmAddress = address is not null
+                ? new Uri(address.Contains("://", StringComparison.Ordinal) ? address : "http://" + address)
+                : await LocalServer.FindOrStartAsync(context.DataDirectory(parseResult), error, cancellationToken).ConfigureAwait(false);
+            using var client = FarmClient.Connect(farmAddress);
+
+            var relativeDockerfile = Path.GetRelativePath(contextDirectory, dockerfile);
+            var inContext = !relativeDockerfile.StartsWith("..", StringComparison.Ordinal) && !Path.IsPathRooted(relativeDockerfile);
+            var (snapshot, _) = await client.UploadContextAsync(
+                new ContextSnapshotOptions
+                {
+                    ContextDirectory = contextDirectory,
+                    DockerfilePath = dockerfile,
+                    BuildArgs = new Dictionary<string, string>(request.BuildArgs),
+                    Target = request.Target.Length == 0 ? null : request.Target,
+                    DigestCacheFile = Path.Combine(context.DataDirectory(parseResult), "client-digests.msgpack"),
+                },
+                cancellationToken).ConfigureAwait(false);
+            request.ContextRoot = snapshot.Root.ToString();
+            if (inContext)
+            {
+                request.DockerfilePath = relativeDockerfile.Replace(Path.DirectorySeparatorChar, '/');
+            }
+            else
+            {
+                request.DockerfileInline = ByteString.CopyFrom(await File.ReadAllBytesAsync(dockerfile, cancellationToken).ConfigureAwait(false));
+            }
+
+            var mode = parseResult.GetValue(progress)!;
+            var printer = BuildProgress.Create(mode, error, context.Environment.StandardErrorIsTerminal, context.Environment.Time);
+            BuildEvent? last = null;
+            await foreach (var buildEvent in client.SubmitAsync(request, cancellationToken).ConfigureAwait(false))
+            {
+                last = buildEvent;
+                await printer.ShowAsync(buildEvent).ConfigureAwait(false);
+            }
+
+            await printer.CompleteAsync().ConfigureAwait(false);
+            switch (last?.KindCase)
+            {
+                case BuildEvent.KindOneofCase.BuildFinished:
+                    break;
+                case BuildEvent.KindOneofCase.BuildFailed:
+                    throw new FarmException(last.BuildFailed.Error);
+                case BuildEvent.KindOneofCase.BuildCancelled:
+                    throw new FarmException($"the build was cancelled: {last.BuildCancelled.Reason}");
+                default:
+                    throw new FarmException("the farm ended the build's event stream without a result");
+            }
+
+            var result = last.BuildFinished.Result;
+            foreach (var output in outputSpecs.Where(o => o.Type != OutputType.Registry))
+            {
+                await ExportAsync(client, last.BuildId, output, context, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (parseResult.GetValue(metadataFile) is { } metadataPath)
+            {
+                await MetadataFile.WriteAsync(metadataPath, result, last.BuildId, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (mode == "quiet")
+            {
+                await parseResult.InvocationConfiguration.Output.WriteLineAsync(result.ConfigDigest).ConfigureAwait(false);
+            }
+        });
+        return command;
+    }
+
+    private static async Task ExportAsync(FarmClient client, string buildId, OutputSpec output, FarmContext context, CancellationToken cancellationToken)
+    {
+        var names = output.Attributes.TryGetValue("name", out var name) ? name.Split(',', StringSplitOptions.RemoveEmptyEntries) : [];
+        if (output.Destination == "-")
+        {
+            await using var stdout = context.Environment.OpenStandardOutput();
+            await client.ExportAsync(buildId, output.Type, names, stdout, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var destination = Path.GetFullPath(output.Destination!);
+        if (output.Type == OutputType.Local)
+        {
+            // The image's file tree, unpacked into the directory.
+            var archive = destination + ".farm-export.tar";
+            try
+            {
+                await using (var file = File.Create(archive))
+                {
+                    await client.ExportAsync(buildId, output.Type, names, file, cancellationToken).ConfigureAwait(false);
+                }
+
+                Directory.CreateDirectory(destination);
+                await using var tar = File.OpenRead(archive);
+                await LayerApplier.ApplyAsync(tar, destination, LayerApplyMode.Merge, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                File.Delete(archive);
+            }
+
+            return;
+        }
+
+        var partial = destination + ".partial";
+        try
+        {
+            await using (var file = File.Create(partial))
+            {
+                await client.ExportAsync(buildId, output.Type, names, file, cancellationToken).ConfigureAwait(false);
+            }
+
+            File.Move(partial, destination, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(partial);
+        }
+    }
+
+    private static Dictionary<string, string> Pairs(string[]? values, string option, Func<string, string?> fromEnvironment)
+    {
+        var pairs = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var value in values ?? [])
+        {
+            var equals = value.IndexOf('=', StringComparison.Ordinal);
+            if (equals == 0)
+            {
+                throw new FarmException($"{option} \"{value}\": the name is empty");
+            }
+
+            if (equals > 0)
+            {
+                pairs[value[..equals]] = value[(equals + 1)..];
+            }
+            else if (fromEnvironment(value) is { } inherited)
+            {
+                pairs[value] = inherited; // as docker: NAME alone takes the value from the environment
+            }
+        }
+
+        return pairs;
+    }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+}

@@ -1,0 +1,89 @@
+using System.Runtime.CompilerServices;
+using BuildFarm.Api.V1;
+using BuildFarm.Client.Context;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace BuildFarm.Client.Builds;
+
+/// <summary>
+/// Drives a farm over gRPC: uploads a context by content, submits builds and follows their
+/// events, reattaches, cancels and exports. What the <c>farm</c> CLI is built on.
+/// </summary>
+public sealed class FarmClient : IDisposable
+{
+    private readonly GrpcChannel? _ownedChannel;
+
+    public FarmClient(ChannelBase channel)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        Builds = new Api.V1.Builds.BuildsClient(channel);
+        Content = new Api.V1.Content.ContentClient(channel);
+    }
+
+    private FarmClient(GrpcChannel channel)
+        : this((ChannelBase)channel) => _ownedChannel = channel;
+
+    public Api.V1.Builds.BuildsClient Builds { get; }
+
+    public Api.V1.Content.ContentClient Content { get; }
+
+    /// <summary>A client of the farm at <paramref name="address"/> (<c>http://host:port</c>, plain-text HTTP/2).</summary>
+    public static FarmClient Connect(Uri address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        return new FarmClient(GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = 16 * 1024 * 1024 }));
+    }
+
+    /// <summary>Snapshots a context (<c>.dockerignore</c> applied, only what the Dockerfile reads where that is known) and uploads what the farm lacks.</summary>
+    public async Task<(ContextSnapshot Snapshot, ContextUploadResult Upload)> UploadContextAsync(ContextSnapshotOptions options, CancellationToken cancellationToken = default)
+    {
+        var snapshot = await Task.Run(() => ContextSnapshot.Take(options, cancellationToken), cancellationToken).ConfigureAwait(false);
+        var upload = await new ContextUploader(Content).UploadAsync(snapshot, cancellationToken).ConfigureAwait(false);
+        return (snapshot, upload);
+    }
+
+    /// <summary>Submits a build and yields its events until it ends.</summary>
+    public IAsyncEnumerable<BuildEvent> SubmitAsync(SubmitRequest request, CancellationToken cancellationToken = default) =>
+        ReadAllAsync(Builds.Submit(request, cancellationToken: cancellationToken), cancellationToken);
+
+    /// <summary>Yields a build's events from <paramref name="fromSequence"/> (1 for all) until it ends.</summary>
+    public IAsyncEnumerable<BuildEvent> WatchAsync(string buildId, ulong fromSequence = 1, CancellationToken cancellationToken = default) =>
+        ReadAllAsync(Builds.Watch(new WatchRequest { BuildId = buildId, FromSequence = fromSequence }, cancellationToken: cancellationToken), cancellationToken);
+
+    public async Task<BuildState> CancelAsync(string buildId, CancellationToken cancellationToken = default) =>
+        (await Builds.CancelAsync(new CancelRequest { BuildId = buildId }, cancellationToken: cancellationToken).ConfigureAwait(false)).State;
+
+    /// <summary>Writes a finished build's image to <paramref name="destination"/> as an archive of <paramref name="format"/>.</summary>
+    public async Task ExportAsync(string buildId, OutputType format, IEnumerable<string> names, Stream destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        var request = new ExportRequest { BuildId = buildId, Format = format };
+        request.Names.AddRange(names);
+        using var call = Builds.Export(request, cancellationToken: cancellationToken);
+        long expected = 0;
+        await foreach (var chunk in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (chunk.Offset != expected)
+            {
+                throw new IOException($"The export of build {buildId} skipped from byte {expected} to {chunk.Offset}.");
+            }
+
+            await destination.WriteAsync(chunk.Data.Memory, cancellationToken).ConfigureAwait(false);
+            expected += chunk.Data.Length;
+        }
+    }
+
+    public void Dispose() => _ownedChannel?.Dispose();
+
+    private static async IAsyncEnumerable<BuildEvent> ReadAllAsync(AsyncServerStreamingCall<BuildEvent> call, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using (call)
+        {
+            await foreach (var buildEvent in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return buildEvent;
+            }
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using BuildFarm.Execution.Building;
+
+namespace BuildFarm.Grains.Builds;
+
+/// <summary>The engine's events and result in the shapes a build grain keeps and sends.</summary>
+internal static class BuildEvents
+{
+    public static BuildEventRecord ToRecord(BuildEvent buildEvent)
+    {
+        var record = new BuildEventRecord
+        {
+            Sequence = 0,
+            Timestamp = buildEvent.Timestamp,
+            Kind = BuildEventKind.StepQueued,
+            Step = buildEvent.Step.ToString(),
+            Name = buildEvent.Name,
+        };
+        return buildEvent switch
+        {
+            StepStarted started => record with { Kind = BuildEventKind.StepStarted, CacheKey = started.Key.ToString() },
+            StepLog log => record with { Kind = BuildEventKind.Log, Text = log.Line.Text, Stderr = log.Line.Stream == Execution.Sandbox.OutputStreamKind.Stderr, Timestamp = log.Line.Timestamp },
+            StepFinished finished => record with
+            {
+                Kind = finished.Result.Outcome == StepOutcome.Cached ? BuildEventKind.StepCached : BuildEventKind.StepFinished,
+                CacheKey = finished.Result.Key.ToString(),
+                Silo = finished.Result.Worker,
+                Outcome = OutcomeName(finished.Result.Outcome),
+                Seconds = finished.Result.Duration.TotalSeconds,
+            },
+            StepFailed failed => record with { Kind = BuildEventKind.StepFailed, CacheKey = failed.Key?.ToString(), Text = failed.Error },
+            _ => record,
+        };
+    }
+
+    public static BuildOutput ToOutput(BuildResult result) => new()
+    {
+        ManifestDigest = result.Manifest.Digest.ToString(),
+        ManifestSize = result.Manifest.Size,
+        ConfigDigest = result.ConfigDigest.ToString(),
+        Steps = [.. result.Steps.Select(step => new StepSummary
+        {
+            Name = step.Name,
+            Key = step.Key.ToString(),
+            Outcome = OutcomeName(step.Outcome),
+            Seconds = Math.Round(step.Duration.TotalSeconds, 3),
+            Silo = step.Worker,
+        })],
+    };
+
+    public static string OutcomeName(StepOutcome outcome) => outcome switch
+    {
+        StepOutcome.Ran => "ran",
+        StepOutcome.Cached => "cached",
+        StepOutcome.Joined => "joined",
+        _ => "config",
+    };
+}

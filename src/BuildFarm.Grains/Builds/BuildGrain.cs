@@ -1,0 +1,260 @@
+using BuildFarm.Execution.Building;
+using BuildFarm.Oci;
+using BuildFarm.Oci.References;
+using BuildFarm.Oci.Registry;
+using BuildFarm.Storage.Content;
+using BuildFarm.Storage.Trees;
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
+
+namespace BuildFarm.Grains.Builds;
+
+/// <summary>
+/// Runs one build on the silo it lives on and keeps its event log. The build runs in the
+/// background of the activation; callers read its events a page at a time.
+/// </summary>
+public sealed partial class BuildGrain(
+    [PersistentState("build", GrainStorage.Name)] IPersistentState<BuildGrainState> state,
+    BuildEngine engine,
+    ContentStore content,
+    RegistryClient registry,
+    TimeProvider time,
+    ILogger<BuildGrain> logger) : Grain, IBuildGrain
+{
+    // Events are appended from the engine's threads; readers wait for the next one.
+    private readonly Lock _gate = new();
+    private List<BuildEventRecord> _events = [];
+    private TaskCompletionSource _appended = NewSignal();
+    private CancellationTokenSource? _cancel;
+
+    private string Id => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _events = [.. state.State.Events];
+        if (state.State.State == BuildState.Running)
+        {
+            // Persisted as running but no activation runs it: the server stopped during the build.
+            await FinishAsync(BuildState.Failed, "the server stopped while the build was running", null);
+        }
+    }
+
+    public async Task<BuildSummary> StartAsync(BuildSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (state.State.Spec is not null)
+        {
+            return Summary();
+        }
+
+        state.State.Spec = spec;
+        state.State.State = BuildState.Running;
+        state.State.CreatedAt = time.GetUtcNow();
+        await state.WriteStateAsync();
+        await GrainFactory.GetGrain<IBuildIndexGrain>(0).AddAsync(Id);
+
+        _cancel = new CancellationTokenSource();
+        DelayDeactivation(TimeSpan.FromDays(1));
+        _ = RunAsync(spec, _cancel.Token);
+        return Summary();
+    }
+
+    public async Task<BuildEventPage> ReadEventsAsync(long afterSequence, TimeSpan maxWait)
+    {
+        Task appended;
+        lock (_gate)
+        {
+            if (Page(afterSequence) is { } page)
+            {
+                return page;
+            }
+
+            appended = _appended.Task;
+        }
+
+        try
+        {
+            await appended.WaitAsync(maxWait);
+        }
+        catch (TimeoutException)
+        {
+        }
+
+        lock (_gate)
+        {
+            return Page(afterSequence) ?? new BuildEventPage([], false, Summary());
+        }
+    }
+
+    public async Task<BuildSummary> CancelAsync()
+    {
+        if (_cancel is { } cancel)
+        {
+            await cancel.CancelAsync();
+        }
+
+        return Summary();
+    }
+
+    public Task<BuildSummary> GetAsync() => Task.FromResult(Summary());
+
+    private async Task RunAsync(BuildSpec spec, CancellationToken cancellationToken)
+    {
+        var context = Path.Combine(content.DataDirectory, "contexts", Id);
+        var dockerfile = spec.DockerfilePath;
+        try
+        {
+            await ContextTree.MaterializeAsync(Digest.Parse(spec.ContextDigest), content, context, cancellationToken);
+            if (spec.DockerfileContent is { } text)
+            {
+                // Beside the context, not in it: a context file of the same name stays what it is.
+                dockerfile = context + ".Dockerfile";
+                await File.WriteAllTextAsync(dockerfile, text, cancellationToken);
+            }
+
+            var result = await engine.BuildAsync(
+                new BuildRequest
+                {
+                    ContextDirectory = context,
+                    DockerfilePath = dockerfile,
+                    BuildArgs = spec.BuildArgs,
+                    Target = spec.Target,
+                    NoCache = spec.NoCache,
+                    NoCacheFilter = spec.NoCacheFilter,
+                    Labels = spec.Labels,
+                },
+                (buildEvent, _) =>
+                {
+                    Append(BuildEvents.ToRecord(buildEvent));
+                    return ValueTask.CompletedTask;
+                },
+                cancellationToken);
+
+            foreach (var tag in spec.Tags)
+            {
+                content.Images.Set(tag, result.Manifest);
+            }
+
+            if (spec.Push)
+            {
+                await PushAsync(result, spec.Tags, cancellationToken);
+            }
+
+            await FinishAsync(BuildState.Succeeded, null, BuildEvents.ToOutput(result));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await FinishAsync(BuildState.Cancelled, "cancelled", null);
+        }
+        catch (Exception e)
+        {
+            LogBuildFailed(logger, Id, e.Message);
+            await FinishAsync(BuildState.Failed, e.Message, null);
+        }
+        finally
+        {
+            DeleteContext(context);
+            File.Delete(context + ".Dockerfile");
+        }
+    }
+
+    // Each repository gets the image once, under all of its tags; blobs it has already are skipped.
+    private async Task PushAsync(BuildResult result, IReadOnlyList<string> tags, CancellationToken cancellationToken)
+    {
+        var pusher = new ImagePusher(registry);
+        var blobs = new ContentStoreBlobs(content);
+        foreach (var repository in tags.Select(ImageReference.Parse).GroupBy(reference => reference.Repository))
+        {
+            var pushed = await pusher.PushAsync(repository.Key, result.Manifest, blobs, [.. repository.Select(r => r.Tag!)], cancellationToken: cancellationToken);
+            Append(new BuildEventRecord
+            {
+                Sequence = 0,
+                Timestamp = time.GetUtcNow(),
+                Kind = BuildEventKind.Log,
+                Name = "pushing",
+                Text = $"pushed {repository.Key} ({string.Join(", ", repository.Select(r => r.Tag))}): {pushed.Blobs.Count(b => b.Outcome == BlobPushOutcome.AlreadyExists)} of {pushed.Blobs.Count} blobs were there already",
+            });
+        }
+    }
+
+    private async Task FinishAsync(BuildState outcome, string? error, BuildOutput? output)
+    {
+        state.State.State = outcome;
+        state.State.Error = error;
+        state.State.Output = output;
+        state.State.FinishedAt = time.GetUtcNow();
+        Append(new BuildEventRecord
+        {
+            Sequence = 0,
+            Timestamp = state.State.FinishedAt.Value,
+            Kind = outcome switch
+            {
+                BuildState.Succeeded => BuildEventKind.BuildFinished,
+                BuildState.Cancelled => BuildEventKind.BuildCancelled,
+                _ => BuildEventKind.BuildFailed,
+            },
+            Text = error,
+        });
+        lock (_gate)
+        {
+            state.State.Events = [.. _events];
+        }
+
+        await state.WriteStateAsync();
+        DelayDeactivation(TimeSpan.Zero);
+    }
+
+    private void Append(BuildEventRecord record)
+    {
+        lock (_gate)
+        {
+            _events.Add(record with { Sequence = _events.Count + 1 });
+            var appended = _appended;
+            _appended = NewSignal();
+            appended.SetResult();
+        }
+    }
+
+    // Called under the gate. Null when there is nothing to read yet and the build goes on.
+    private BuildEventPage? Page(long afterSequence)
+    {
+        var events = _events.Skip((int)Math.Min(afterSequence, _events.Count)).ToList();
+        var ended = state.State.State != BuildState.Running;
+        return events.Count > 0 || ended ? new BuildEventPage(events, ended, Summary()) : null;
+    }
+
+    private BuildSummary Summary() => new()
+    {
+        Id = Id,
+        State = state.State.State,
+        CreatedAt = state.State.CreatedAt,
+        FinishedAt = state.State.FinishedAt,
+        Error = state.State.Error,
+        Output = state.State.Output,
+        Target = state.State.Spec?.Target,
+        Tags = state.State.Spec?.Tags ?? [],
+    };
+
+    private void DeleteContext(string context)
+    {
+        try
+        {
+            if (Directory.Exists(context))
+            {
+                Directory.Delete(context, recursive: true);
+            }
+        }
+        catch (IOException e)
+        {
+            LogContextNotDeleted(logger, context, e.Message);
+        }
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Build {BuildId} failed: {Error}")]
+    private static partial void LogBuildFailed(ILogger logger, string buildId, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The context {Directory} could not be deleted: {Error}")]
+    private static partial void LogContextNotDeleted(ILogger logger, string directory, string error);
+}

@@ -1,0 +1,44 @@
+using BuildFarm.Execution;
+using BuildFarm.Execution.Building;
+using BuildFarm.Grains;
+using BuildFarm.Grains.Persistence;
+using BuildFarm.Grains.Steps;
+using BuildFarm.Oci.Registry;
+using BuildFarm.Storage.Content;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Runtime.Hosting;
+
+namespace Orleans.Hosting;
+
+/// <summary>Makes a silo a build farm silo.</summary>
+public static class BuildFarmSiloExtensions
+{
+    /// <summary>
+    /// Adds the farm's grains' services: the silo's content store and execution engine (opened by
+    /// the caller, who owns them), a build engine whose step cache is the cluster's cache key
+    /// grains, and grain state on the store's disk.
+    /// </summary>
+    /// <param name="registry">How the silo reaches registries, to push results.</param>
+    public static ISiloBuilder AddBuildFarm(this ISiloBuilder silo, ContentStore content, ExecutionEngine execution, RegistryClient registry, BuildEngineOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentNullException.ThrowIfNull(execution);
+        options ??= new BuildEngineOptions();
+        options.Validate();
+        var services = silo.Services;
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(content);
+        services.AddSingleton(execution);
+        services.AddSingleton(registry);
+        services.AddSingleton(provider => new BuildEngine(
+            execution,
+            content,
+            new GrainStepCache(provider.GetRequiredService<IGrainFactory>(), options.WorkerName),
+            options,
+            provider.GetRequiredService<TimeProvider>()));
+        services.AddGrainStorage(GrainStorage.Name, (_, _) => new DiskGrainStorage(content.DataDirectory));
+        return silo;
+    }
+}

@@ -1,0 +1,102 @@
+using BuildFarm.Api.V1;
+using BuildFarm.Grains.Builds;
+using Google.Protobuf.WellKnownTypes;
+using ApiBuildState = BuildFarm.Api.V1.BuildState;
+using BuildEvent = BuildFarm.Api.V1.BuildEvent;
+using BuildState = BuildFarm.Grains.Builds.BuildState;
+using StepSummary = BuildFarm.Api.V1.StepSummary;
+
+namespace BuildFarm.Server.Builds;
+
+/// <summary>A build grain's records as <c>buildfarm.v1</c> messages.</summary>
+internal static class BuildMessages
+{
+    public static ApiBuildState State(BuildState state) => state switch
+    {
+        BuildState.Running => ApiBuildState.Running,
+        BuildState.Succeeded => ApiBuildState.Succeeded,
+        BuildState.Failed => ApiBuildState.Failed,
+        BuildState.Cancelled => ApiBuildState.Cancelled,
+        _ => ApiBuildState.Unspecified,
+    };
+
+    public static Build Build(BuildSummary summary)
+    {
+        var build = new Build
+        {
+            BuildId = summary.Id,
+            State = State(summary.State),
+            Request = new SubmitRequest { Target = summary.Target ?? string.Empty },
+            Error = summary.Error ?? string.Empty,
+        };
+        build.Request.Tags.AddRange(summary.Tags);
+        if (summary.CreatedAt is { } created)
+        {
+            build.Submitted = Timestamp.FromDateTimeOffset(created);
+        }
+
+        if (summary.FinishedAt is { } finished)
+        {
+            build.Completed = Timestamp.FromDateTimeOffset(finished);
+        }
+
+        if (summary.Output is { } output)
+        {
+            build.Result = Result(summary, output);
+        }
+
+        return build;
+    }
+
+    public static BuildEvent Event(string buildId, BuildEventRecord record, BuildSummary summary)
+    {
+        var message = new BuildEvent { Sequence = (ulong)record.Sequence, Time = Timestamp.FromDateTimeOffset(record.Timestamp), BuildId = buildId };
+        var step = new StepRef { Id = record.Step ?? string.Empty, Name = record.Name ?? string.Empty };
+        switch (record.Kind)
+        {
+            case BuildEventKind.StepQueued:
+                message.StepQueued = new StepQueued { Step = step };
+                break;
+            case BuildEventKind.StepStarted:
+                message.StepStarted = new StepStarted { Step = step, CacheKey = record.CacheKey ?? string.Empty, Silo = record.Silo ?? string.Empty };
+                break;
+            case BuildEventKind.StepCached:
+                message.StepCached = new StepCached { Step = step, CacheKey = record.CacheKey ?? string.Empty, Silo = record.Silo ?? string.Empty };
+                break;
+            case BuildEventKind.Log:
+                message.LogLine = new LogLine { Step = step, Stream = record.Stderr ? LogStream.Stderr : LogStream.Stdout, Text = record.Text ?? string.Empty };
+                break;
+            case BuildEventKind.StepFinished:
+                message.StepFinished = new StepFinished
+                {
+                    Step = step,
+                    CacheKey = record.CacheKey ?? string.Empty,
+                    Silo = record.Silo ?? string.Empty,
+                    Duration = Duration.FromTimeSpan(TimeSpan.FromSeconds(record.Seconds)),
+                };
+                break;
+            case BuildEventKind.StepFailed:
+                message.StepFailed = new StepFailed { Step = step, Error = record.Text ?? string.Empty, CacheKey = record.CacheKey ?? string.Empty };
+                break;
+            case BuildEventKind.BuildFinished:
+                message.BuildFinished = new BuildFinished { Result = Result(summary, summary.Output!) };
+                break;
+            case BuildEventKind.BuildCancelled:
+                message.BuildCancelled = new BuildCancelled { Reason = record.Text ?? string.Empty };
+                break;
+            default:
+                message.BuildFailed = new BuildFailed { Error = record.Text ?? string.Empty };
+                break;
+        }
+
+        return message;
+    }
+
+    private static BuildResult Result(BuildSummary summary, BuildOutput output)
+    {
+        var result = new BuildResult { ManifestDigest = output.ManifestDigest, ConfigDigest = output.ConfigDigest, Platform = "linux/amd64" };
+        result.ImageNames.AddRange(summary.Tags);
+        result.Steps.AddRange(output.Steps.Select(s => new StepSummary { Name = s.Name, Key = s.Key, Cached = s.Outcome == "cached", Seconds = s.Seconds, Silo = s.Silo ?? string.Empty }));
+        return result;
+    }
+}

@@ -1,0 +1,64 @@
+using BuildFarm.Api.V1;
+using BuildFarm.Grains.Builds;
+using BuildFarm.Oci;
+using BuildFarm.Oci.References;
+using BuildFarm.Storage.Content;
+using Grpc.Core;
+
+namespace BuildFarm.Server.Builds;
+
+/// <summary>Checks a <see cref="SubmitRequest"/> and turns it into the build grain's <see cref="BuildSpec"/>.</summary>
+internal static class BuildRequests
+{
+    public static BuildSpec ToSpec(SubmitRequest request, ContentStore store)
+    {
+        if (!Digest.TryParse(request.ContextRoot, out var root))
+        {
+            throw Invalid($"context_root \"{request.ContextRoot}\" is not a digest (sha256:<64 hex digits>).");
+        }
+
+        if (!store.Exists(root))
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"The context tree {root} is not in the farm's store: upload it (Content.Upload) and submit again."));
+        }
+
+        if (request.Platform.Length > 0 && request.Platform != "linux/amd64")
+        {
+            throw Invalid($"platform \"{request.Platform}\": this farm builds for linux/amd64 only.");
+        }
+
+        var outputs = request.Outputs.Select(o => o.Type).ToList();
+        if (outputs.Contains(OutputType.Unspecified))
+        {
+            throw Invalid("an output has no type: use type=oci, docker, local or registry.");
+        }
+
+        var tags = request.Tags.Select(Normalize).Distinct(StringComparer.Ordinal).ToList();
+        var push = request.Push || outputs.Contains(OutputType.Registry);
+        if (push && tags.Count == 0)
+        {
+            throw Invalid("--push needs at least one image name (-t).");
+        }
+
+        return new BuildSpec
+        {
+            ContextDigest = root.ToString(),
+            DockerfilePath = request.DockerfileCase == SubmitRequest.DockerfileOneofCase.DockerfilePath && request.DockerfilePath.Length > 0 ? request.DockerfilePath : "Dockerfile",
+            DockerfileContent = request.DockerfileCase == SubmitRequest.DockerfileOneofCase.DockerfileInline ? request.DockerfileInline.ToStringUtf8() : null,
+            BuildArgs = new Dictionary<string, string>(request.BuildArgs, StringComparer.Ordinal),
+            Target = request.Target.Length == 0 ? null : request.Target,
+            NoCache = request.NoCache,
+            NoCacheFilter = [.. request.NoCacheFilter],
+            Tags = tags,
+            Labels = new Dictionary<string, string>(request.Labels, StringComparer.Ordinal),
+            Push = push,
+        };
+    }
+
+    private static string Normalize(string name) =>
+        ImageReference.TryParse(name, out var reference, out var error)
+            ? reference.ToString()
+            : throw Invalid($"invalid tag \"{name}\": {error}");
+
+    private static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
+}

@@ -1,0 +1,140 @@
+using BuildFarm.Api.V1;
+using BuildFarm.Grains.Builds;
+using BuildFarm.Oci;
+using BuildFarm.Oci.References;
+using BuildFarm.Storage.Content;
+using Grpc.Core;
+using BuildEvent = BuildFarm.Api.V1.BuildEvent;
+using BuildState = BuildFarm.Grains.Builds.BuildState;
+
+namespace BuildFarm.Server.Builds;
+
+/// <summary>
+/// The <c>buildfarm.v1.Builds</c> service: each build is a <see cref="IBuildGrain"/>; a stream of
+/// events is a loop of short reads of its log, so no grain call outlives Orleans' timeout.
+/// </summary>
+public sealed class BuildsService(IGrainFactory grains, ContentStore store, TimeProvider time) : Api.V1.Builds.BuildsBase
+{
+    // Each read waits at most this long for the next event, well under the grain call timeout.
+    private static readonly TimeSpan ReadWait = TimeSpan.FromSeconds(10);
+
+    public override async Task Submit(SubmitRequest request, IServerStreamWriter<BuildEvent> responseStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(responseStream);
+        ArgumentNullException.ThrowIfNull(context);
+        var spec = BuildRequests.ToSpec(request, store);
+        var id = BuildIds.New(time);
+        await grains.GetGrain<IBuildGrain>(id).StartAsync(spec).ConfigureAwait(false);
+        await StreamAsync(id, 0, responseStream, context.CancellationToken).ConfigureAwait(false);
+    }
+
+    public override async Task Watch(WatchRequest request, IServerStreamWriter<BuildEvent> responseStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(responseStream);
+        ArgumentNullException.ThrowIfNull(context);
+        var summary = await FindAsync(request.BuildId).ConfigureAwait(false);
+        var after = request.FromSequence == 0 ? 0 : (long)request.FromSequence - 1;
+        if (summary.State != BuildState.Running)
+        {
+            var events = await grains.GetGrain<IBuildGrain>(request.BuildId).ReadEventsAsync(0, TimeSpan.Zero).ConfigureAwait(false);
+            if (after > events.Events.Count)
+            {
+                throw new RpcException(new Status(StatusCode.OutOfRange, $"Build {request.BuildId} ended at event {events.Events.Count}; there is no event {request.FromSequence}."));
+            }
+        }
+
+        await StreamAsync(request.BuildId, after, responseStream, context.CancellationToken).ConfigureAwait(false);
+    }
+
+    public override async Task<CancelResponse> Cancel(CancelRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        await FindAsync(request.BuildId).ConfigureAwait(false);
+        var grain = grains.GetGrain<IBuildGrain>(request.BuildId);
+        var summary = await grain.CancelAsync().ConfigureAwait(false);
+
+        // The build ends once its running step has been killed and its mounts released.
+        long after = 0;
+        while (summary.State == BuildState.Running)
+        {
+            var page = await grain.ReadEventsAsync(after, ReadWait).ConfigureAwait(false);
+            after += page.Events.Count;
+            summary = page.Summary;
+        }
+
+        return new CancelResponse { State = BuildMessages.State(summary.State) };
+    }
+
+    public override async Task<Build> Get(GetBuildRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return BuildMessages.Build(await FindAsync(request.BuildId).ConfigureAwait(false));
+    }
+
+    public override async Task<ListBuildsResponse> List(ListBuildsRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var ids = await grains.GetGrain<IBuildIndexGrain>(0).ListAsync(request.PageSize > 0 ? request.PageSize : 100).ConfigureAwait(false);
+        var response = new ListBuildsResponse();
+        foreach (var id in ids)
+        {
+            var summary = await grains.GetGrain<IBuildGrain>(id).GetAsync().ConfigureAwait(false);
+            if (request.States.Count == 0 || request.States.Contains(BuildMessages.State(summary.State)))
+            {
+                response.Builds.Add(BuildMessages.Build(summary));
+            }
+        }
+
+        return response;
+    }
+
+    public override async Task Export(ExportRequest request, IServerStreamWriter<ExportChunk> responseStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(responseStream);
+        ArgumentNullException.ThrowIfNull(context);
+        var summary = await FindAsync(request.BuildId).ConfigureAwait(false);
+        if (summary is not { State: BuildState.Succeeded, Output: { } output })
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"Build {request.BuildId} has not succeeded ({summary.State}): there is no image to export."));
+        }
+
+        var names = request.Names.Count > 0 ? [.. request.Names.Select(n => ImageReference.Parse(n).ToString())] : summary.Tags;
+        await using var chunks = new ExportChunkStream(responseStream, context.CancellationToken);
+        await BuildArchives.WriteAsync(store, output, request.Format, names, chunks, context.CancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<BuildSummary> FindAsync(string id)
+    {
+        if (string.IsNullOrEmpty(id) || !BuildIds.IsValid(id))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"\"{id}\" is not a build id."));
+        }
+
+        var summary = await grains.GetGrain<IBuildGrain>(id).GetAsync().ConfigureAwait(false);
+        return summary.State == BuildState.Unknown
+            ? throw new RpcException(new Status(StatusCode.NotFound, $"There is no build {id}."))
+            : summary;
+    }
+
+    private async Task StreamAsync(string id, long after, IServerStreamWriter<BuildEvent> responseStream, CancellationToken cancellationToken)
+    {
+        var grain = grains.GetGrain<IBuildGrain>(id);
+        while (true)
+        {
+            var page = await grain.ReadEventsAsync(after, ReadWait).WaitAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var record in page.Events)
+            {
+                await responseStream.WriteAsync(BuildMessages.Event(id, record, page.Summary), cancellationToken).ConfigureAwait(false);
+            }
+
+            after += page.Events.Count;
+            if (page.Done)
+            {
+                return;
+            }
+        }
+    }
+}

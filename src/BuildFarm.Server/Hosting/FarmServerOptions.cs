@@ -1,0 +1,29 @@
+using System.Net;
+using BuildFarm.Execution.Building;
+using BuildFarm.Oci.Registry;
+using Microsoft.Extensions.Logging;
+
+namespace BuildFarm.Server.Hosting;
+
+/// <summary>How <c>farm server</c> runs: one embedded silo whose state lives in <see cref="DataDirectory"/>.</summary>
+public sealed class FarmServerOptions
+{
+    /// <summary>Where blobs, snapshots, step records and grain state live; they survive a restart.</summary>
+    public required string DataDirectory { get; init; }
+
+    /// <summary>The gRPC endpoint (HTTP/2 only, so plain-text gRPC works); port 0 picks a free one.</summary>
+    public IPEndPoint GrpcEndpoint { get; init; } = new(IPAddress.Loopback, 0);
+
+    /// <summary>The silo's own ports (silo-to-silo and gateway); 0 picks free ones.</summary>
+    public int SiloPort { get; init; }
+
+    public int GatewayPort { get; init; }
+
+    public BuildEngineOptions Engine { get; init; } = new();
+
+    /// <summary>How results are pushed: credentials and plain-HTTP registries. The server disposes it.</summary>
+    public RegistryClient Registry { get; init; } = new(new RegistryClientOptions());
+
+    /// <summary>Sets up logging; the default keeps ASP.NET Core's (console) providers.</summary>
+    public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
+}
