@@ -30,7 +30,7 @@ public sealed class DifferentialTests(DifferentialFixture fixture)
         new("copy-dockerignore"),
         new("chown-ids"),
         new("chown-names"),
-        new("chmod-octal"),
+        new("chmod-octal") { Differences = [OctalChmodParents("dir-0700", 0b111_000_000), OctalChmodParents("private", 0b110_000_000), OctalChmodParents("setgid-dir", 0b111_111_101)] },
         new("modes-special"),
         new("whiteout-lower"),
         new("whiteout-opaque"),
@@ -42,6 +42,7 @@ public sealed class DifferentialTests(DifferentialFixture fixture)
             BuildArgs = new Dictionary<string, string> { ["OVERRIDDEN"] = "from-cli", ["NAME"] = "other", ["UNDECLARED"] = "nobody" },
             Differences =
             [
+                LazyWorkdir(Directory("work-from-cli")),
                 new("buildah's RUN history names the build args that have a value, sorted; BuildKit names every ARG "
                     + "of the stage in declaration order, an unset one as NAME= (runCommandString)")
                 {
@@ -51,7 +52,21 @@ public sealed class DifferentialTests(DifferentialFixture fixture)
                 },
             ],
         },
-        new("env-expansion"),
+        new("env-expansion")
+        {
+            Differences =
+            [
+                new("buildah moves a variable ENV redefines behind the others when the base image set it; "
+                    + "BuildKit replaces it where it is (addEnv), as Docker does")
+                {
+                    Config = config =>
+                    {
+                        var path = config.Values.Single(v => v.StartsWith("Env: PATH=", StringComparison.Ordinal));
+                        return config with { Values = [path, .. config.Values.Where(v => v != path)] };
+                    },
+                },
+            ],
+        },
         new("stage-copy-from"),
         new("stage-target") { Target = "middle" },
         new("stage-unused"),
@@ -99,6 +114,8 @@ public sealed class DifferentialTests(DifferentialFixture fixture)
                 {
                     Tree = tree => tree.With("srv/assets", entry => entry with { Uid = 1000, Gid = 1000 }),
                 },
+                OctalChmodParents("etc", 0b110_100_000),
+                OctalChmodParents("etc/app", 0b110_100_000),
             ],
         },
     ];
@@ -138,6 +155,16 @@ public sealed class DifferentialTests(DifferentialFixture fixture)
     /// </summary>
     private static BuildahDifference LazyWorkdir(params FileTreeEntry[] made) =>
         new("buildah makes WORKDIR's directory late, as root; BuildKit at the WORKDIR step, as the USER") { Tree = tree => tree.Overlay(made) };
+
+    /// <summary>
+    /// buildah makes the missing parents of a COPY destination 0755; BuildKit (since fsutil#228,
+    /// moby/buildkit#4945; Docker 28.1) gives them an octal --chmod's permission bits.
+    /// </summary>
+    private static BuildahDifference OctalChmodParents(string directory, int permissions) =>
+        new("an octal --chmod is also the mode of the directories COPY creates (BuildKit since fsutil#228); buildah makes them 0755")
+        {
+            Tree = tree => tree.With(directory, entry => entry with { Mode = permissions }),
+        };
 
     private FileTree WithoutRunStubs(FileTree tree) =>
         tree.Without(RunStubs.Where(path => fixture.BaseTree[path] is null && IsEmptyStub(tree, path)));

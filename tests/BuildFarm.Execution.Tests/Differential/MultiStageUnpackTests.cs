@@ -21,13 +21,14 @@ public sealed class MultiStageUnpackTests(DifferentialFixture fixture)
             Directory("bin"),
             busybox,
 
-            // COPY --chown creates the missing parents of its destination for the owner it names;
-            // --chmod is for what is copied, not for the parents.
-            Directory("etc", uid: 1000, gid: 1000),
-            Directory("etc/app", uid: 1000, gid: 1000),
+            // COPY creates the missing parents of its destination for the --chown owner and with
+            // an octal --chmod's bits (BuildKit since fsutil#228, moby/buildkit#4945).
+            Directory("etc", 0b110_100_000, 1000, 1000),
+            Directory("etc/app", 0b110_100_000, 1000, 1000),
             File("etc/app/config.ini", "[app]\nport = 8080\n", 0b110_100_000, 1000, 1000),
 
-            // A copied directory keeps its own mode and owner; the link was made after the chown.
+            // A directory copied to a new path is made from the source directory, its owner and
+            // mode included (fsutil copyDirectory then copyFileInfo); the link was made after the chown.
             Directory("srv"),
             Directory("srv/assets", uid: 1000, gid: 1000),
             Directory("srv/assets/css", uid: 1000, gid: 1000),
