@@ -18,8 +18,8 @@ public sealed record BuiltImage(FileTree Tree, ImageConfig Config);
 /// <summary>
 /// The two builders of the differential tests, each with the busybox base image under the name
 /// Dockerfiles use (<c>FROM busybox</c>): real buildah in its own storage, and the engine on its
-/// own content store. A case asking for buildah's image also starts buildah on the cases after
-/// it (two at a time), so that buildah works while the engine builds.
+/// own content store. A case asking for buildah's image also starts buildah on two cases not
+/// started yet (two builds at a time), so that buildah works while the engine builds.
 /// </summary>
 public sealed class DifferentialFixture : IAsyncLifetime
 {
@@ -69,14 +69,15 @@ public sealed class DifferentialFixture : IAsyncLifetime
     /// <summary>Buildah's image of <paramref name="case"/>, built once per run.</summary>
     public Task<BuiltImage> BuildahImageAsync(DifferentialCase @case)
     {
-        var cases = DifferentialTests.Cases;
-        var index = cases.ToList().IndexOf(@case);
-        foreach (var ahead in cases.Skip(index + 1).Take(BuildahCasesAhead))
+        var image = StartBuildah(@case);
+
+        // xunit runs the cases in an order of its own, so the ones to start are the first not started yet.
+        foreach (var ahead in DifferentialTests.Cases.Where(c => !_buildahImages.ContainsKey(c.Name)).Take(BuildahCasesAhead))
         {
             _ = StartBuildah(ahead);
         }
 
-        return StartBuildah(@case);
+        return image;
     }
 
     private Task<BuiltImage> StartBuildah(DifferentialCase @case) =>
