@@ -13,6 +13,8 @@ packages=(
   zstd            # the command-line baseline in the compression benchmark
   libcap2-bin     # setcap: a real binary security.capability xattr in the tar tests
   xz-utils bzip2  # ADD extracts xz and bzip2 archives through them, as Docker pipes xz
+  prometheus      # promtool checks a real /metrics scrape
+  openssh-client  # ssh-agent, ssh-add, ssh-keygen: a real agent for the RUN --mount=type=ssh tests
 )
 
 missing=()

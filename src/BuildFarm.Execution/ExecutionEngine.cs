@@ -1,4 +1,6 @@
 using BuildFarm.Execution.Internal;
+using BuildFarm.Execution.Mounts;
+using BuildFarm.Execution.Mounts.Internal;
 using BuildFarm.Execution.Sandbox;
 using BuildFarm.Execution.Sandbox.Internal;
 using BuildFarm.Execution.Snapshots;
@@ -16,19 +18,23 @@ namespace BuildFarm.Execution;
 public sealed class ExecutionEngine
 {
     private readonly ContentStore _content;
-    private readonly ExecutionPaths _paths;
 
     private ExecutionEngine(ContentStore content, ExecutionPaths paths, SnapshotStore snapshots, RuncSandbox sandbox)
     {
         _content = content;
-        _paths = paths;
+        Paths = paths;
         Snapshots = snapshots;
         Sandbox = sandbox;
+        CacheMounts = new CacheMountStore(paths.CacheMounts);
     }
 
     public SnapshotStore Snapshots { get; }
 
     public RuncSandbox Sandbox { get; }
+
+    internal ExecutionPaths Paths { get; }
+
+    internal CacheMountStore CacheMounts { get; }
 
     /// <summary>Validates the options, clears stale state and opens the engine on the store's data directory.</summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
@@ -53,26 +59,32 @@ public sealed class ExecutionEngine
     }
 
     /// <summary>
-    /// Runs a RUN step: mounts its parents' overlay, runs the process in a sandbox, and writes
-    /// what it changed as a layer into the content store. Mounts and exec dir are released
-    /// however it ends.
+    /// Runs a RUN step: prepares its <c>--mount</c>s, mounts its parents' overlay, runs the process
+    /// in a sandbox, and writes what it changed (never what went to a mount) as a layer into the
+    /// content store. Mounts, cache instances and exec dirs are released however it ends.
     /// </summary>
     /// <returns>The new layer: blob descriptor (digest, size, media type), diffID and uncompressed size.</returns>
     /// <exception cref="ProcessFailedException">The command exited with a non-zero code.</exception>
+    /// <exception cref="RunMountException">A mount's source, secret or agent is missing.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; the process tree was killed.</exception>
-    public Task<LayerBlob> RunStepAsync(RunStepRequest request, OutputSink output, CancellationToken cancellationToken = default)
+    public async Task<LayerBlob> RunStepAsync(RunStepRequest request, OutputSink output, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return ChangeAsync(
+
+        // Mounts first: a locked cache may have to be waited for, and nothing else is held meanwhile.
+        await using var mounts = await RunMounts.PrepareAsync(request.Mounts, request.MountSources, this, cancellationToken).ConfigureAwait(false);
+        var process = mounts.ApplyTo(request.Process);
+        return await ChangeAsync(
             request.Parents,
             async root =>
             {
-                root.CreateMountPoints(RuncSandbox.MountTargets(request.Process));
-                await Sandbox.RunAsync(root.Path, request.Process, System.IO.Path.Combine(root.Directory, "bundle"), output, cancellationToken).ConfigureAwait(false);
+                root.CreateMountPoints(RuncSandbox.MountTargets(process));
+                var bundle = Path.Combine(mounts.PrivateDirectory ?? root.Directory, "bundle");
+                await Sandbox.RunAsync(root.Path, process, bundle, output, cancellationToken).ConfigureAwait(false);
             },
             request.Layer,
             request.LeaseId,
-            cancellationToken);
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -82,7 +94,7 @@ public sealed class ExecutionEngine
     public async Task<LayerBlob> WriteLayerAsync(Func<string, Task> fill, LayerWriterOptions? layer, string? leaseId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(fill);
-        var directory = Path.Combine(_paths.Exec, "link-" + Guid.NewGuid().ToString("N"));
+        var directory = Path.Combine(Paths.Exec, "link-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
         try
         {

@@ -76,7 +76,9 @@ public sealed class ContextUploader
             var request = new FindMissingRequest();
             request.Blobs.AddRange(batch.Select(static blob => new BlobRef { Digest = blob.Digest.ToString(), Size = blob.Size }));
             var response = await _client.FindMissingAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
-            missing.AddRange(response.Missing.Select(blob => byDigest[blob.Digest]));
+            missing.AddRange(response.Missing.Select(blob => byDigest.TryGetValue(blob.Digest, out var known)
+                ? known
+                : throw new InvalidOperationException($"The farm answered FindMissing with the blob \"{blob.Digest}\", which it was not asked about.")));
         }
 
         return missing;

@@ -1,3 +1,5 @@
+using BuildFarm.Execution.Mounts;
+
 namespace BuildFarm.Execution.Building;
 
 /// <summary>One build: a Dockerfile in a context directory and what the caller asks of it.</summary>
@@ -23,4 +25,10 @@ public sealed record BuildRequest
 
     /// <summary><c>--no-cache-filter</c>: the stages (by name or index) whose steps all run.</summary>
     public IReadOnlyList<string> NoCacheFilter { get; init; } = [];
+
+    /// <summary><c>--secret</c>: what <c>RUN --mount=type=secret</c> reads; null for none.</summary>
+    public ISecretSource? Secrets { get; init; }
+
+    /// <summary><c>--ssh</c>: the agents <c>RUN --mount=type=ssh</c> forwards; null for none.</summary>
+    public ISshAgentSource? SshAgents { get; init; }
 }

@@ -19,6 +19,12 @@ internal sealed class ExecutionPaths(string dataDirectory)
     /// <summary>runc's state directory (<c>runc --root</c>), apart from the host's <c>/run/runc</c>.</summary>
     public string RuncRoot { get; } = Path.Combine(dataDirectory, "runc");
 
+    /// <summary>RUN --mount=type=cache directories, kept across steps and builds: <c>cache-mounts/&lt;id&gt;/&lt;instance&gt;</c>.</summary>
+    public string CacheMounts { get; } = Path.Combine(dataDirectory, "cache-mounts");
+
+    /// <summary>A new directory name in <see cref="Exec"/>, unique among the silo's running steps.</summary>
+    public string NewExecDirectory() => Path.Combine(Exec, Guid.NewGuid().ToString("N")[..20]);
+
     public string Snapshot(Digest diffId) => Path.Combine(Snapshots, diffId.Hex);
 
     public string NewUnpackDirectory(Digest diffId) => Path.Combine(Snapshots, $"{UnpackPrefix}{diffId.Hex}-{Guid.NewGuid():N}");

@@ -37,8 +37,8 @@ public sealed class OverlayRootFilesystem : IAsyncDisposable
 
     internal static OverlayRootFilesystem Mount(ExecutionPaths paths, IReadOnlyList<string> lowerTopFirst)
     {
-        var id = Guid.NewGuid().ToString("N")[..20];
-        var filesystem = new OverlayRootFilesystem(id, System.IO.Path.Combine(paths.Exec, id));
+        var directory = paths.NewExecDirectory();
+        var filesystem = new OverlayRootFilesystem(System.IO.Path.GetFileName(directory), directory);
         try
         {
             var work = System.IO.Path.Combine(filesystem.Directory, "work");

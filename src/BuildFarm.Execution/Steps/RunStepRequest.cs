@@ -1,3 +1,5 @@
+using BuildFarm.Dockerfile.Instructions;
+using BuildFarm.Execution.Mounts;
 using BuildFarm.Execution.Sandbox;
 using BuildFarm.Oci.Layers;
 
@@ -10,6 +12,12 @@ public sealed record RunStepRequest
     public required IReadOnlyList<LayerBlob> Parents { get; init; }
 
     public required SandboxProcess Process { get; init; }
+
+    /// <summary>The step's <c>RUN --mount</c>s as the planner gives them (<c>PlannedStep.Mounts</c>).</summary>
+    public IReadOnlyList<RunMount> Mounts { get; init; } = [];
+
+    /// <summary>Where the mounts' contexts, stages, secrets and agents come from; null when the build has none.</summary>
+    public IMountSources? MountSources { get; init; }
 
     /// <summary>How the layer is written (compression, timestamp clamping); gzip by default.</summary>
     public LayerWriterOptions? Layer { get; init; }

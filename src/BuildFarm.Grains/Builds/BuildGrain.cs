@@ -1,4 +1,5 @@
 using BuildFarm.Execution.Building;
+using BuildFarm.Grains.Metrics;
 using BuildFarm.Oci;
 using BuildFarm.Oci.References;
 using BuildFarm.Oci.Registry;
@@ -18,6 +19,7 @@ public sealed partial class BuildGrain(
     BuildEngine engine,
     ContentStore content,
     RegistryClient registry,
+    FarmMetrics metrics,
     TimeProvider time,
     ILogger<BuildGrain> logger) : Grain, IBuildGrain
 {
@@ -125,6 +127,7 @@ public sealed partial class BuildGrain(
                 },
                 (buildEvent, _) =>
                 {
+                    Measure(buildEvent);
                     Append(BuildEvents.ToRecord(buildEvent));
                     return ValueTask.CompletedTask;
                 },
@@ -177,6 +180,19 @@ public sealed partial class BuildGrain(
         }
     }
 
+    private void Measure(BuildEvent buildEvent)
+    {
+        switch (buildEvent)
+        {
+            case StepFinished finished:
+                metrics.StepEnded(finished.Result.Outcome, finished.Result.Duration);
+                break;
+            case StepFailed:
+                metrics.StepFailed();
+                break;
+        }
+    }
+
     private async Task FinishAsync(BuildState outcome, string? error, BuildOutput? output)
     {
         state.State.State = outcome;
@@ -201,6 +217,7 @@ public sealed partial class BuildGrain(
         }
 
         await state.WriteStateAsync();
+        metrics.BuildEnded(outcome.ToString().ToLowerInvariant(), state.State.FinishedAt.Value - (state.State.CreatedAt ?? state.State.FinishedAt.Value));
         DelayDeactivation(TimeSpan.Zero);
     }
 

@@ -1,6 +1,7 @@
 using BuildFarm.Execution;
 using BuildFarm.Execution.Building;
 using BuildFarm.Grains;
+using BuildFarm.Grains.Metrics;
 using BuildFarm.Grains.Persistence;
 using BuildFarm.Grains.Steps;
 using BuildFarm.Oci.Registry;
@@ -38,6 +39,7 @@ public static class BuildFarmSiloExtensions
             new GrainStepCache(provider.GetRequiredService<IGrainFactory>(), options.WorkerName),
             options,
             provider.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(provider => new FarmMetrics(content, provider.GetRequiredService<BuildEngine>()));
         services.AddGrainStorage(GrainStorage.Name, (_, _) => new DiskGrainStorage(content.DataDirectory));
         return silo;
     }

@@ -1,4 +1,5 @@
 using BuildFarm.Api.V1;
+using BuildFarm.Grains.Metrics;
 using BuildFarm.Oci;
 using BuildFarm.Server.Content.Internal;
 using BuildFarm.Storage.Content;
@@ -10,7 +11,7 @@ namespace BuildFarm.Server.Content;
 /// The <c>buildfarm.v1.Content</c> service over a silo's <see cref="ContentStore"/>: tells clients
 /// which blobs are missing and takes uploads of them, each verified before it is stored.
 /// </summary>
-public sealed class ContentService(ContentStore store) : Api.V1.Content.ContentBase
+public sealed class ContentService(ContentStore store, FarmMetrics metrics) : Api.V1.Content.ContentBase
 {
     public override Task<FindMissingResponse> FindMissing(FindMissingRequest request, ServerCallContext context)
     {
@@ -41,6 +42,7 @@ public sealed class ContentService(ContentStore store) : Api.V1.Content.ContentB
         }
 
         session.Complete();
+        metrics.Uploaded(session.Stored.Where(s => s.Created).Sum(s => s.Blob.Size));
         var response = new UploadResponse();
         response.Stored.AddRange(session.Stored);
         return response;

@@ -26,8 +26,18 @@ public static class BuildFarmGrpcExtensions
     /// <summary>Maps <c>buildfarm.v1.Content</c> and <c>Builds</c>, <c>grpc.health.v1.Health</c> and server reflection.</summary>
     public static IEndpointRouteBuilder MapBuildFarmGrpc(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGrpcService<ContentService>();
+        endpoints.MapBuildFarmContentGrpc();
         endpoints.MapGrpcService<BuildsService>();
+        return endpoints;
+    }
+
+    /// <summary>
+    /// Maps <c>buildfarm.v1.Content</c>, health and reflection: what a host with a content store
+    /// but no silo serves (<see cref="BuildFarm.Server.Hosting.FarmGrpcHost"/>).
+    /// </summary>
+    public static IEndpointRouteBuilder MapBuildFarmContentGrpc(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGrpcService<ContentService>();
         endpoints.MapGrpcHealthChecksService();
         endpoints.MapGrpcReflectionService();
         return endpoints;

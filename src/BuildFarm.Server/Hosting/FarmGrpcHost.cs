@@ -6,11 +6,15 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace BuildFarm.Server.Hosting;
 
-/// <summary>Builds the web application that serves the farm's gRPC API on an HTTP/2-only endpoint.</summary>
+/// <summary>
+/// Builds a web application that serves the content side of the gRPC API (context upload) on an
+/// HTTP/2-only endpoint, without a silo: for tools and tests that only move blobs.
+/// <see cref="FarmServer"/> is the whole farm.
+/// </summary>
 public static class FarmGrpcHost
 {
     /// <summary>
-    /// A web application serving <c>buildfarm.v1</c> over <paramref name="store"/>, plus
+    /// A web application serving <c>buildfarm.v1.Content</c> over <paramref name="store"/>, plus
     /// <c>grpc.health.v1</c> and server reflection. The caller starts it and owns the store.
     /// After start, <see cref="WebApplication.Urls"/> holds the address actually bound.
     /// </summary>
@@ -25,7 +29,7 @@ public static class FarmGrpcHost
         builder.Services.AddSingleton(store);
         builder.Services.AddBuildFarmGrpc();
         var app = builder.Build();
-        app.MapBuildFarmGrpc();
+        app.MapBuildFarmContentGrpc();
         return app;
     }
 }

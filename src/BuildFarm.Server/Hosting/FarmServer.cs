@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using BuildFarm.Execution;
+using BuildFarm.Grains.Metrics;
 using BuildFarm.Oci.Registry;
 using BuildFarm.Server.Builds;
 using BuildFarm.Storage;
@@ -9,6 +10,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -27,8 +29,9 @@ public sealed class FarmServer : IAsyncDisposable
     private readonly ContentStore _store;
     private readonly RegistryClient _registry;
 
-    private FarmServer(WebApplication app, ContentStore store, RegistryClient registry, Uri address)
+    private FarmServer(WebApplication app, ContentStore store, RegistryClient registry, Uri address, Uri metricsAddress)
     {
+        MetricsAddress = metricsAddress;
         _app = app;
         _store = store;
         _registry = registry;
@@ -37,6 +40,9 @@ public sealed class FarmServer : IAsyncDisposable
 
     /// <summary>Where clients reach the gRPC API (<c>http://127.0.0.1:port</c>).</summary>
     public Uri Address { get; }
+
+    /// <summary>Where Prometheus scrapes (<c>http://127.0.0.1:port/metrics</c>).</summary>
+    public Uri MetricsAddress { get; }
 
     public IServiceProvider Services => _app.Services;
 
@@ -50,7 +56,11 @@ public sealed class FarmServer : IAsyncDisposable
             var execution = await ExecutionEngine.OpenAsync(store).ConfigureAwait(false);
             var builder = WebApplication.CreateSlimBuilder();
             options.ConfigureLogging?.Invoke(builder.Logging);
-            builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(options.GrpcEndpoint, listen => listen.Protocols = HttpProtocols.Http2));
+            builder.WebHost.ConfigureKestrel(kestrel =>
+            {
+                kestrel.Listen(options.GrpcEndpoint, listen => listen.Protocols = HttpProtocols.Http2);
+                kestrel.Listen(options.MetricsEndpoint, listen => listen.Protocols = HttpProtocols.Http1);
+            });
             builder.Host.UseOrleans(silo => silo
                 .UseLocalhostClustering(
                     siloPort: options.SiloPort == 0 ? FreePort() : options.SiloPort,
@@ -63,9 +73,15 @@ public sealed class FarmServer : IAsyncDisposable
             builder.Services.AddBuildFarmGrpc();
             var app = builder.Build();
             app.MapBuildFarmGrpc();
+            app.MapGet("/metrics", async (HttpContext http, FarmMetrics metrics) =>
+            {
+                http.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+                await metrics.Registry.CollectAndExportAsTextAsync(http.Response.Body, http.RequestAborted).ConfigureAwait(false);
+            });
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
-            var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-            return new FarmServer(app, store, options.Registry, new Uri(bound.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)));
+            // Kestrel lists the bound addresses in the order the endpoints were added.
+            var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
+            return new FarmServer(app, store, options.Registry, bound[0], bound[1]);
         }
         catch
         {

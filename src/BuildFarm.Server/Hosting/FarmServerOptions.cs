@@ -14,6 +14,9 @@ public sealed class FarmServerOptions
     /// <summary>The gRPC endpoint (HTTP/2 only, so plain-text gRPC works); port 0 picks a free one.</summary>
     public IPEndPoint GrpcEndpoint { get; init; } = new(IPAddress.Loopback, 0);
 
+    /// <summary>The Prometheus endpoint, <c>/metrics</c> over HTTP/1; port 0 picks a free one.</summary>
+    public IPEndPoint MetricsEndpoint { get; init; } = new(IPAddress.Loopback, 0);
+
     /// <summary>The silo's own ports (silo-to-silo and gateway); 0 picks free ones.</summary>
     public int SiloPort { get; init; }
 

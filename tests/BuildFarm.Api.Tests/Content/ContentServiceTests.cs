@@ -11,9 +11,9 @@ namespace BuildFarm.Api.Tests.Content;
 /// <summary>The Content service over a real server: what FindMissing answers, what Upload stores and what it refuses.</summary>
 public sealed class ContentServiceTests : IAsyncLifetime
 {
-    private FarmServer _server = null!;
+    private ContentServer _server = null!;
 
-    public async Task InitializeAsync() => _server = await FarmServer.StartAsync();
+    public async Task InitializeAsync() => _server = await ContentServer.StartAsync();
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 

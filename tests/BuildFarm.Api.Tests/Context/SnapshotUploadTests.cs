@@ -11,9 +11,9 @@ namespace BuildFarm.Api.Tests.Context;
 public sealed class SnapshotUploadTests : IAsyncLifetime
 {
     private readonly ContextFiles _context = new();
-    private FarmServer _server = null!;
+    private ContentServer _server = null!;
 
-    public async Task InitializeAsync() => _server = await FarmServer.StartAsync();
+    public async Task InitializeAsync() => _server = await ContentServer.StartAsync();
 
     public async Task DisposeAsync()
     {

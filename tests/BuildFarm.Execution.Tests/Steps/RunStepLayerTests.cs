@@ -68,6 +68,18 @@ public sealed class RunStepLayerTests(EngineFixture fixture)
     }
 
     [Fact]
+    public async Task A_mount_point_deep_in_existing_directories_leaves_no_trace()
+    {
+        using var host = new TempDirectory("buildfarm-bind");
+        await File.WriteAllTextAsync(host.Combine("token"), "t\n");
+
+        var outcome = await fixture.RunShellAsync("cat /home/user/.token", process => process with { Mounts = [new BindMount(host.Combine("token"), "/home/user/.token")] });
+
+        Assert.Equal(["t"], outcome.Stdout);
+        Assert.Empty(await Layers.ReadAsync(fixture.Store, outcome.Layer));
+    }
+
+    [Fact]
     public async Task Tmpfs_and_bind_mounts_are_seen_but_not_kept()
     {
         using var host = new TempDirectory("buildfarm-bind");

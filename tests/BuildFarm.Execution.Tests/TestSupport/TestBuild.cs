@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using BuildFarm.Execution.Building;
 using BuildFarm.Execution.Caching;
+using BuildFarm.Execution.Mounts;
 using BuildFarm.Oci.Blobs;
 using BuildFarm.Oci.Images;
 using BuildFarm.Storage.Content;
@@ -39,7 +40,7 @@ public sealed class TestBuild : IDisposable
         return this;
     }
 
-    public async Task<BuildOutcome> BuildAsync(string? dockerfile = null, IReadOnlyDictionary<string, string>? buildArgs = null, string? target = null, bool noCache = false, IReadOnlyList<string>? noCacheFilter = null, BuildEventSink? events = null, CancellationToken cancellationToken = default)
+    public async Task<BuildOutcome> BuildAsync(string? dockerfile = null, IReadOnlyDictionary<string, string>? buildArgs = null, string? target = null, bool noCache = false, IReadOnlyList<string>? noCacheFilter = null, BuildEventSink? events = null, CancellationToken cancellationToken = default, ISecretSource? secrets = null)
     {
         if (dockerfile is not null)
         {
@@ -55,6 +56,7 @@ public sealed class TestBuild : IDisposable
                 Target = target,
                 NoCache = noCache,
                 NoCacheFilter = noCacheFilter ?? [],
+                Secrets = secrets,
             },
             async (e, ct) =>
             {

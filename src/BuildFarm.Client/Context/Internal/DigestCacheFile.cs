@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using BuildFarm.Oci;
 using BuildFarm.Oci.Internal;
+using BuildFarm.Storage;
 using MessagePack;
 using MessagePack.Resolvers;
 
@@ -12,6 +13,11 @@ namespace BuildFarm.Client.Context.Internal;
 /// whose tool restored the modification time; the inode a file renamed over the path. An
 /// unreadable cache file is treated as empty: it only ever saves work.
 /// </summary>
+/// <remarks>
+/// Like git's index before its racy-timestamp check, a write that lands in the same timestamp
+/// tick as the hashing, after it, and keeps the size, goes unnoticed until the file changes
+/// again; the window is one tick of the coarse clock the kernel stamps writes with (a few milliseconds).
+/// </remarks>
 internal sealed class DigestCacheFile
 {
     private const int CurrentVersion = 1;
@@ -78,9 +84,13 @@ internal sealed class DigestCacheFile
         }
 
         FilesHashed++;
-        if (length != status.Size)
+        // Any write, or a swap of the path for another file or a symlink, between the walk's lstat
+        // and the end of the read moves the change time or the inode: what was read is then not
+        // what the tree would claim, so nothing is recorded.
+        var after = LibC.TryLStat(hostPath);
+        if (length != status.Size || after is not { } now || now.Inode != status.Inode || now.ChangeSeconds != status.ChangeSeconds || now.ChangeNanoseconds != status.ChangeNanoseconds)
         {
-            throw new IOException($"The context file \"{relativePath}\" changed while it was being read ({status.Size} bytes, then {length}); run again once it is written.");
+            throw new IOException($"The context file \"{relativePath}\" changed while it was being read; run again once it is written.");
         }
 
         _entries[hostPath] = StoredDigest.From(hostPath, status, digest);
@@ -105,21 +115,7 @@ internal sealed class DigestCacheFile
             Entries = [.. _entries.Values.Where(e => _used.Contains(e.Path) || !e.Path.StartsWith(prefix, StringComparison.Ordinal))],
         };
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(_path))!);
-        var temporary = _path + "." + Guid.NewGuid().ToString("N") + ".partial";
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                MessagePackSerializer.Serialize(stream, file, Options);
-            }
-
-            File.Move(temporary, _path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
+        AtomicFile.Write(_path, stream => MessagePackSerializer.Serialize(stream, file, Options));
     }
 
     [MessagePackObject]

@@ -26,6 +26,11 @@ internal enum PathReach
 /// sources of RUN bind mounts, in every stage the target needs, wildcards matched one path
 /// component at a time as Go's <c>path.Match</c> does.
 /// </summary>
+/// <remarks>
+/// The client plans without the base images' configs, so an ONBUILD COPY inherited from a base
+/// image is not seen here; BuildKit, which resolves the images first, does see it. Such a build
+/// needs <see cref="ContextSnapshotOptions.OnlyPathsTheDockerfileReads"/> turned off.
+/// </remarks>
 internal sealed class PathSelection
 {
     private readonly List<string[]> _patterns;

@@ -45,6 +45,8 @@ internal sealed class BuildRun
 
     public BuildEngine Engine { get; }
 
+    public BuildRequest Request => _request;
+
     public IReadOnlyDictionary<string, BaseImage> Images { get; }
 
     /// <summary>The build context, with its <c>.dockerignore</c>.</summary>

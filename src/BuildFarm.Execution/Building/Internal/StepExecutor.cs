@@ -27,11 +27,6 @@ internal sealed class StepExecutor(BuildRun run, PlannedStep step, string name, 
             throw new NotSupportedException("RUN --security=insecure is not allowed: every step runs sandboxed.");
         }
 
-        if (step.Mounts.Count > 0)
-        {
-            throw new NotSupportedException("RUN --mount is not supported yet.");
-        }
-
         var process = new SandboxProcess
         {
             Arguments = step.Command!,
@@ -41,7 +36,15 @@ internal sealed class StepExecutor(BuildRun run, PlannedStep step, string name, 
             Network = instruction.Network,
         };
         return run.Engine.Execution.RunStepAsync(
-            new RunStepRequest { Parents = below, Process = process, Layer = run.LayerOptions, LeaseId = run.LeaseId },
+            new RunStepRequest
+            {
+                Parents = below,
+                Process = process,
+                Mounts = step.Mounts,
+                MountSources = step.Mounts.Count > 0 ? new BuildMountSources(run, step) : null,
+                Layer = run.LayerOptions,
+                LeaseId = run.LeaseId,
+            },
             (line, cancellationToken) => run.EmitAsync(new StepLog(line.Timestamp, step.Id, name, line)),
             run.Cancellation);
     }

@@ -79,12 +79,16 @@ internal static class RuntimeSpecBuilder
 
     private static RuntimeMount ToRuntimeMount(SandboxMount mount) => mount switch
     {
-        TmpfsMount tmpfs => new RuntimeMount(
-            tmpfs.Target,
-            "tmpfs",
-            "tmpfs",
-            tmpfs.SizeLimit > 0 ? ["nosuid", "nodev", $"size={tmpfs.SizeLimit.ToString(CultureInfo.InvariantCulture)}"] : ["nosuid", "nodev"]),
+        TmpfsMount tmpfs => new RuntimeMount(tmpfs.Target, "tmpfs", "tmpfs", TmpfsOptions(tmpfs)),
         BindMount bind => new RuntimeMount(bind.Target, "bind", bind.Source, bind.ReadOnly ? ["rbind", "ro"] : ["rbind"]),
         _ => throw new ArgumentException($"Unknown mount kind {mount.GetType().Name}.", nameof(mount)),
     };
+
+    private static IReadOnlyList<string> TmpfsOptions(TmpfsMount tmpfs) =>
+    [
+        "nosuid",
+        "nodev",
+        .. tmpfs.ReadOnly ? ["ro"] : Array.Empty<string>(),
+        .. tmpfs.SizeLimit > 0 ? [$"size={tmpfs.SizeLimit.ToString(CultureInfo.InvariantCulture)}"] : Array.Empty<string>(),
+    ];
 }

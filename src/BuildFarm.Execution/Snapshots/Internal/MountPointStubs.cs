@@ -97,7 +97,11 @@ internal sealed class MountPointStubs
                 && !Directory.EnumerateFileSystemEntries(path).Any()
                 && LibC.GetXattr(path, Whiteouts.OverlayOpaqueXattr) is null)
             {
+                // The removal is ours, not the step's: the parent keeps its time, so it can be pruned in turn.
+                var parent = Path.GetDirectoryName(path)!;
+                var parentTime = LibC.LStat(parent).ModificationTime;
                 Directory.Delete(path);
+                LibC.SetModificationTime(parent, parentTime);
             }
         }
     }

@@ -10,15 +10,15 @@ using Microsoft.Extensions.Logging;
 namespace BuildFarm.Api.Tests.TestSupport;
 
 /// <summary>
-/// A real farm gRPC server for one test: Kestrel on 127.0.0.1 with an HTTP/2-only port (h2c) over
+/// A real Content gRPC server for one test (no silo): Kestrel on 127.0.0.1 with an HTTP/2-only port (h2c) over
 /// a fresh content store, and a real channel to it whose calls are recorded.
 /// </summary>
-internal sealed class FarmServer : IAsyncDisposable
+internal sealed class ContentServer : IAsyncDisposable
 {
     private readonly TempDirectory _directory;
     private readonly WebApplication _app;
 
-    private FarmServer(TempDirectory directory, ContentStore store, WebApplication app, GrpcChannel channel)
+    private ContentServer(TempDirectory directory, ContentStore store, WebApplication app, GrpcChannel channel)
     {
         _directory = directory;
         Store = store;
@@ -38,14 +38,14 @@ internal sealed class FarmServer : IAsyncDisposable
     /// <summary>The store's data directory (blobs and half-written uploads live below it).</summary>
     public string DataDirectory => Store.DataDirectory;
 
-    public static async Task<FarmServer> StartAsync()
+    public static async Task<ContentServer> StartAsync()
     {
         var directory = new TempDirectory("buildfarm-api");
         var store = ContentStore.Open(new ContentStoreOptions { DataDirectory = directory.Combine("data") });
         var app = FarmGrpcHost.Create(store, new FarmGrpcHostOptions { ConfigureLogging = static logging => logging.ClearProviders() });
         await app.StartAsync();
         var channel = GrpcChannel.ForAddress(app.Urls.Single());
-        return new FarmServer(directory, store, app, channel);
+        return new ContentServer(directory, store, app, channel);
     }
 
     public async ValueTask DisposeAsync()

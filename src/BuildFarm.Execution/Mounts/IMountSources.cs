@@ -1,0 +1,40 @@
+using BuildFarm.Execution.Sources;
+using BuildFarm.Oci.Layers;
+
+namespace BuildFarm.Execution.Mounts;
+
+/// <summary>What the <c>RUN --mount</c>s of a build draw on; the build (not the engine) knows these.</summary>
+public interface IMountSources
+{
+    /// <summary>The build context, <c>.dockerignore</c> applied: the source of bind mounts without <c>from=</c>.</summary>
+    SourceTree Context { get; }
+
+    /// <summary>
+    /// The layers (bottom first) of the stage (by name or index) or image that <paramref name="from"/>
+    /// names as written in <c>from=</c>; empty for a stage built on scratch.
+    /// </summary>
+    Task<IReadOnlyList<LayerBlob>> ResolveLayersAsync(string from, CancellationToken cancellationToken);
+
+    ISecretSource Secrets { get; }
+
+    /// <summary>The SSH agents the build forwards, or null for none.</summary>
+    ISshAgentSource? Ssh { get; }
+}
+
+/// <summary>The build's secrets (<c>--secret id=...</c>). A value never reaches a log, a layer or a cache key.</summary>
+public interface ISecretSource
+{
+    /// <summary>
+    /// The secret's value, or null when the build has no secret of that id. Mind that a null
+    /// <c>byte[]</c>, and even a bare <c>null</c> in <c>found ? bytes : null</c>, converts to an
+    /// empty value rather than to null: write <c>(ReadOnlyMemory&lt;byte&gt;?)null</c>.
+    /// </summary>
+    ReadOnlyMemory<byte>? Find(string id);
+}
+
+/// <summary>The SSH agents the build forwards (<c>--ssh id=socket</c>).</summary>
+public interface ISshAgentSource
+{
+    /// <summary>The host path of the agent's Unix socket for <paramref name="id"/>, or null when there is none.</summary>
+    string? FindSocket(string id);
+}

@@ -1,0 +1,240 @@
+using System.Globalization;
+using BuildFarm.Dockerfile.Instructions;
+using BuildFarm.Execution.Internal;
+
+namespace BuildFarm.Execution.Mounts.Internal;
+
+/// <summary>
+/// The silo's <c>RUN --mount=type=cache</c> directories, <c>&lt;data-dir&gt;/cache-mounts/&lt;key&gt;/&lt;n&gt;</c>,
+/// and who is using which. A key can have several instances because a step that may not share
+/// the one in use gets another; all of them are kept and reused, as BuildKit keeps them.
+/// </summary>
+/// <remarks>
+/// BuildKit's rules (solver/llbsolver/mounts): <c>shared</c> joins the instance other shared users
+/// have, or takes a free one; <c>private</c> takes a free instance for itself; <c>locked</c> takes a
+/// free one for itself or waits until one is released. Whoever finds no instance it may use (and
+/// need not wait) gets a new one, seeded afresh.
+/// </remarks>
+internal sealed class CacheMountStore
+{
+    private const string StagingPrefix = ".new-";
+
+    private readonly string _root;
+    private readonly object _gate = new();
+    private readonly Dictionary<string, CacheKey> _keys = new(StringComparer.Ordinal);
+
+    /// <summary>Opens the store at start; what a crash left half-seeded is deleted.</summary>
+    public CacheMountStore(string root)
+    {
+        _root = root;
+        Directory.CreateDirectory(root);
+        foreach (var staging in Directory.EnumerateDirectories(root).SelectMany(static key => Directory.EnumerateDirectories(key, StagingPrefix + "*")))
+        {
+            ExecDirectories.Delete(staging);
+        }
+    }
+
+    /// <summary>Raised with the key's directory name when a <c>locked</c> acquire starts waiting; lets tests wait without sleeping.</summary>
+    internal event Action<string>? Waiting;
+
+    /// <summary>
+    /// An instance of the cache <paramref name="key"/> (a directory name, see <see cref="CacheMountKey"/>)
+    /// to use with <paramref name="sharing"/>; a new one is filled by <paramref name="seed"/> first.
+    /// </summary>
+    public async Task<CacheMountLease> AcquireAsync(string key, CacheSharing sharing, Func<string, CancellationToken, Task> seed, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Instance? instance;
+            Task released;
+            var created = false;
+            lock (_gate)
+            {
+                var state = Load(key);
+                released = state.Released.Task;
+                instance = Take(state, sharing);
+                if (instance is null && (sharing != CacheSharing.Locked || state.Instances.Count == 0))
+                {
+                    instance = new Instance(Path.Combine(state.Directory, NextNumber(state)));
+                    Claim(instance, sharing);
+                    state.Instances.Add(instance);
+                    created = true;
+                }
+            }
+
+            if (instance is null)
+            {
+                Waiting?.Invoke(key);
+                await released.WaitAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            var lease = new CacheMountLease(this, key, instance);
+            try
+            {
+                if (created)
+                {
+                    await CreateAsync(key, instance, seed, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await instance.Ready.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch
+            {
+                lease.Dispose();
+                throw;
+            }
+
+            return lease;
+        }
+    }
+
+    internal void Release(string key, Instance instance)
+    {
+        TaskCompletionSource released;
+        lock (_gate)
+        {
+            if (instance.SharedUsers > 0)
+            {
+                instance.SharedUsers--;
+            }
+            else
+            {
+                instance.Exclusive = false;
+            }
+
+            var state = _keys[key];
+            released = state.Released;
+            state.Released = NewSignal();
+        }
+
+        released.SetResult();
+    }
+
+    private static Instance? Take(CacheKey state, CacheSharing sharing)
+    {
+        if (sharing == CacheSharing.Shared && state.Instances.FirstOrDefault(static i => i.SharedUsers > 0) is { } joined)
+        {
+            joined.SharedUsers++;
+            return joined;
+        }
+
+        var free = state.Instances.FirstOrDefault(static i => i.SharedUsers == 0 && !i.Exclusive);
+        if (free is not null)
+        {
+            Claim(free, sharing);
+        }
+
+        return free;
+    }
+
+    private static void Claim(Instance instance, CacheSharing sharing)
+    {
+        if (sharing == CacheSharing.Shared)
+        {
+            instance.SharedUsers = 1;
+        }
+        else
+        {
+            instance.Exclusive = true;
+        }
+    }
+
+    private async Task CreateAsync(string key, Instance instance, Func<string, CancellationToken, Task> seed, CancellationToken cancellationToken)
+    {
+        // Seeded aside and renamed into place, so a crash never leaves a half-seeded instance to reuse.
+        var staging = Path.Combine(Path.GetDirectoryName(instance.Path)!, StagingPrefix + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await seed(staging, cancellationToken).ConfigureAwait(false);
+            Directory.Move(staging, instance.Path);
+            instance.Ready.SetResult();
+        }
+        catch (Exception e)
+        {
+            ExecDirectories.Delete(staging);
+            lock (_gate)
+            {
+                _keys[key].Instances.Remove(instance);
+            }
+
+            instance.Ready.SetException(e);
+            throw;
+        }
+    }
+
+    /// <summary>The key's state, its instances read from disk on first use.</summary>
+    private CacheKey Load(string key)
+    {
+        if (_keys.TryGetValue(key, out var state))
+        {
+            return state;
+        }
+
+        var directory = Path.Combine(_root, key);
+        Directory.CreateDirectory(directory);
+        state = new CacheKey(directory);
+        foreach (var entry in Directory.EnumerateDirectories(directory))
+        {
+            if (int.TryParse(Path.GetFileName(entry), NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            {
+                var instance = new Instance(entry);
+                instance.Ready.SetResult();
+                state.Instances.Add(instance);
+            }
+        }
+
+        state.Instances.Sort(static (a, b) => Number(a).CompareTo(Number(b)));
+        _keys.Add(key, state);
+        return state;
+    }
+
+    private static string NextNumber(CacheKey state) =>
+        (state.Instances.Count == 0 ? 0 : state.Instances.Max(Number) + 1).ToString(CultureInfo.InvariantCulture);
+
+    private static int Number(Instance instance) => int.Parse(Path.GetFileName(instance.Path), CultureInfo.InvariantCulture);
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private sealed class CacheKey(string directory)
+    {
+        public string Directory { get; } = directory;
+
+        public List<Instance> Instances { get; } = [];
+
+        /// <summary>Completed (and replaced) whenever an instance of the key is released.</summary>
+        public TaskCompletionSource Released { get; set; } = NewSignal();
+    }
+
+    /// <summary>One directory of a cache and its current users.</summary>
+    internal sealed class Instance(string path)
+    {
+        public string Path { get; } = path;
+
+        public int SharedUsers { get; set; }
+
+        public bool Exclusive { get; set; }
+
+        /// <summary>Completes once the instance is seeded; faults when seeding failed.</summary>
+        public TaskCompletionSource Ready { get; } = NewSignal();
+    }
+}
+
+/// <summary>The use of one cache instance by one step, given back on dispose.</summary>
+internal sealed class CacheMountLease(CacheMountStore store, string key, CacheMountStore.Instance instance) : IDisposable
+{
+    private int _released;
+
+    /// <summary>The host directory to mount.</summary>
+    public string Path => instance.Path;
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _released, 1) == 0)
+        {
+            store.Release(key, instance);
+        }
+    }
+}

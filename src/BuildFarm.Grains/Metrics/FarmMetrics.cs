@@ -1,0 +1,74 @@
+using BuildFarm.Execution.Building;
+using BuildFarm.Storage.Content;
+using Prometheus;
+
+namespace BuildFarm.Grains.Metrics;
+
+/// <summary>
+/// The farm's metrics, in a registry of their own per silo, named as Prometheus asks
+/// (<c>_total</c> counters, <c>_seconds</c> and <c>_bytes</c> units).
+/// </summary>
+public sealed class FarmMetrics
+{
+    private static readonly double[] DurationBuckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
+
+    private readonly Counter _builds;
+    private readonly Counter _steps;
+    private readonly Histogram _stepDuration;
+    private readonly Histogram _buildDuration;
+    private readonly Counter _uploaded;
+    private readonly Counter _evicted;
+
+    public FarmMetrics(ContentStore store, BuildEngine engine)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(engine);
+        Registry = Prometheus.Metrics.NewCustomRegistry();
+        var factory = Prometheus.Metrics.WithCustomRegistry(Registry);
+        _builds = factory.CreateCounter("buildfarm_builds_total", "Builds that ended, by outcome.", "outcome");
+        _steps = factory.CreateCounter("buildfarm_steps_total", "Steps that ended, by outcome: hit (recorded result), joined (another build's run), run, failed.", "outcome");
+        _stepDuration = factory.CreateHistogram("buildfarm_step_duration_seconds", "How long steps took, waits for a slot or a joined run included.", new HistogramConfiguration { Buckets = DurationBuckets, LabelNames = ["outcome"] });
+        _buildDuration = factory.CreateHistogram("buildfarm_build_duration_seconds", "How long builds took, by outcome.", new HistogramConfiguration { Buckets = DurationBuckets, LabelNames = ["outcome"] });
+        _uploaded = factory.CreateCounter("buildfarm_uploaded_bytes_total", "Bytes of context blobs clients uploaded.");
+        _evicted = factory.CreateCounter("buildfarm_evicted_bytes_total", "Bytes of blobs evicted from the store.");
+        var stored = factory.CreateGauge("buildfarm_stored_bytes", "Bytes of blobs in the silo's store.");
+        var queued = factory.CreateGauge("buildfarm_step_queue_depth", "Steps waiting for a free slot on this silo.");
+        var running = factory.CreateGauge("buildfarm_running_steps", "Steps running on this silo.");
+        Registry.AddBeforeCollectCallback(() =>
+        {
+            stored.Set(store.TotalBytes);
+            queued.Set(engine.QueuedSteps);
+            running.Set(engine.RunningSteps);
+        });
+    }
+
+    public CollectorRegistry Registry { get; }
+
+    public void BuildEnded(string outcome, TimeSpan duration)
+    {
+        _builds.WithLabels(outcome).Inc();
+        _buildDuration.WithLabels(outcome).Observe(duration.TotalSeconds);
+    }
+
+    public void StepEnded(StepOutcome outcome, TimeSpan duration)
+    {
+        var name = outcome switch
+        {
+            StepOutcome.Cached => "hit",
+            StepOutcome.Joined => "joined",
+            StepOutcome.Ran => "run",
+            _ => null,
+        };
+        if (name is not null)
+        {
+            _steps.WithLabels(name).Inc();
+            _stepDuration.WithLabels(name).Observe(duration.TotalSeconds);
+        }
+    }
+
+    public void StepFailed() => _steps.WithLabels("failed").Inc();
+
+    public void Uploaded(long bytes) => _uploaded.Inc(bytes);
+
+    public void Evicted(long bytes) => _evicted.Inc(bytes);
+}

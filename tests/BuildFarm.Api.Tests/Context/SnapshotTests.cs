@@ -1,0 +1,86 @@
+using BuildFarm.Api.Tests.TestSupport;
+using BuildFarm.Client.Context;
+using BuildFarm.Testing;
+
+namespace BuildFarm.Api.Tests.Context;
+
+/// <summary>What a snapshot reads: links stay links, nothing outside the context, and what cannot be sent is reported.</summary>
+public sealed class SnapshotTests : IDisposable
+{
+    private readonly ContextFiles _context = new();
+
+    public void Dispose() => _context.Dispose();
+
+    [Fact]
+    public void A_symlink_to_a_directory_outside_the_context_is_sent_as_a_link_and_never_entered()
+    {
+        File.WriteAllText(Path.Combine(_context.Scratch, "outside-secret"), "must not be read");
+        _context.Write(("inside.txt", "in")).Link("escape", _context.Scratch);
+
+        var snapshot = Take();
+
+        Assert.Equal(["escape -> " + _context.Scratch, "inside.txt"], TreeListing.OfSnapshot(snapshot));
+        Assert.Equal((1, 1, 1), (snapshot.Files, snapshot.Symlinks, snapshot.FilesHashed));
+    }
+
+    [Fact]
+    public async Task Sockets_devices_and_fifos_are_left_out_and_reported()
+    {
+        _context.Write(("kept.txt", "kept"), ("dir/", string.Empty));
+        var mkfifo = await ProcessRunner.RunAsync("mkfifo", [_context.PathOf("dir/pipe")]);
+        Assert.True(mkfifo.ExitCode == 0, mkfifo.Error);
+
+        var snapshot = Take();
+
+        Assert.Equal(["dir/pipe"], snapshot.Skipped);
+        Assert.Equal(["dir/", "kept.txt"], TreeListing.OfSnapshot(snapshot));
+    }
+
+    [Fact]
+    public void A_Dockerfile_outside_the_context_is_not_part_of_the_tree()
+    {
+        var dockerfile = Path.Combine(_context.Scratch, "Dockerfile");
+        File.WriteAllText(dockerfile, "FROM scratch\nCOPY kept.txt /\n");
+        _context.Write(("kept.txt", "kept"), ("other.txt", "other"));
+
+        var snapshot = ContextSnapshot.Take(new ContextSnapshotOptions { ContextDirectory = _context.Root, DockerfilePath = dockerfile });
+
+        Assert.Null(snapshot.DockerfileInContext);
+        Assert.Equal(["/kept.txt"], snapshot.SelectedPaths);
+        Assert.Equal(["kept.txt"], TreeListing.OfSnapshot(snapshot));
+    }
+
+    [Fact]
+    public void A_same_size_rewrite_that_restores_the_modification_time_is_still_hashed_again()
+    {
+        _context.Write(("stable.txt", "stable"), ("edited.txt", "before"));
+        var cache = Path.Combine(_context.Scratch, "digests.msgpack");
+        var first = Take(cache);
+        var modified = File.GetLastWriteTimeUtc(_context.PathOf("edited.txt"));
+
+        _context.Write(("edited.txt", "after!"));
+        File.SetLastWriteTimeUtc(_context.PathOf("edited.txt"), modified); // as `touch -r` or `rsync -t` would
+        var second = Take(cache);
+
+        Assert.Equal((2, 1), (first.FilesHashed, second.FilesHashed));
+        Assert.NotEqual(first.Root, second.Root);
+        Assert.Contains(second.Blobs, static blob => blob.Digest == BuildFarm.Oci.Digest.Sha256("after!"u8));
+    }
+
+    [Fact]
+    public void A_missing_context_directory_is_a_clear_error()
+    {
+        var missing = Path.Combine(_context.Scratch, "no-such-context");
+
+        var error = Assert.Throws<DirectoryNotFoundException>(() => ContextSnapshot.Take(new ContextSnapshotOptions { ContextDirectory = missing }));
+
+        Assert.Equal($"The build context '{missing}' is not a directory.", error.Message);
+    }
+
+    private ContextSnapshot Take(string? digestCache = null) => ContextSnapshot.Take(new ContextSnapshotOptions
+    {
+        ContextDirectory = _context.Root,
+        OnlyPathsTheDockerfileReads = false,
+        DigestCacheFile = digestCache,
+    });
+}

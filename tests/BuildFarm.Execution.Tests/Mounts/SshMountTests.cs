@@ -1,0 +1,132 @@
+using System.Text.RegularExpressions;
+using BuildFarm.Execution.Mounts;
+using BuildFarm.Execution.Tests.TestSupport;
+using BuildFarm.Oci.Layers;
+using BuildFarm.Testing;
+
+namespace BuildFarm.Execution.Tests.Mounts;
+
+/// <summary>
+/// A real <c>ssh-agent</c> (Debian's openssh-client) holding a fresh key, and Debian's own
+/// <c>ssh-add</c> copied with its libraries into a layer above busybox to ask it from inside.
+/// </summary>
+[Collection(EngineCollection.Name)]
+public sealed partial class SshMountTests(EngineFixture fixture) : IAsyncLifetime
+{
+    private readonly TempDirectory _directory = new("buildfarm-ssh");
+    private string _agentPid = string.Empty;
+    private string _fingerprint = string.Empty;
+    private LayerBlob _sshAdd = null!;
+    private TestMountSources _sources = null!;
+
+    private string AgentSocket => _directory.Combine("agent.sock");
+
+    public async Task InitializeAsync()
+    {
+        var started = await ProcessRunner.RunCheckedAsync("ssh-agent", ["-s", "-a", AgentSocket]);
+        _agentPid = AgentPid().Match(started).Groups[1].Value;
+        await ProcessRunner.RunCheckedAsync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "buildfarm-test", "-f", _directory.Combine("key")]);
+        await ProcessRunner.RunCheckedAsync("env", [$"SSH_AUTH_SOCK={AgentSocket}", "ssh-add", "-q", _directory.Combine("key")]);
+        _fingerprint = (await ProcessRunner.RunCheckedAsync("env", [$"SSH_AUTH_SOCK={AgentSocket}", "ssh-add", "-l"])).TrimEnd('\n');
+        _sshAdd = await SshAddLayerAsync();
+        _sources = new TestMountSources(_directory.Path);
+        _sources.AgentSockets["default"] = AgentSocket;
+        _sources.AgentSockets["other"] = AgentSocket;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_agentPid.Length > 0)
+        {
+            await ProcessRunner.RunCheckedAsync("env", [$"SSH_AGENT_PID={_agentPid}", "ssh-agent", "-k"]);
+        }
+
+        _directory.Dispose();
+    }
+
+    [Fact]
+    public async Task The_build_agent_answers_inside_the_step()
+    {
+        var outcome = await RunAsync("RUN --mount=type=ssh ssh-add -l; echo $SSH_AUTH_SOCK; stat -c '%a %u:%g %F' /run/buildkit/ssh_agent.0");
+
+        Assert.StartsWith("256 SHA256:", _fingerprint);
+        Assert.EndsWith(" buildfarm-test (ED25519)", _fingerprint);
+        Assert.Equal([_fingerprint, "/run/buildkit/ssh_agent.0", "600 0:0 socket"], outcome.Stdout);
+        Assert.Empty(await Layers.ReadAsync(fixture.Store, outcome.Layer));
+        Assert.Empty(fixture.ExecLeftovers());
+    }
+
+    [Fact]
+    public async Task A_socket_for_another_user_at_its_own_target()
+    {
+        var outcome = await RunAsync(
+            "RUN --mount=type=ssh,id=other,target=/home/user/agent,uid=1000,mode=0600 stat -c '%a %U %F' $SSH_AUTH_SOCK && ssh-add -l",
+            user: "user");
+
+        Assert.Equal(["600 user socket", _fingerprint], outcome.Stdout);
+    }
+
+    [Fact]
+    public async Task SSH_AUTH_SOCK_names_the_first_ssh_mount_unless_the_step_sets_it()
+    {
+        var two = await RunAsync("RUN --mount=type=ssh,id=other --mount=type=ssh echo $SSH_AUTH_SOCK; SSH_AUTH_SOCK=/run/buildkit/ssh_agent.1 ssh-add -l");
+        var own = await RunAsync("RUN --mount=type=ssh echo $SSH_AUTH_SOCK", environment: "SSH_AUTH_SOCK=/mine");
+
+        Assert.Equal(["/run/buildkit/ssh_agent.0", _fingerprint], two.Stdout);
+        Assert.Equal(["/mine"], own.Stdout);
+    }
+
+    [Fact]
+    public async Task A_missing_agent_is_skipped_unless_required()
+    {
+        var skipped = await RunAsync("RUN --mount=type=ssh,id=absent ls /run/buildkit 2>&1; echo $SSH_AUTH_SOCK");
+        var error = await Assert.ThrowsAsync<RunMountException>(() => RunAsync("RUN --mount=type=ssh,id=absent,required true"));
+
+        Assert.Equal(["ls: /run/buildkit: No such file or directory", "/run/buildkit/ssh_agent.0"], skipped.Stdout);
+        Assert.Equal("RUN --mount=type=ssh,id=absent,required: the build forwards no SSH agent \"absent\"", error.Message);
+    }
+
+    [Fact]
+    public async Task An_agent_socket_that_is_gone_is_a_clear_error()
+    {
+        _sources.AgentSockets["gone"] = _directory.Combine("gone.sock");
+
+        var error = await Assert.ThrowsAsync<RunMountException>(() => RunAsync("RUN --mount=type=ssh,id=gone true"));
+
+        Assert.Equal($"RUN --mount=type=ssh,id=gone: the agent socket '{_directory.Combine("gone.sock")}' does not exist", error.Message);
+    }
+
+    private Task<RunOutcome> RunAsync(string run, string user = "", string? environment = null) =>
+        fixture.RunMountedAsync(
+            run,
+            _sources,
+            configure: process => process with
+            {
+                User = user,
+                Environment = environment is null ? process.Environment : [.. process.Environment, environment],
+            },
+            parents: [fixture.Busybox, _sshAdd]);
+
+    /// <summary>The host's ssh-add and the shared libraries it loads, at their own paths.</summary>
+    private async Task<LayerBlob> SshAddLayerAsync()
+    {
+        var libraries = LibraryPath().Matches(await ProcessRunner.RunCheckedAsync("ldd", ["/usr/bin/ssh-add"]))
+            .Select(static m => m.Groups[1].Value)
+            .ToList();
+        return await Layers.WriteAsync(fixture.Store, root =>
+        {
+            foreach (var file in libraries.Append("/usr/bin/ssh-add"))
+            {
+                var destination = Path.Join(root, file);
+                Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+                File.Copy(file, destination);
+            }
+        });
+    }
+
+    [GeneratedRegex(@"SSH_AGENT_PID=(\d+);")]
+    private static partial Regex AgentPid();
+
+    [GeneratedRegex(@"(/\S+) \(0x")]
+    private static partial Regex LibraryPath();
+}
