@@ -1,0 +1,114 @@
+using System.Text.Json;
+using BuildFarm.Cli.Tests.Images;
+using BuildFarm.Cli.Tests.TestSupport;
+using BuildFarm.Server.Hosting;
+using BuildFarm.Testing;
+using Microsoft.Extensions.Logging;
+
+namespace BuildFarm.Cli.Tests.Building;
+
+/// <summary><c>farm build</c> end to end: the CLI against a real server (embedded silo, real runc) and a real registry.</summary>
+public sealed class BuildCommandTests(RegistryFixture registry) : IClassFixture<RegistryFixture>, IAsyncLifetime
+{
+    private readonly FarmSession _farm = new();
+    private FarmServer _server = null!;
+
+    public async Task InitializeAsync()
+    {
+        await _farm.LoadBusyboxAsync();
+        _server = await FarmServer.StartAsync(new FarmServerOptions
+        {
+            DataDirectory = _farm.DataDirectory,
+            ConfigureLogging = static logging => logging.ClearProviders(),
+        });
+        Directory.CreateDirectory(Context);
+        File.WriteAllText(Path.Combine(Context, "Dockerfile"), """
+            FROM busybox AS build
+            COPY greeting.txt /src/
+            RUN mkdir /out && tr a-z A-Z < /src/greeting.txt > /out/greeting
+            FROM busybox
+            COPY --from=build /out/greeting /greeting
+            CMD ["cat", "/greeting"]
+            """);
+        File.WriteAllText(Path.Combine(Context, "greeting.txt"), "hello\n");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        _farm.Dispose();
+    }
+
+    private string Context => _farm.Combine("context");
+
+    private Task<FarmResult> BuildAsync(params string[] args) =>
+        _farm.RunAsync(["build", "--server", _server.Address.ToString(), .. args, Context]);
+
+    [Fact]
+    public async Task A_build_pushes_exports_and_writes_buildx_metadata_with_every_step()
+    {
+        var name = $"{registry.Server.Host}/build/app:1";
+        var metadataPath = _farm.Combine("metadata.json");
+        var archive = _farm.Combine("app.tar");
+
+        var result = await BuildAsync("-t", name, "--push", "--progress", "plain", "--metadata-file", metadataPath, "-o", $"type=oci,dest={archive}");
+
+        Assert.Equal((0, string.Empty), (result.ExitCode, result.Output));
+        using var metadata = JsonDocument.Parse(File.ReadAllText(metadataPath));
+        var root = metadata.RootElement;
+        var digest = root.GetProperty("containerimage.digest").GetString();
+        Assert.Equal(name, root.GetProperty("image.name").GetString());
+        Assert.Equal(digest, await Skopeo.InspectDigestAsync($"docker://{name}"));
+        Assert.Equal(digest, await Skopeo.InspectDigestAsync($"oci-archive:{archive}:{name}"));
+        var steps = root.GetProperty("buildfarm.steps").EnumerateArray().ToList();
+        Assert.Equal(
+            ["[build 2/3] COPY greeting.txt /src/", "[build 3/3] RUN mkdir /out && tr a-z A-Z < /src/greeting.txt > /out/greeting", "[stage-1 2/3] COPY --from=build /out/greeting /greeting", "[stage-1 3/3] CMD [\"cat\",\"/greeting\"]"],
+            steps.Select(s => s.GetProperty("name").GetString()));
+        Assert.All(steps, s => Assert.False(s.GetProperty("cached").GetBoolean()));
+        Assert.All(steps, s => Assert.StartsWith("sha256:", s.GetProperty("key").GetString(), StringComparison.Ordinal));
+        Assert.Contains("\n#2 [build 3/3] RUN mkdir /out && tr a-z A-Z < /src/greeting.txt > /out/greeting\n#2 DONE ", result.Error, StringComparison.Ordinal);
+        Assert.Contains($"naming to {name} done", result.Error, StringComparison.Ordinal);
+
+        var again = await BuildAsync("-t", name, "--progress", "quiet", "--metadata-file", metadataPath);
+
+        Assert.Equal(0, again.ExitCode);
+        using var second = JsonDocument.Parse(File.ReadAllText(metadataPath));
+        Assert.Equal(second.RootElement.GetProperty("containerimage.config.digest").GetString() + "\n", again.Output);
+        Assert.All(second.RootElement.GetProperty("buildfarm.steps").EnumerateArray().Take(3), s => Assert.True(s.GetProperty("cached").GetBoolean()));
+        Assert.Equal(digest, second.RootElement.GetProperty("containerimage.digest").GetString());
+    }
+
+    [Fact]
+    public async Task A_failing_step_exits_non_zero_with_its_output()
+    {
+        File.WriteAllText(Path.Combine(Context, "Dockerfile.fail"), "FROM busybox\nRUN echo cannot build >&2; exit 2\n");
+
+        var result = await BuildAsync("-f", Path.Combine(Context, "Dockerfile.fail"), "--progress", "plain");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.EndsWith(
+            "Error: Dockerfile.fail:2: RUN echo cannot build >&2; exit 2: process \"/bin/sh -c echo cannot build >&2; exit 2\" did not complete successfully: exit code: 2\nlast 1 lines of output:\ncannot build\n",
+            result.Error,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task In_a_git_checkout_tags_and_labels_name_the_commit()
+    {
+        await ProcessRunner.RunCheckedAsync("git", ["-C", Context, "init", "-q"]);
+        await ProcessRunner.RunCheckedAsync("git", ["-C", Context, "-c", "user.email=t@example.com", "-c", "user.name=t", "add", "."]);
+        await ProcessRunner.RunCheckedAsync("git", ["-C", Context, "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-q", "-m", "one"]);
+        await ProcessRunner.RunCheckedAsync("git", ["-C", Context, "remote", "add", "origin", "https://example.com/app.git"]);
+        var sha = (await ProcessRunner.RunCheckedAsync("git", ["-C", Context, "rev-parse", "HEAD"])).Trim();
+        var name = $"{registry.Server.Host}/git/app";
+
+        var result = await BuildAsync("-t", name + ":{git.short}", "-t", name + ":latest", "--push", "--progress", "quiet");
+
+        Assert.Equal(0, result.ExitCode);
+        using var image = await Skopeo.InspectAsync($"docker://{name}:{sha[..12]}");
+        var labels = image.RootElement.GetProperty("Labels");
+        Assert.Equal(sha, labels.GetProperty("org.opencontainers.image.revision").GetString());
+        Assert.Equal("https://example.com/app.git", labels.GetProperty("org.opencontainers.image.source").GetString());
+        Assert.Equal(await Skopeo.InspectDigestAsync($"docker://{name}:latest"), await Skopeo.InspectDigestAsync($"docker://{name}:{sha[..12]}"));
+    }
+}
