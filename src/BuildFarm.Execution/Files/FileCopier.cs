@@ -12,7 +12,7 @@ namespace BuildFarm.Execution.Files;
 /// </summary>
 public static class FileCopier
 {
-    private const int InlineFileMode = 0b110_100_100; // 0644, as the frontend's Mkfile
+    private const int InlineFileMode = 0b110_110_100; // 0664: the frontend's Mkfile for heredoc files (buildkitd applies no umask)
 
     /// <summary>Copies what <paramref name="request"/> selects into <paramref name="destinationRoot"/>; <paramref name="http"/> fetches URL sources (not needed without them).</summary>
     /// <exception cref="SourceNotFoundException">A source path without wildcards names nothing.</exception>

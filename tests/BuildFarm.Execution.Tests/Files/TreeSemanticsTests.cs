@@ -94,7 +94,7 @@ public sealed class TreeSemanticsTests : IDisposable
     }
 
     [Fact]
-    public async Task Heredoc_files_are_0644_root_owned_and_take_the_chmod()
+    public async Task Heredoc_files_are_0664_root_owned_and_take_the_chmod()
     {
         var request = new CopyRequest
         {
@@ -107,7 +107,7 @@ public sealed class TreeSemanticsTests : IDisposable
         Assert.Equal(
             [
                 "/bin d 0755 0:0", "/bin/run f 0755 0:0 echo hi",
-                "/etc d 0755 0:0", "/etc/app d 0755 0:0", "/etc/app/conf f 0644 0:0 k=v", "/etc/app/script.sh f 0644 0:0 echo hi",
+                "/etc d 0755 0:0", "/etc/app d 0755 0:0", "/etc/app/conf f 0664 0:0 k=v", "/etc/app/script.sh f 0664 0:0 echo hi",
             ],
             Listing);
     }

@@ -20,7 +20,7 @@ internal sealed class StepExecutor(BuildRun run, PlannedStep step, string name, 
         _ => throw new NotSupportedException($"{step.Instruction.Keyword} steps are not supported yet."),
     };
 
-    private Task<LayerBlob> RunCommandAsync(RunInstruction instruction)
+    private async Task<LayerBlob> RunCommandAsync(RunInstruction instruction)
     {
         if (instruction.Security == SecurityMode.Insecure)
         {
@@ -35,18 +35,48 @@ internal sealed class StepExecutor(BuildRun run, PlannedStep step, string name, 
             User = step.User,
             Network = instruction.Network,
         };
-        return run.Engine.Execution.RunStepAsync(
-            new RunStepRequest
+
+        // A heredoc script with a shebang runs as a file of its own, mounted read-only where the
+        // plan says (BuildKit's /dev/pipes/NAME), never part of the layer.
+        var scripts = step.Inputs.Where(input => input.Kind == InputKind.Inline).ToList();
+        var scriptDirectory = scripts.Count > 0 ? run.Engine.Execution.Paths.NewExecDirectory() : null;
+        try
+        {
+            if (scriptDirectory is not null)
             {
-                Parents = below,
-                Process = process,
-                Mounts = step.Mounts,
-                MountSources = step.Mounts.Count > 0 ? new BuildMountSources(run, step) : null,
-                Layer = run.LayerOptions,
-                LeaseId = run.LeaseId,
-            },
-            (line, cancellationToken) => run.EmitAsync(new StepLog(line.Timestamp, step.Id, name, line)),
-            run.Cancellation);
+                Directory.CreateDirectory(scriptDirectory);
+                var mounts = new List<SandboxMount>();
+                foreach (var script in scripts)
+                {
+                    var file = Path.Combine(scriptDirectory, mounts.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    await File.WriteAllTextAsync(file, script.Content, run.Cancellation).ConfigureAwait(false);
+                    Oci.Internal.LibC.Chmod(file, 0b111_101_101);
+                    mounts.Add(new BindMount(file, script.Paths[0]));
+                }
+
+                process = process with { Mounts = [.. process.Mounts, .. mounts] };
+            }
+
+            return await run.Engine.Execution.RunStepAsync(
+                new RunStepRequest
+                {
+                    Parents = below,
+                    Process = process,
+                    Mounts = step.Mounts,
+                    MountSources = step.Mounts.Count > 0 ? new BuildMountSources(run, step) : null,
+                    Layer = run.LayerOptions,
+                    LeaseId = run.LeaseId,
+                },
+                (line, cancellationToken) => run.EmitAsync(new StepLog(line.Timestamp, step.Id, name, line)),
+                run.Cancellation).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (scriptDirectory is not null && Directory.Exists(scriptDirectory))
+            {
+                Directory.Delete(scriptDirectory, recursive: true);
+            }
+        }
     }
 
     private async Task<LayerBlob> CopyAsync(FileInstruction instruction)

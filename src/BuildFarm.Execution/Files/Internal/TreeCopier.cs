@@ -38,7 +38,9 @@ internal sealed class TreeCopier(SourceTree source, SelectionFilter filter, Copy
             destinationPath = $"{destinationPath}/{name}";
         }
 
-        target.CreateDirectories(status.IsDirectory && existing is null ? destinationPath : Path.GetDirectoryName(destinationPath)!);
+        // Only the parent: a directory copied to a new path is created by the copy itself and so
+        // takes the source directory's owner and mode (fsutil's copyDirectory), as BuildKit does.
+        target.CreateDirectories(Path.GetDirectoryName(destinationPath)!);
         CopyEntry(sourcePath, string.Empty, destinationPath, overwriteMetadata: false);
     }
 
