@@ -86,7 +86,7 @@ internal static class LocalServer
             ? $"{Quote(self)} {Quote(typeof(LocalServer).Assembly.Location)}"
             : Quote(self);
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add($"setsid {program} server --listen 127.0.0.1:0 --data-dir {Quote(dataDirectory)} >>{Quote(logPath)} 2>&1 </dev/null &");
+        start.ArgumentList.Add($"setsid {program} server --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 --data-dir {Quote(dataDirectory)} >>{Quote(logPath)} 2>&1 </dev/null &");
         using var process = Process.Start(start) ?? throw new FarmException("could not start a farm server");
         process.WaitForExit();
     }
