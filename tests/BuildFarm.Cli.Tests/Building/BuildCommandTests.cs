@@ -130,4 +130,22 @@ public sealed class BuildCommandTests(RegistryFixture registry) : IClassFixture<
         Assert.Equal(["#1 [2/2] RUN echo from the build", "from the build"], logs.Split('\n').Take(2).Select(l => l.StartsWith("#1 0.", StringComparison.Ordinal) ? l[(l.IndexOf(' ', 3) + 1)..] : l));
         Assert.Equal($"{id}: succeeded\n", cancel);
     }
+
+    [Fact]
+    public async Task A_local_output_is_the_image_file_tree_and_tty_progress_redraws_each_step_in_place()
+    {
+        var tree = _farm.Combine("tree");
+        await BuildAsync("--progress", "quiet");
+
+        var result = await BuildAsync("--progress", "tty", "-o", $"type=local,dest={tree}");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("HELLO\n", File.ReadAllText(Path.Combine(tree, "greeting")));
+        Assert.True(File.Exists(Path.Combine(tree, "bin", "busybox")));
+        var lastFrame = result.Error[result.Error.LastIndexOf("[+] Building", StringComparison.Ordinal)..];
+        Assert.Matches(
+            "^\\[\\+\\] Building [0-9.]+s \\(3/3\\)\n\u001b\\[2K => CACHED \\[build 2/3\\] COPY greeting.txt /src/\n\u001b\\[2K => CACHED \\[build 3/3\\] RUN mkdir /out && tr a-z A-Z < /src/greeting.txt > /out/greeting\n\u001b\\[2K => CACHED \\[stage-1 2/3\\] COPY --from=build /out/greeting /greeting\n$",
+            lastFrame);
+        Assert.Contains("\u001b[4A", result.Error, StringComparison.Ordinal);
+    }
 }
