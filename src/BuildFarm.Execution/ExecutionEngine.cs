@@ -94,15 +94,15 @@ public sealed class ExecutionEngine
     public async Task<LayerBlob> WriteLayerAsync(Func<string, Task> fill, LayerWriterOptions? layer, string? leaseId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(fill);
-        var directory = Path.Combine(Paths.Exec, "link-" + Guid.NewGuid().ToString("N"));
+        var directory = Paths.NewExecDirectory();
         Directory.CreateDirectory(directory);
         try
         {
             await fill(directory).ConfigureAwait(false);
-            using var blob = _content.BeginWrite(leaseId: leaseId);
-            var written = await LayerWriter.WriteAsync(directory, blob, (layer ?? new LayerWriterOptions()) with { Source = LayerSource.Directory }, cancellationToken).ConfigureAwait(false);
-            await blob.CommitAsync(cancellationToken).ConfigureAwait(false);
-            return written;
+            return await StoreLayerAsync(
+                blob => LayerWriter.WriteAsync(directory, blob, (layer ?? new LayerWriterOptions()) with { Source = LayerSource.Directory }, cancellationToken),
+                leaseId,
+                cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -121,9 +121,14 @@ public sealed class ExecutionEngine
         ArgumentNullException.ThrowIfNull(change);
         await using var root = await Snapshots.MountAsync(parents, cancellationToken).ConfigureAwait(false);
         await change(root).ConfigureAwait(false);
+        return await StoreLayerAsync(blob => root.WriteLayerAsync(blob, layer, cancellationToken), leaseId, cancellationToken).ConfigureAwait(false);
+    }
 
+    // A layer goes into the content store under the caller's lease, committed only once written whole.
+    private async Task<LayerBlob> StoreLayerAsync(Func<Stream, Task<LayerBlob>> write, string? leaseId, CancellationToken cancellationToken)
+    {
         using var blob = _content.BeginWrite(leaseId: leaseId);
-        var written = await root.WriteLayerAsync(blob, layer, cancellationToken).ConfigureAwait(false);
+        var written = await write(blob).ConfigureAwait(false);
         await blob.CommitAsync(cancellationToken).ConfigureAwait(false);
         return written;
     }

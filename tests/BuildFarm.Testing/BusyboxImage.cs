@@ -1,4 +1,7 @@
 using System.Security.Cryptography;
+using BuildFarm.Oci.Images;
+using BuildFarm.Oci.Layout;
+using BuildFarm.Storage.Content;
 
 namespace BuildFarm.Testing;
 
@@ -17,6 +20,16 @@ public sealed record BusyboxImage(string LayoutDirectory, string ArchivePath, st
     private static readonly Lazy<Task<BusyboxImage>> Image = new(CreateAsync);
 
     public static Task<BusyboxImage> GetAsync() => Image.Value;
+
+    /// <summary>Imports the image (manifest, config, layer) into <paramref name="store"/> and gives it <paramref name="name"/> there.</summary>
+    public async Task<Descriptor> AddToAsync(ContentStore store, string name)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var imported = await OciLayout.ImportFromDirectoryAsync(LayoutDirectory, new ContentStoreBlobs(store));
+        var descriptor = imported.Single(image => image.Tags.Contains(RefName)).Descriptor;
+        store.Images.Set(name, descriptor);
+        return descriptor;
+    }
 
     private static async Task<BusyboxImage> CreateAsync()
     {

@@ -117,8 +117,7 @@ public sealed class BuildEngine
             dockerfile = DockerfileParser.Parse(stream, Path.GetFileName(dockerfilePath));
         }
 
-        var images = await ResolveBaseImagesAsync(dockerfile, request, cancellationToken).ConfigureAwait(false);
-        var plan = BuildPlanner.Plan(dockerfile, PlanOptions(request, new KnownBaseImages(images)));
+        var (plan, images) = await PlanAsync(dockerfile, request, cancellationToken).ConfigureAwait(false);
         var context = SourceTree.ForContext(contextDirectory, DockerIgnore.Load(contextDirectory, dockerfilePath), Digests);
         var run = new BuildRun(this, request, plan, images, context, events);
         return await run.ExecuteAsync(cancellationToken).ConfigureAwait(false);
@@ -145,8 +144,8 @@ public sealed class BuildEngine
 
     // The planner asks for base configs as it meets FROM lines, whose names may come from build
     // args, and ONBUILD triggers of a base image may name further images: plan until every image
-    // the plan needs is known.
-    private async Task<IReadOnlyDictionary<string, BaseImage>> ResolveBaseImagesAsync(ParsedDockerfile dockerfile, BuildRequest request, CancellationToken cancellationToken)
+    // the plan needs is known; that last plan is the build's.
+    private async Task<(BuildPlan Plan, IReadOnlyDictionary<string, BaseImage> Images)> PlanAsync(ParsedDockerfile dockerfile, BuildRequest request, CancellationToken cancellationToken)
     {
         var images = new Dictionary<string, BaseImage>(StringComparer.Ordinal);
         while (true)
@@ -160,7 +159,7 @@ public sealed class BuildEngine
                 .ToList();
             if (missing.Count == 0)
             {
-                return images;
+                return (plan, images);
             }
 
             foreach (var reference in missing)

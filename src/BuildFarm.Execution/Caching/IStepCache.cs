@@ -1,5 +1,6 @@
 using BuildFarm.Execution.Building;
 using BuildFarm.Oci;
+using BuildFarm.Oci.Images;
 using BuildFarm.Oci.Layers;
 
 namespace BuildFarm.Execution.Caching;
@@ -26,4 +27,15 @@ public interface IStepCache
 }
 
 /// <summary>A step's recorded result: the layer it made (null when it made none) and the worker that ran it.</summary>
-public sealed record CachedStep(LayerBlob? Layer, string Worker);
+public sealed record CachedStep(LayerBlob? Layer, string Worker)
+{
+    /// <summary>A result from the flat fields a record keeps; a null <paramref name="layerDigest"/> means no layer.</summary>
+    public static CachedStep FromRecord(string? layerDigest, string? mediaType, long size, string? diffId, long uncompressedSize, string worker) => new(
+        layerDigest is null
+            ? null
+            : new LayerBlob(
+                new Descriptor { MediaType = mediaType!, Digest = Digest.Parse(layerDigest), Size = size },
+                Digest.Parse(diffId!),
+                uncompressedSize),
+        worker);
+}

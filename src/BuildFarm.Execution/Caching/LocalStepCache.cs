@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using BuildFarm.Execution.Building;
 using BuildFarm.Oci;
-using BuildFarm.Oci.Images;
-using BuildFarm.Oci.Layers;
 using BuildFarm.Storage.Steps;
 
 namespace BuildFarm.Execution.Caching;
@@ -72,18 +70,10 @@ public sealed class LocalStepCache(StepRecordStore records, TimeProvider? timePr
 
     private CachedStep? Find(Digest key)
     {
-        if (records.Find(key) is not { } record)
-        {
-            return null;
-        }
-
-        var layer = record.LayerDigest is null
+        var record = records.Find(key);
+        return record is null
             ? null
-            : new LayerBlob(
-                new Descriptor { MediaType = record.LayerMediaType!, Digest = Digest.Parse(record.LayerDigest), Size = record.LayerSize },
-                Digest.Parse(record.DiffId!),
-                record.UncompressedSize);
-        return new CachedStep(layer, record.Worker);
+            : CachedStep.FromRecord(record.LayerDigest, record.LayerMediaType, record.LayerSize, record.DiffId, record.UncompressedSize, record.Worker);
     }
 
     private void Record(Digest key, CachedStep step)

@@ -2,8 +2,6 @@ using BuildFarm.Execution.Building;
 using BuildFarm.Execution.Caching;
 using BuildFarm.Grains.Layers;
 using BuildFarm.Oci;
-using BuildFarm.Oci.Images;
-using BuildFarm.Oci.Layers;
 
 namespace BuildFarm.Grains.Steps;
 
@@ -108,14 +106,8 @@ public sealed class GrainStepCache(IGrainFactory grains, string silo) : IStepCac
         Silo = step.Worker,
     };
 
-    private static CachedStep ToCached(StepRecordData record) => new(
-        record.LayerDigest is null
-            ? null
-            : new LayerBlob(
-                new Descriptor { MediaType = record.LayerMediaType!, Digest = Digest.Parse(record.LayerDigest), Size = record.LayerSize },
-                Digest.Parse(record.DiffId!),
-                record.UncompressedSize),
-        record.Silo ?? string.Empty);
+    private static CachedStep ToCached(StepRecordData record) =>
+        CachedStep.FromRecord(record.LayerDigest, record.LayerMediaType, record.LayerSize, record.DiffId, record.UncompressedSize, record.Silo ?? string.Empty);
 }
 
 /// <summary>The run this step joined failed; its message is that run's error.</summary>

@@ -49,8 +49,7 @@ public sealed class DifferentialFixture : IAsyncLifetime
         await _buildah.AddImageAsync(busybox.LayoutDirectory, BusyboxImage.RefName, BaseImageName);
 
         Store = ContentStore.Open(new ContentStoreOptions { DataDirectory = _directory.CreateDirectory("engine") });
-        var images = await OciLayout.ImportFromDirectoryAsync(busybox.LayoutDirectory, new ContentStoreBlobs(Store));
-        Store.Images.Set(BaseImageName, images.Single(i => i.Tags.Contains(BusyboxImage.RefName)).Descriptor);
+        await busybox.AddToAsync(Store, BaseImageName);
         var execution = await ExecutionEngine.OpenAsync(Store);
         Engine = new BuildEngine(execution, Store, new LocalStepCache(new StepRecordStore(_directory.CreateDirectory("steps"))));
         BaseTree = await UnpackAsync(busybox.LayoutDirectory, BusyboxImage.RefName);

@@ -3,7 +3,6 @@ using BuildFarm.Oci;
 using BuildFarm.Oci.Blobs;
 using BuildFarm.Oci.Images;
 using BuildFarm.Oci.Layers;
-using BuildFarm.Oci.Layout;
 using BuildFarm.Storage;
 using BuildFarm.Storage.Content;
 using BuildFarm.Testing;
@@ -16,6 +15,9 @@ namespace BuildFarm.Execution.Tests.TestSupport;
 /// </summary>
 public sealed class EngineFixture : IAsyncLifetime
 {
+    /// <summary>The name <c>FROM busybox</c> resolves to.</summary>
+    public const string BusyboxName = "docker.io/library/busybox:latest";
+
     public const string Path = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     private readonly TempDirectory _directory = new("buildfarm-execution");
@@ -34,18 +36,7 @@ public sealed class EngineFixture : IAsyncLifetime
         Engine = await ExecutionEngine.OpenAsync(Store);
         Busybox = await ImportBusyboxAsync(Store);
         await Engine.Snapshots.EnsureAsync(Busybox);
-        await NameBusyboxAsync(Store);
-    }
-
-    /// <summary>The name <c>FROM busybox</c> resolves to.</summary>
-    public const string BusyboxName = "docker.io/library/busybox:latest";
-
-    /// <summary>Imports the whole busybox image (manifest, config, layer) and names it <see cref="BusyboxName"/>.</summary>
-    public static async Task NameBusyboxAsync(ContentStore store)
-    {
-        var image = await BusyboxImage.GetAsync();
-        var imported = await OciLayout.ImportFromDirectoryAsync(image.LayoutDirectory, new ContentStoreBlobs(store));
-        store.Images.Set(BusyboxName, imported.Single().Descriptor);
+        await (await BusyboxImage.GetAsync()).AddToAsync(Store, BusyboxName);
     }
 
     public Task DisposeAsync()

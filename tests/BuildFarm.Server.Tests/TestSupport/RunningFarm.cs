@@ -1,7 +1,6 @@
 using BuildFarm.Api.V1;
 using BuildFarm.Client.Builds;
 using BuildFarm.Client.Context;
-using BuildFarm.Oci.Layout;
 using BuildFarm.Server.Hosting;
 using BuildFarm.Storage;
 using BuildFarm.Storage.Content;
@@ -37,9 +36,7 @@ public sealed class RunningFarm : IAsyncDisposable
         var farm = new RunningFarm();
         using (var store = ContentStore.Open(new ContentStoreOptions { DataDirectory = farm.DataDirectory }))
         {
-            var busybox = await BusyboxImage.GetAsync();
-            var imported = await OciLayout.ImportFromDirectoryAsync(busybox.LayoutDirectory, new ContentStoreBlobs(store));
-            store.Images.Set(BusyboxName, imported.Single().Descriptor);
+            await (await BusyboxImage.GetAsync()).AddToAsync(store, BusyboxName);
         }
 
         await farm.StartServerAsync();
