@@ -31,6 +31,9 @@ public sealed record BuildSummary
     [Id(6), Key(6)] public string? Target { get; init; }
 
     [Id(7), Key(7)] public IReadOnlyList<string> Tags { get; init; } = [];
+
+    /// <summary>The sequence number of the latest event (0 before the first).</summary>
+    [Id(8), Key(8)] public long LastSequence { get; init; }
 }
 
 /// <summary>What a successful build produced.</summary>

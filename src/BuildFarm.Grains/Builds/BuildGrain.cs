@@ -250,6 +250,7 @@ public sealed partial class BuildGrain(
         Output = state.State.Output,
         Target = state.State.Spec?.Target,
         Tags = state.State.Spec?.Tags ?? [],
+        LastSequence = _events.Count,
     };
 
     private void DeleteContext(string context)

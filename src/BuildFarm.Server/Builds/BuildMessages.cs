@@ -28,6 +28,7 @@ internal static class BuildMessages
             State = State(summary.State),
             Request = new SubmitRequest { Target = summary.Target ?? string.Empty },
             Error = summary.Error ?? string.Empty,
+            LastSequence = (ulong)summary.LastSequence,
         };
         build.Request.Tags.AddRange(summary.Tags);
         if (summary.CreatedAt is { } created)

@@ -36,13 +36,9 @@ public sealed class BuildsService(IGrainFactory grains, ContentStore store, Time
         ArgumentNullException.ThrowIfNull(context);
         var summary = await FindAsync(request.BuildId).ConfigureAwait(false);
         var after = request.FromSequence == 0 ? 0 : (long)request.FromSequence - 1;
-        if (summary.State != BuildState.Running)
+        if (summary.State != BuildState.Running && after > summary.LastSequence)
         {
-            var events = await grains.GetGrain<IBuildGrain>(request.BuildId).ReadEventsAsync(0, TimeSpan.Zero).ConfigureAwait(false);
-            if (after > events.Events.Count)
-            {
-                throw new RpcException(new Status(StatusCode.OutOfRange, $"Build {request.BuildId} ended at event {events.Events.Count}; there is no event {request.FromSequence}."));
-            }
+            throw new RpcException(new Status(StatusCode.OutOfRange, $"Build {request.BuildId} ended at event {summary.LastSequence}; there is no event {request.FromSequence}."));
         }
 
         await StreamAsync(request.BuildId, after, responseStream, context.CancellationToken).ConfigureAwait(false);
@@ -56,7 +52,7 @@ public sealed class BuildsService(IGrainFactory grains, ContentStore store, Time
         var summary = await grain.CancelAsync().ConfigureAwait(false);
 
         // The build ends once its running step has been killed and its mounts released.
-        long after = 0;
+        var after = summary.LastSequence;
         while (summary.State == BuildState.Running)
         {
             var page = await grain.ReadEventsAsync(after, ReadWait).ConfigureAwait(false);
