@@ -26,7 +26,7 @@ public sealed class RunningServerTests : IDisposable
             new FarmResult(0, "REPOSITORY   TAG       IMAGE ID       CREATED        SIZE\n" + $"busybox      latest    {busybox.ShortId}   56 years ago   {busybox.Size}\n", ""),
             images);
         var open = Assert.Throws<IOException>(() => ContentStore.Open(new ContentStoreOptions { DataDirectory = _farm.DataDirectory }));
-        Assert.Equal($"The content store at {_farm.DataDirectory} is already open; one data directory is served by one store at a time.", open.Message);
+        Assert.Equal($"The content store at {_farm.DataDirectory}/blobs is already open; one data directory is served by one store at a time.", open.Message);
     }
 
     [Fact]
