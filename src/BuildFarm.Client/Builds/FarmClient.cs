@@ -8,9 +8,10 @@ namespace BuildFarm.Client.Builds;
 
 /// <summary>
 /// Drives a farm over gRPC: uploads a context by content, submits builds and follows their
-/// events, reattaches, cancels and exports. What the <c>farm</c> CLI is built on.
+/// events, reattaches, cancels and exports; manages the farm's images (FarmClient.Images.cs).
+/// What the <c>farm</c> CLI is built on.
 /// </summary>
-public sealed class FarmClient : IDisposable
+public sealed partial class FarmClient : IDisposable
 {
     private readonly GrpcChannel? _ownedChannel;
 
@@ -19,6 +20,7 @@ public sealed class FarmClient : IDisposable
         ArgumentNullException.ThrowIfNull(channel);
         Builds = new Api.V1.Builds.BuildsClient(channel);
         Content = new Api.V1.Content.ContentClient(channel);
+        Images = new Api.V1.Images.ImagesClient(channel);
     }
 
     private FarmClient(GrpcChannel channel)
@@ -27,6 +29,8 @@ public sealed class FarmClient : IDisposable
     public Api.V1.Builds.BuildsClient Builds { get; }
 
     public Api.V1.Content.ContentClient Content { get; }
+
+    public Api.V1.Images.ImagesClient Images { get; }
 
     /// <summary>A client of the farm at <paramref name="address"/> (<c>http://host:port</c>, plain-text HTTP/2).</summary>
     public static FarmClient Connect(Uri address)
@@ -61,12 +65,20 @@ public sealed class FarmClient : IDisposable
         var request = new ExportRequest { BuildId = buildId, Format = format };
         request.Names.AddRange(names);
         using var call = Builds.Export(request, cancellationToken: cancellationToken);
+        await CopyChunksAsync(call.ResponseStream, destination, $"The export of build {buildId}", cancellationToken).ConfigureAwait(false);
+    }
+
+    public void Dispose() => _ownedChannel?.Dispose();
+
+    /// <summary>Writes an archive's chunks to <paramref name="destination"/> as they arrive, checking that none is missing.</summary>
+    private static async Task CopyChunksAsync(IAsyncStreamReader<ExportChunk> chunks, Stream destination, string what, CancellationToken cancellationToken)
+    {
         long expected = 0;
-        await foreach (var chunk in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var chunk in chunks.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             if (chunk.Offset != expected)
             {
-                throw new IOException($"The export of build {buildId} skipped from byte {expected} to {chunk.Offset}.");
+                throw new IOException($"{what} skipped from byte {expected} to {chunk.Offset}.");
             }
 
             await destination.WriteAsync(chunk.Data.Memory, cancellationToken).ConfigureAwait(false);
@@ -74,15 +86,13 @@ public sealed class FarmClient : IDisposable
         }
     }
 
-    public void Dispose() => _ownedChannel?.Dispose();
-
-    private static async IAsyncEnumerable<BuildEvent> ReadAllAsync(AsyncServerStreamingCall<BuildEvent> call, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<T> ReadAllAsync<T>(AsyncServerStreamingCall<T> call, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using (call)
         {
-            await foreach (var buildEvent in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            await foreach (var message in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                yield return buildEvent;
+                yield return message;
             }
         }
     }
