@@ -55,6 +55,11 @@ public sealed partial class FarmClient
     public async Task TagImageAsync(string source, string target, CancellationToken cancellationToken = default) =>
         await Images.TagAsync(new TagImageRequest { Source = source, Target = target }, cancellationToken: cancellationToken).ConfigureAwait(false);
 
+    /// <summary>How an image (a name or ID) was made, newest step first, with each layer's size and the bytes later layers waste of it.</summary>
+    /// <param name="platform">Which manifest of a multi-platform image ("linux/arm64"); null for the farm's own.</param>
+    public async Task<ImageHistoryResponse> GetImageHistoryAsync(string image, string? platform = null, CancellationToken cancellationToken = default) =>
+        await Images.HistoryAsync(new ImageHistoryRequest { Image = image, Platform = platform ?? "" }, cancellationToken: cancellationToken).ConfigureAwait(false);
+
     /// <summary>Removes an image (a name or ID) as <c>docker rmi</c> does and returns what went.</summary>
     public async Task<IReadOnlyList<RemovedImage>> RemoveImageAsync(string image, bool force = false, CancellationToken cancellationToken = default) =>
         (await Images.RemoveAsync(new RemoveImageRequest { Image = image, Force = force }, cancellationToken: cancellationToken).ConfigureAwait(false)).Removed;

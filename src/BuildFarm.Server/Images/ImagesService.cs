@@ -1,5 +1,7 @@
 using BuildFarm.Api.V1;
 using BuildFarm.Oci;
+using BuildFarm.Oci.Blobs;
+using BuildFarm.Oci.History;
 using BuildFarm.Oci.Images;
 using BuildFarm.Oci.Layout;
 using BuildFarm.Oci.References;
@@ -172,6 +174,44 @@ public sealed class ImagesService(ContentStore store, RegistryClient registry) :
                 await responseStream.WriteAsync(new PushProgress { Tag = tag }, cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    public override async Task<ImageHistoryResponse> History(ImageHistoryRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var cancellationToken = context.CancellationToken;
+        var platform = request.Platform.Length > 0 ? Platform.Parse(request.Platform) : ImagePuller.DefaultPlatform;
+        var image = await _images.ResolveAsync(request.Image, cancellationToken).ConfigureAwait(false);
+        var manifestDescriptor = await ManifestForAsync(request.Image, image.Target, platform, cancellationToken).ConfigureAwait(false);
+        var manifest = ImageManifest.Parse(await _images.Blobs.ReadDocumentAsync(manifestDescriptor, cancellationToken).ConfigureAwait(false));
+        var config = ImageConfig.Parse(await _images.Blobs.ReadDocumentAsync(manifest.Config, cancellationToken).ConfigureAwait(false));
+        var steps = await ImageHistory.ReadAsync(_images.Blobs, manifest, config, cancellationToken).ConfigureAwait(false);
+
+        var response = new ImageHistoryResponse { Id = manifest.Config.Digest.ToString(), WastedBytes = steps.Sum(static step => step.WastedBytes) };
+        response.Steps.AddRange(steps.Reverse().Select(static step => new HistoryStep
+        {
+            Created = step.Entry.Created is { } created ? Timestamp.FromDateTimeOffset(created) : null,
+            CreatedBy = step.Entry.CreatedBy ?? "",
+            Comment = step.Entry.Comment ?? "",
+            LayerDigest = step.Layer?.Digest.ToString() ?? "",
+            Size = step.Size,
+            WastedBytes = step.WastedBytes,
+        }));
+        return response;
+    }
+
+    /// <summary>The image's manifest, or its index's manifest for <paramref name="platform"/>.</summary>
+    private async Task<Descriptor> ManifestForAsync(string asked, Descriptor target, Platform platform, CancellationToken cancellationToken)
+    {
+        if (!MediaTypes.IsIndex(target.MediaType))
+        {
+            return target;
+        }
+
+        var index = ImageIndex.Parse(await _images.Blobs.ReadDocumentAsync(target, cancellationToken).ConfigureAwait(false));
+        return index.FindManifest(platform) ?? throw new ImageNotFoundException(
+            $"{asked}: no manifest for {platform}; it has {string.Join(", ", index.Manifests.Select(static m => m.Platform?.ToString() ?? "(no platform)"))}");
     }
 
     private static Api.V1.PushedBlob Pushed(Oci.Registry.PushedBlob blob, RepositoryName? mountFrom) => new()
