@@ -1,9 +1,11 @@
 using BuildFarm.Execution.Building;
+using BuildFarm.Execution.Pruning;
 using BuildFarm.Grains.Metrics;
 using BuildFarm.Oci;
 using BuildFarm.Oci.References;
 using BuildFarm.Oci.Registry;
 using BuildFarm.Storage.Content;
+using BuildFarm.Storage.Pruning;
 using BuildFarm.Storage.Trees;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
@@ -20,6 +22,7 @@ public sealed partial class BuildGrain(
     ContentStore content,
     RegistryClient registry,
     FarmMetrics metrics,
+    PruneGate gate,
     TimeProvider time,
     ILogger<BuildGrain> logger) : Grain, IBuildGrain
 {
@@ -100,9 +103,31 @@ public sealed partial class BuildGrain(
 
     public Task<BuildSummary> GetAsync() => Task.FromResult(Summary());
 
+    // The whole build holds the prune gate: from its context, through the blobs and snapshots its
+    // steps read, to the names it sets and the push; a prune waits for it and later builds wait
+    // for the prune.
     private async Task RunAsync(BuildSpec spec, CancellationToken cancellationToken)
     {
-        var context = Path.Combine(content.DataDirectory, "contexts", Id);
+        IDisposable hold;
+        try
+        {
+            hold = await gate.EnterWorkAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            await FinishAsync(BuildState.Cancelled, "cancelled", null);
+            return;
+        }
+
+        using (hold)
+        {
+            await RunHeldAsync(spec, cancellationToken);
+        }
+    }
+
+    private async Task RunHeldAsync(BuildSpec spec, CancellationToken cancellationToken)
+    {
+        var context = Path.Combine(content.DataDirectory, ScratchDirectories.Contexts, Id);
         var dockerfile = spec.DockerfilePath;
         try
         {
