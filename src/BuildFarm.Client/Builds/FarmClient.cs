@@ -8,7 +8,8 @@ namespace BuildFarm.Client.Builds;
 
 /// <summary>
 /// Drives a farm over gRPC: uploads a context by content, submits builds and follows their
-/// events, reattaches, cancels and exports. What the <c>farm</c> CLI is built on.
+/// events, reattaches, cancels and exports; reports and prunes its storage. What the
+/// <c>farm</c> CLI is built on.
 /// </summary>
 public sealed class FarmClient : IDisposable
 {
@@ -19,6 +20,7 @@ public sealed class FarmClient : IDisposable
         ArgumentNullException.ThrowIfNull(channel);
         Builds = new Api.V1.Builds.BuildsClient(channel);
         Content = new Api.V1.Content.ContentClient(channel);
+        Storage = new Api.V1.Storage.StorageClient(channel);
     }
 
     private FarmClient(GrpcChannel channel)
@@ -27,6 +29,8 @@ public sealed class FarmClient : IDisposable
     public Api.V1.Builds.BuildsClient Builds { get; }
 
     public Api.V1.Content.ContentClient Content { get; }
+
+    public Api.V1.Storage.StorageClient Storage { get; }
 
     /// <summary>A client of the farm at <paramref name="address"/> (<c>http://host:port</c>, plain-text HTTP/2).</summary>
     public static FarmClient Connect(Uri address)
@@ -73,6 +77,14 @@ public sealed class FarmClient : IDisposable
             expected += chunk.Data.Length;
         }
     }
+
+    /// <summary>What the farm's data directory holds, by kind, and what a prune would free (<c>farm du</c>).</summary>
+    public async Task<IReadOnlyList<UsageEntry>> DiskUsageAsync(CancellationToken cancellationToken = default) =>
+        (await Storage.DiskUsageAsync(new DiskUsageRequest(), cancellationToken: cancellationToken).ConfigureAwait(false)).Entries;
+
+    /// <summary>Frees what no build will reuse; with <paramref name="all"/> the build cache too (<c>farm prune</c>). Waits for running builds.</summary>
+    public async Task<PruneResponse> PruneAsync(bool all, CancellationToken cancellationToken = default) =>
+        await Storage.PruneAsync(new PruneRequest { All = all }, cancellationToken: cancellationToken).ConfigureAwait(false);
 
     public void Dispose() => _ownedChannel?.Dispose();
 

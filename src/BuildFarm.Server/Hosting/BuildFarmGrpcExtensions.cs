@@ -1,6 +1,7 @@
 using BuildFarm.Server.Builds;
 using BuildFarm.Server.Content;
 using BuildFarm.Server.Hosting.Internal;
+using BuildFarm.Server.Storage;
 using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,11 +24,12 @@ public static class BuildFarmGrpcExtensions
         return grpc;
     }
 
-    /// <summary>Maps <c>buildfarm.v1.Content</c> and <c>Builds</c>, <c>grpc.health.v1.Health</c> and server reflection.</summary>
+    /// <summary>Maps <c>buildfarm.v1.Content</c>, <c>Builds</c> and <c>Storage</c>, <c>grpc.health.v1.Health</c> and server reflection.</summary>
     public static IEndpointRouteBuilder MapBuildFarmGrpc(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGrpcService<ContentService>();
         endpoints.MapGrpcService<BuildsService>();
+        endpoints.MapGrpcService<StorageService>();
         endpoints.MapGrpcHealthChecksService();
         endpoints.MapGrpcReflectionService();
         return endpoints;
