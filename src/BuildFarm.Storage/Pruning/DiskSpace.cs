@@ -1,3 +1,5 @@
+using System.IO.Enumeration;
+
 namespace BuildFarm.Storage.Pruning;
 
 /// <summary>
@@ -29,12 +31,14 @@ public static class DiskSpace
             return 0;
         }
 
-        // Symbolic links are counted as nothing and never followed: a link inside a layer points
-        // into the container's tree, not the host's.
-        return new DirectoryInfo(path)
-            .EnumerateFiles("*", Everything)
-            .Where(static file => file.LinkTarget is null)
-            .Sum(static file => file.Length);
+        // Symbolic links are counted as nothing and never followed (the enumeration's own recursion
+        // would follow a link to a directory): a link inside a layer points into the container's tree.
+        var files = new FileSystemEnumerable<long>(path, static (ref FileSystemEntry entry) => entry.Length, Everything)
+        {
+            ShouldIncludePredicate = static (ref FileSystemEntry entry) => !entry.IsDirectory && !IsLink(ref entry),
+            ShouldRecursePredicate = static (ref FileSystemEntry entry) => !IsLink(ref entry),
+        };
+        return files.Sum();
     }
 
     /// <summary>Measures and deletes every entry of <paramref name="directory"/>, keeping the directory itself.</summary>
@@ -54,6 +58,8 @@ public static class DiskSpace
 
         return removed;
     }
+
+    private static bool IsLink(ref FileSystemEntry entry) => (entry.Attributes & FileAttributes.ReparsePoint) != 0;
 
     /// <summary>Deletes a file or a directory tree; nothing when it does not exist.</summary>
     public static void Delete(string path)
