@@ -20,10 +20,15 @@ public static class DiskSpace
     /// <summary>The bytes of the regular files under <paramref name="path"/> (a file's own length); 0 when it does not exist.</summary>
     public static long Measure(string path)
     {
-        if (File.Exists(path))
+        var file = new FileInfo(path);
+        if (file.LinkTarget is not null)
         {
-            var file = new FileInfo(path);
-            return file.LinkTarget is null ? file.Length : 0;
+            return 0;
+        }
+
+        if (file.Exists)
+        {
+            return file.Length;
         }
 
         if (!Directory.Exists(path))
