@@ -105,23 +105,33 @@ public sealed partial class BuildGrain(
 
     // The whole build holds the prune gate: from its context, through the blobs and snapshots its
     // steps read, to the names it sets and the push; a prune waits for it and later builds wait
-    // for the prune.
+    // for the prune. Its context is leased before it waits, so a prune it waits for keeps it.
     private async Task RunAsync(BuildSpec spec, CancellationToken cancellationToken)
     {
-        IDisposable hold;
+        var contextLease = "context-" + Id;
+        content.Leases.Create(contextLease);
         try
         {
-            hold = await gate.EnterWorkAsync(cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            await FinishAsync(BuildState.Cancelled, "cancelled", null);
-            return;
-        }
+            IDisposable hold;
+            try
+            {
+                await ContextTree.LeaseAsync(Digest.Parse(spec.ContextDigest), content, contextLease, cancellationToken);
+                hold = await gate.EnterWorkAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                await FinishAsync(BuildState.Cancelled, "cancelled", null);
+                return;
+            }
 
-        using (hold)
+            using (hold)
+            {
+                await RunHeldAsync(spec, cancellationToken);
+            }
+        }
+        finally
         {
-            await RunHeldAsync(spec, cancellationToken);
+            content.Leases.Delete(contextLease);
         }
     }
 
