@@ -10,8 +10,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work="$root/.farm"
-data=${FARM_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/buildfarm}
-export FARM_DATA_DIR=$data
+export FARM_DATA_DIR=${FARM_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/buildfarm}
 
 "$root/deploy/host-packages.sh"
 dotnet build -c Release -v quiet --nologo "$root/src/BuildFarm.Cli" -o "$work/bin" >/dev/null
@@ -21,14 +20,7 @@ farm() { dotnet "$work/bin/farm.dll" "$@"; }
 mkdir -p "$work/base-images"
 "$root/deploy/base-images/busybox.sh" "$work/base-images" >/dev/null
 
-# farm load opens the store itself, so a server an earlier run started stops first (the build
-# below starts it again).
-if [ -f "$data/server.json" ]; then
-  pid=$(sed -n 's/.*"Pid":\([0-9]*\).*/\1/p' "$data/server.json")
-  if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then
-    while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
-  fi
-fi
+# farm load goes through the farm server (starting it when none runs), like the build below.
 farm load -i "$work/base-images/busybox.oci.tar"
 
 tags=(-t app:latest)

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using BuildFarm.Cli.Building;
-using BuildFarm.Cli.Images;
 using BuildFarm.Client.Builds;
 using BuildFarm.Oci.Registry;
 using BuildFarm.Oci.Registry.Auth;
@@ -59,20 +58,21 @@ internal sealed class FarmContext(FarmEnvironment environment)
         return Path.Combine(dataHome, "buildfarm");
     }
 
-    public LocalImages OpenImages(ParseResult parseResult) => LocalImages.Open(DataDirectory(parseResult), Environment.Time);
-
     /// <summary>A registry client with the docker config's credentials and the insecure registries given.</summary>
-    public RegistryClient CreateRegistryClient(ParseResult parseResult)
-    {
-        var configDirectory = NonEmpty(parseResult.GetValue(DockerConfig) ?? Environment.GetVariable("DOCKER_CONFIG"))
-            ?? Path.Combine(Environment.HomeDirectory, ".docker");
-        return new RegistryClient(new RegistryClientOptions
+    public RegistryClient CreateRegistryClient(ParseResult parseResult) =>
+        new(new RegistryClientOptions
         {
-            Credentials = new DockerConfigCredentials(Path.Combine(Path.GetFullPath(configDirectory), "config.json")),
+            Credentials = new DockerConfigCredentials(Path.Combine(DockerConfigDirectory(parseResult), "config.json")),
             InsecureRegistries = new HashSet<string>(parseResult.GetValue(InsecureRegistries) ?? [], StringComparer.OrdinalIgnoreCase),
             TimeProvider = Environment.Time,
         });
-    }
+
+    /// <summary>
+    /// What a farm server started on demand is given: this command's registry settings, since
+    /// pulls and pushes run on the server. A server that runs already keeps its own.
+    /// </summary>
+    public IReadOnlyList<string> LocalServerOptions(ParseResult parseResult) =>
+        ["--docker-config", DockerConfigDirectory(parseResult), .. (parseResult.GetValue(InsecureRegistries) ?? []).SelectMany(static registry => new[] { "--insecure-registry", registry })];
 
     /// <summary>A client of the farm: <c>--server</c>, else <c>$FARM_SERVER</c>, else the data directory's own server, started if need be.</summary>
     public async Task<FarmClient> ConnectAsync(ParseResult parseResult, CancellationToken cancellationToken)
@@ -80,9 +80,13 @@ internal sealed class FarmContext(FarmEnvironment environment)
         var address = NonEmpty(parseResult.GetValue(Server) ?? Environment.GetVariable("FARM_SERVER"));
         var uri = address is not null
             ? new Uri(address.Contains("://", StringComparison.Ordinal) ? address : "http://" + address)
-            : await LocalServer.FindOrStartAsync(DataDirectory(parseResult), parseResult.InvocationConfiguration.Error, cancellationToken).ConfigureAwait(false);
+            : await LocalServer.FindOrStartAsync(DataDirectory(parseResult), LocalServerOptions(parseResult), parseResult.InvocationConfiguration.Error, cancellationToken).ConfigureAwait(false);
         return FarmClient.Connect(uri);
     }
+
+    /// <summary>The directory of docker's config.json: <c>--docker-config</c>, else <c>$DOCKER_CONFIG</c>, else <c>~/.docker</c>.</summary>
+    private string DockerConfigDirectory(ParseResult parseResult) =>
+        Path.GetFullPath(NonEmpty(parseResult.GetValue(DockerConfig) ?? Environment.GetVariable("DOCKER_CONFIG")) ?? Path.Combine(Environment.HomeDirectory, ".docker"));
 
     private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

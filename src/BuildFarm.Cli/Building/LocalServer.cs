@@ -24,8 +24,9 @@ internal static class LocalServer
         return new Removal(path);
     }
 
-    /// <summary>The address of the data directory's running server, starting one when none runs.</summary>
-    public static async Task<Uri> FindOrStartAsync(string dataDirectory, TextWriter log, CancellationToken cancellationToken)
+    /// <summary>The address of the data directory's running server, starting one with <paramref name="serverOptions"/> when none runs.</summary>
+    /// <param name="serverOptions">More options of <c>farm server</c> for a server started here (registry settings).</param>
+    public static async Task<Uri> FindOrStartAsync(string dataDirectory, IReadOnlyList<string> serverOptions, TextWriter log, CancellationToken cancellationToken)
     {
         if (Find(dataDirectory) is { } running)
         {
@@ -35,7 +36,7 @@ internal static class LocalServer
         Directory.CreateDirectory(dataDirectory);
         var logPath = Path.Combine(dataDirectory, "server.log");
         await log.WriteLineAsync($"starting a farm server for {dataDirectory} (log: {logPath})").ConfigureAwait(false);
-        Start(dataDirectory, logPath);
+        Start(dataDirectory, serverOptions, logPath);
         var deadline = DateTime.UtcNow + StartTimeout;
         while (DateTime.UtcNow < deadline)
         {
@@ -78,7 +79,7 @@ internal static class LocalServer
     }
 
     // The server outlives this command: its output goes to a log file, not to this terminal.
-    private static void Start(string dataDirectory, string logPath)
+    private static void Start(string dataDirectory, IReadOnlyList<string> serverOptions, string logPath)
     {
         var self = Environment.ProcessPath ?? throw new FarmException("cannot tell which program this is, to start a farm server");
         var start = new ProcessStartInfo { FileName = "/bin/sh", UseShellExecute = false };
@@ -86,7 +87,7 @@ internal static class LocalServer
             ? $"{Quote(self)} {Quote(typeof(LocalServer).Assembly.Location)}"
             : Quote(self);
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add($"setsid {program} server --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 --data-dir {Quote(dataDirectory)} >>{Quote(logPath)} 2>&1 </dev/null &");
+        start.ArgumentList.Add($"setsid {program} server --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 --data-dir {Quote(dataDirectory)}{string.Concat(serverOptions.Select(static option => " " + Quote(option)))} >>{Quote(logPath)} 2>&1 </dev/null &");
         using var process = Process.Start(start) ?? throw new FarmException("could not start a farm server");
         process.WaitForExit();
     }

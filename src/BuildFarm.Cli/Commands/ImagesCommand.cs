@@ -1,11 +1,13 @@
 using System.CommandLine;
+using BuildFarm.Api.V1;
 using BuildFarm.Cli.Formatting;
-using BuildFarm.Cli.Images;
+using BuildFarm.Oci;
+using BuildFarm.Oci.References;
 
 namespace BuildFarm.Cli.Commands;
 
 /// <summary>
-/// <c>farm images [-q] [--digests] [--no-trunc]</c>: the local images, one row per name, newest
+/// <c>farm images [-q] [--digests] [--no-trunc]</c>: the farm's images, one row per name, newest
 /// first, in <c>docker images</c>' table.
 /// </summary>
 internal static class ImagesCommand
@@ -17,28 +19,24 @@ internal static class ImagesCommand
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Only show image IDs." };
         var digests = new Option<bool>("--digests") { Description = "Show the manifest digests." };
         var noTrunc = new Option<bool>("--no-trunc") { Description = "Show full image IDs." };
-        var command = new Command("images", "List local images.") { quiet, digests, noTrunc };
+        var command = new Command("images", "List the farm's images.") { quiet, digests, noTrunc };
         FarmAction.Set(command, async (parseResult, cancellationToken) =>
         {
-            using var images = context.OpenImages(parseResult);
-            var rows = new List<(LocalImage Image, ImageSummary Summary)>();
-            foreach (var image in images.List())
-            {
-                rows.Add((image, await images.SummarizeAsync(image.Target, cancellationToken).ConfigureAwait(false)));
-            }
-
-            rows = [.. rows
-                .OrderByDescending(static row => row.Summary.Created ?? DateTimeOffset.MinValue)
-                .ThenBy(static row => Repository(row.Image), StringComparer.Ordinal)
-                .ThenBy(static row => row.Image.Name?.Tag ?? None, StringComparer.Ordinal)];
+            using var client = await context.ConnectAsync(parseResult, cancellationToken).ConfigureAwait(false);
+            var rows = (await client.ListImagesAsync(cancellationToken).ConfigureAwait(false))
+                .Select(static image => new Row(image, image.Name.Length > 0 ? ImageReference.Parse(image.Name) : null))
+                .OrderByDescending(static row => row.Image.Created?.ToDateTimeOffset() ?? DateTimeOffset.MinValue)
+                .ThenBy(static row => row.Repository, StringComparer.Ordinal)
+                .ThenBy(static row => row.Tag, StringComparer.Ordinal)
+                .ToList();
 
             var output = parseResult.InvocationConfiguration.Output;
-            string Id(ImageSummary summary) => parseResult.GetValue(noTrunc) ? summary.Id.ToString() : ImageNames.Short(summary.Id);
+            string Id(Image image) => parseResult.GetValue(noTrunc) ? image.Id : ImageNames.Short(Digest.Parse(image.Id));
             if (parseResult.GetValue(quiet))
             {
-                foreach (var (_, summary) in rows)
+                foreach (var row in rows)
                 {
-                    await output.WriteLineAsync(Id(summary)).ConfigureAwait(false);
+                    await output.WriteLineAsync(Id(row.Image)).ConfigureAwait(false);
                 }
 
                 return;
@@ -47,16 +45,14 @@ internal static class ImagesCommand
             var now = context.Environment.Time.GetUtcNow();
             var withDigests = parseResult.GetValue(digests);
             var table = new TextTable([.. Header(withDigests)]);
-            foreach (var (image, summary) in rows)
+            foreach (var row in rows)
             {
-                string[] naming = withDigests
-                    ? [Repository(image), image.Name?.Tag ?? None, image.Target.Digest.ToString()]
-                    : [Repository(image), image.Name?.Tag ?? None];
+                string[] naming = withDigests ? [row.Repository, row.Tag, row.Image.TargetDigest] : [row.Repository, row.Tag];
                 table.Add([
                     .. naming,
-                    Id(summary),
-                    summary.Created is { } created ? HumanUnits.Duration(now - created) + " ago" : "N/A",
-                    HumanUnits.Size(summary.Size)]);
+                    Id(row.Image),
+                    row.Image.Created is { } created ? HumanUnits.Duration(now - created.ToDateTimeOffset()) + " ago" : "N/A",
+                    HumanUnits.Size(row.Image.Size)]);
             }
 
             table.WriteTo(output);
@@ -69,5 +65,10 @@ internal static class ImagesCommand
             ? ["REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE"]
             : ["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"];
 
-    private static string Repository(LocalImage image) => image.Name is { } name ? ImageNames.Familiar(name.Repository) : None;
+    private sealed record Row(Image Image, ImageReference? Name)
+    {
+        public string Repository => Name is null ? None : ImageNames.Familiar(Name.Repository);
+
+        public string Tag => Name?.Tag ?? None;
+    }
 }

@@ -1,11 +1,12 @@
 using System.CommandLine;
-using BuildFarm.Cli.Images;
+using BuildFarm.Oci;
+using BuildFarm.Oci.References;
 
 namespace BuildFarm.Cli.Commands;
 
 /// <summary>
-/// <c>farm load [-i ARCHIVE]</c>: adds the images of an OCI or docker save archive (read from
-/// stdin without <c>-i</c>) under the names the archive gives them, as <c>docker load</c> does.
+/// <c>farm load [-i ARCHIVE]</c>: sends the images of an OCI or docker save archive (read from
+/// stdin without <c>-i</c>) to the farm, which names them as the archive does, as <c>docker load</c> does.
 /// </summary>
 internal static class LoadCommand
 {
@@ -22,25 +23,18 @@ internal static class LoadCommand
                 throw new FarmException("requested load from stdin, but stdin is a terminal: give an archive with -i or redirect stdin");
             }
 
-            await using var file = path is null ? null : OpenArchive(path);
-            using var images = context.OpenImages(parseResult);
-            await using var spooled = file is null
-                ? await SpoolStandardInputAsync(context.Environment, images.DataDirectory, cancellationToken).ConfigureAwait(false)
-                : null;
-            var loaded = await ImageArchive.ImportAsync(file ?? spooled!, path ?? "stdin", images.Blobs, cancellationToken).ConfigureAwait(false);
-            foreach (var image in loaded)
+            await using var archive = path is null ? context.Environment.OpenStandardInput() : OpenArchive(path);
+            using var client = await context.ConnectAsync(parseResult, cancellationToken).ConfigureAwait(false);
+            foreach (var image in await client.LoadImagesAsync(archive, path ?? "stdin", cancellationToken).ConfigureAwait(false))
             {
                 if (image.Names.Count == 0)
                 {
-                    images.AddUnnamed(image.Target);
-                    var summary = await images.SummarizeAsync(image.Target, cancellationToken).ConfigureAwait(false);
-                    await output.WriteLineAsync($"Loaded image ID: {summary.Id}").ConfigureAwait(false);
+                    await output.WriteLineAsync($"Loaded image ID: {image.Id}").ConfigureAwait(false);
                 }
 
                 foreach (var name in image.Names)
                 {
-                    images.Name(name, image.Target);
-                    await output.WriteLineAsync($"Loaded image: {ImageNames.Familiar(name)}").ConfigureAwait(false);
+                    await output.WriteLineAsync($"Loaded image: {ImageNames.Familiar(ImageReference.Parse(name))}").ConfigureAwait(false);
                 }
             }
         });
@@ -56,35 +50,6 @@ internal static class LoadCommand
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             throw new FarmException($"cannot read the archive {Path.GetFullPath(path)}: no such file");
-        }
-    }
-
-    /// <summary>An archive is read twice (to tell its format, then to import it), so stdin is copied to a file first.</summary>
-    private static async Task<FileStream> SpoolStandardInputAsync(FarmEnvironment environment, string dataDirectory, CancellationToken cancellationToken)
-    {
-        var directory = Directory.CreateDirectory(Path.Combine(dataDirectory, "tmp")).FullName;
-        var spool = new FileStream(
-            Path.Combine(directory, $"load-{Guid.NewGuid():N}.tar"),
-            FileMode.CreateNew,
-            FileAccess.ReadWrite,
-            FileShare.None,
-            bufferSize: 1 << 16,
-            FileOptions.DeleteOnClose);
-        try
-        {
-            await using (var input = environment.OpenStandardInput())
-            {
-                await input.CopyToAsync(spool, cancellationToken).ConfigureAwait(false);
-            }
-
-
-            spool.Position = 0;
-            return spool;
-        }
-        catch
-        {
-            await spool.DisposeAsync().ConfigureAwait(false);
-            throw;
         }
     }
 }

@@ -1,12 +1,12 @@
 using System.CommandLine;
-using BuildFarm.Cli.Images;
+using BuildFarm.Oci.References;
 
 namespace BuildFarm.Cli.Commands;
 
 /// <summary>
 /// <c>farm rmi [-f] IMAGE...</c>: removes names, as <c>docker rmi</c> does. By name it removes that
 /// name; by ID it removes the image's only name (every name with <c>-f</c>). The blobs stay in the
-/// content store until eviction needs their room.
+/// farm's store until eviction needs their room. Stops at the first image that cannot be removed.
 /// </summary>
 internal static class RmiCommand
 {
@@ -14,25 +14,18 @@ internal static class RmiCommand
     {
         var names = new Argument<string[]>("IMAGE") { Description = "Images to remove, by name or ID.", Arity = ArgumentArity.OneOrMore };
         var force = new Option<bool>("--force", "-f") { Description = "Remove every name of an image given by ID." };
-        var command = new Command("rmi", "Remove local images.") { names, force };
+        var command = new Command("rmi", "Remove images.") { names, force };
         FarmAction.Set(command, async (parseResult, cancellationToken) =>
         {
             var output = parseResult.InvocationConfiguration.Output;
-            using var images = context.OpenImages(parseResult);
+            using var client = await context.ConnectAsync(parseResult, cancellationToken).ConfigureAwait(false);
             foreach (var argument in parseResult.GetValue(names)!)
             {
-                var image = await images.ResolveAsync(argument, cancellationToken).ConfigureAwait(false);
-                var id = (await images.SummarizeAsync(image.Target, cancellationToken).ConfigureAwait(false)).Id;
-                var removed = image.Name is null ? images.WithTarget(image.Target.Digest) : [image];
-                if (removed.Count(static i => i.Name is not null) > 1 && !parseResult.GetValue(force))
+                foreach (var removed in await client.RemoveImageAsync(argument, parseResult.GetValue(force), cancellationToken).ConfigureAwait(false))
                 {
-                    throw new FarmException($"conflict: unable to delete {ImageNames.Short(id)} (must be forced) - image is referenced in multiple repositories");
-                }
-
-                foreach (var entry in removed)
-                {
-                    images.Remove(entry);
-                    await output.WriteLineAsync(entry.Name is null ? $"Deleted: {id}" : $"Untagged: {ImageNames.Familiar(entry.Name)}").ConfigureAwait(false);
+                    await output.WriteLineAsync(removed.HasUntagged
+                        ? $"Untagged: {ImageNames.Familiar(ImageReference.Parse(removed.Untagged))}"
+                        : $"Deleted: {removed.Deleted}").ConfigureAwait(false);
                 }
             }
         });

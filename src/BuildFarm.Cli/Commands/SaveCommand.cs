@@ -1,13 +1,10 @@
 using System.CommandLine;
-using BuildFarm.Cli.Images;
-using BuildFarm.Oci;
-using BuildFarm.Oci.Images;
-using BuildFarm.Oci.Layout;
+using BuildFarm.Api.V1;
 
 namespace BuildFarm.Cli.Commands;
 
 /// <summary>
-/// <c>farm save IMAGE... [-o FILE] [--format oci|docker]</c>: writes images to an OCI archive
+/// <c>farm save IMAGE... [-o FILE] [--format oci|docker]</c>: writes the farm's images to an OCI archive
 /// (the default; manifests kept byte for byte) or a docker save archive, to stdout without <c>-o</c>.
 /// </summary>
 internal static class SaveCommand
@@ -34,48 +31,21 @@ internal static class SaveCommand
                 throw new FarmException("cowardly refusing to save to a terminal. Use the -o flag or redirect");
             }
 
-            using var images = context.OpenImages(parseResult);
-            var archived = await CollectAsync(images, parseResult.GetValue(names)!, cancellationToken).ConfigureAwait(false);
-            Func<Stream, Task> write = parseResult.GetValue(format) == DockerFormat
-                ? stream => DockerArchive.ExportAsync(images.Blobs, archived, stream, cancellationToken)
-                : stream => OciLayout.ExportToTarAsync(images.Blobs, archived, stream, cancellationToken);
+            using var client = await context.ConnectAsync(parseResult, cancellationToken).ConfigureAwait(false);
+            var images = parseResult.GetValue(names)!;
+            var archiveFormat = parseResult.GetValue(format) == DockerFormat ? ImageArchiveFormat.Docker : ImageArchiveFormat.Oci;
+            Task Write(Stream stream) => client.SaveImagesAsync(images, archiveFormat, stream, cancellationToken);
             if (path is null)
             {
                 await using var stdout = context.Environment.OpenStandardOutput();
-                await write(stdout).ConfigureAwait(false);
+                await Write(stdout).ConfigureAwait(false);
             }
             else
             {
-                await WriteFileAsync(Path.GetFullPath(path), write, cancellationToken).ConfigureAwait(false);
+                await WriteFileAsync(Path.GetFullPath(path), Write, cancellationToken).ConfigureAwait(false);
             }
         });
         return command;
-    }
-
-    /// <summary>
-    /// The images to write, each once, with the names they were asked for by (docker's short form,
-    /// <c>busybox:latest</c>); an image asked for by ID or digest goes without a name.
-    /// </summary>
-    private static async Task<List<TaggedImage>> CollectAsync(LocalImages images, IEnumerable<string> names, CancellationToken cancellationToken)
-    {
-        var targets = new List<Descriptor>();
-        var tags = new Dictionary<Digest, List<string>>();
-        foreach (var name in names)
-        {
-            var image = await images.ResolveAsync(name, cancellationToken).ConfigureAwait(false);
-            if (!tags.TryGetValue(image.Target.Digest, out var imageTags))
-            {
-                tags[image.Target.Digest] = imageTags = [];
-                targets.Add(image.Target);
-            }
-
-            if (image.Name is { Tag: not null } tagged && !imageTags.Contains(ImageNames.Familiar(tagged)))
-            {
-                imageTags.Add(ImageNames.Familiar(tagged));
-            }
-        }
-
-        return [.. targets.Select(target => new TaggedImage(target, tags[target.Digest]))];
     }
 
     /// <summary>Writes beside the file and renames it into place, so a failed save leaves no partial archive.</summary>

@@ -1,9 +1,8 @@
 using System.CommandLine;
-using BuildFarm.Cli.Images;
 
 namespace BuildFarm.Cli.Commands;
 
-/// <summary><c>farm tag SOURCE TARGET</c>: gives a local image (by name or ID) another name.</summary>
+/// <summary><c>farm tag SOURCE TARGET</c>: gives an image of the farm (by name or ID) another name.</summary>
 internal static class TagCommand
 {
     public static Command Create(FarmContext context)
@@ -13,15 +12,8 @@ internal static class TagCommand
         var command = new Command("tag", "Create a tag TARGET that refers to SOURCE.") { source, target };
         FarmAction.Set(command, async (parseResult, cancellationToken) =>
         {
-            var name = ImageNames.Parse(parseResult.GetValue(target)!);
-            if (name.Digest is not null)
-            {
-                throw new FarmException($"refusing to create a tag with a digest reference: {parseResult.GetValue(target)}");
-            }
-
-            using var images = context.OpenImages(parseResult);
-            var image = await images.ResolveAsync(parseResult.GetValue(source)!, cancellationToken).ConfigureAwait(false);
-            images.Name(name, image.Target);
+            using var client = await context.ConnectAsync(parseResult, cancellationToken).ConfigureAwait(false);
+            await client.TagImageAsync(parseResult.GetValue(source)!, parseResult.GetValue(target)!, cancellationToken).ConfigureAwait(false);
         });
         return command;
     }

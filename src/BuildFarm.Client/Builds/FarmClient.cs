@@ -8,10 +8,11 @@ namespace BuildFarm.Client.Builds;
 
 /// <summary>
 /// Drives a farm over gRPC: uploads a context by content, submits builds and follows their
-/// events, reattaches, cancels and exports; reports and prunes its storage. What the
-/// <c>farm</c> CLI is built on.
+/// events, reattaches, cancels and exports; manages the farm's images (FarmClient.Images.cs)
+/// and reports and prunes its storage (FarmClient.Storage.cs).
+/// What the <c>farm</c> CLI is built on.
 /// </summary>
-public sealed class FarmClient : IDisposable
+public sealed partial class FarmClient : IDisposable
 {
     private readonly GrpcChannel? _ownedChannel;
 
@@ -20,6 +21,7 @@ public sealed class FarmClient : IDisposable
         ArgumentNullException.ThrowIfNull(channel);
         Builds = new Api.V1.Builds.BuildsClient(channel);
         Content = new Api.V1.Content.ContentClient(channel);
+        Images = new Api.V1.Images.ImagesClient(channel);
         Storage = new Api.V1.Storage.StorageClient(channel);
     }
 
@@ -29,6 +31,8 @@ public sealed class FarmClient : IDisposable
     public Api.V1.Builds.BuildsClient Builds { get; }
 
     public Api.V1.Content.ContentClient Content { get; }
+
+    public Api.V1.Images.ImagesClient Images { get; }
 
     public Api.V1.Storage.StorageClient Storage { get; }
 
@@ -65,12 +69,20 @@ public sealed class FarmClient : IDisposable
         var request = new ExportRequest { BuildId = buildId, Format = format };
         request.Names.AddRange(names);
         using var call = Builds.Export(request, cancellationToken: cancellationToken);
+        await CopyChunksAsync(call.ResponseStream, destination, $"The export of build {buildId}", cancellationToken).ConfigureAwait(false);
+    }
+
+    public void Dispose() => _ownedChannel?.Dispose();
+
+    /// <summary>Writes an archive's chunks to <paramref name="destination"/> as they arrive, checking that none is missing.</summary>
+    private static async Task CopyChunksAsync(IAsyncStreamReader<ExportChunk> chunks, Stream destination, string what, CancellationToken cancellationToken)
+    {
         long expected = 0;
-        await foreach (var chunk in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var chunk in chunks.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             if (chunk.Offset != expected)
             {
-                throw new IOException($"The export of build {buildId} skipped from byte {expected} to {chunk.Offset}.");
+                throw new IOException($"{what} skipped from byte {expected} to {chunk.Offset}.");
             }
 
             await destination.WriteAsync(chunk.Data.Memory, cancellationToken).ConfigureAwait(false);
@@ -78,23 +90,13 @@ public sealed class FarmClient : IDisposable
         }
     }
 
-    /// <summary>What the farm's data directory holds, by kind, and what a prune would free (<c>farm du</c>).</summary>
-    public async Task<IReadOnlyList<UsageEntry>> DiskUsageAsync(CancellationToken cancellationToken = default) =>
-        (await Storage.DiskUsageAsync(new DiskUsageRequest(), cancellationToken: cancellationToken).ConfigureAwait(false)).Entries;
-
-    /// <summary>Frees what no build will reuse; with <paramref name="all"/> the build cache too (<c>farm prune</c>). Waits for running builds.</summary>
-    public async Task<PruneResponse> PruneAsync(bool all, CancellationToken cancellationToken = default) =>
-        await Storage.PruneAsync(new PruneRequest { All = all }, cancellationToken: cancellationToken).ConfigureAwait(false);
-
-    public void Dispose() => _ownedChannel?.Dispose();
-
-    private static async IAsyncEnumerable<BuildEvent> ReadAllAsync(AsyncServerStreamingCall<BuildEvent> call, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<T> ReadAllAsync<T>(AsyncServerStreamingCall<T> call, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using (call)
         {
-            await foreach (var buildEvent in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            await foreach (var message in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                yield return buildEvent;
+                yield return message;
             }
         }
     }

@@ -1,6 +1,8 @@
 using BuildFarm.Server.Builds;
 using BuildFarm.Server.Content;
 using BuildFarm.Server.Hosting.Internal;
+using BuildFarm.Server.Images;
+using BuildFarm.Server.Images.Internal;
 using BuildFarm.Server.Storage;
 using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Routing;
@@ -18,17 +20,19 @@ public static class BuildFarmGrpcExtensions
     public static IGrpcServerBuilder AddBuildFarmGrpc(this IServiceCollection services)
     {
         var grpc = services.AddGrpc();
+        grpc.AddServiceOptions<ImagesService>(options => options.Interceptors.Add<ImageErrorInterceptor>());
         // grpc.health.v1 reports Unknown when no check is registered: the store is what the API needs.
         services.AddGrpcHealthChecks().AddCheck<ContentStoreHealthCheck>("content-store");
         services.AddGrpcReflection();
         return grpc;
     }
 
-    /// <summary>Maps <c>buildfarm.v1.Content</c>, <c>Builds</c> and <c>Storage</c>, <c>grpc.health.v1.Health</c> and server reflection.</summary>
+    /// <summary>Maps <c>buildfarm.v1.Content</c>, <c>Builds</c>, <c>Images</c> and <c>Storage</c>, <c>grpc.health.v1.Health</c> and server reflection.</summary>
     public static IEndpointRouteBuilder MapBuildFarmGrpc(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGrpcService<ContentService>();
         endpoints.MapGrpcService<BuildsService>();
+        endpoints.MapGrpcService<ImagesService>();
         endpoints.MapGrpcService<StorageService>();
         endpoints.MapGrpcHealthChecksService();
         endpoints.MapGrpcReflectionService();

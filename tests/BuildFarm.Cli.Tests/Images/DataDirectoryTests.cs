@@ -2,7 +2,12 @@ using BuildFarm.Cli.Tests.TestSupport;
 
 namespace BuildFarm.Cli.Tests.Images;
 
-/// <summary>Where images live: --data-dir, else $FARM_DATA_DIR, else $XDG_DATA_HOME/buildfarm, else ~/.local/share/buildfarm.</summary>
+/// <summary>
+/// Which farm server a command reaches without <c>--server</c>: the one of its data directory,
+/// which is --data-dir, else $FARM_DATA_DIR, else $XDG_DATA_HOME/buildfarm, else ~/.local/share/buildfarm.
+/// Each test runs a server in the directory it expects; a command that chose another directory
+/// would find no server there.
+/// </summary>
 public sealed class DataDirectoryTests : IDisposable
 {
     private readonly FarmSession _farm = new();
@@ -14,6 +19,7 @@ public sealed class DataDirectoryTests : IDisposable
     {
         var busybox = await Busybox.GetAsync();
         var environment = _farm.Environment with { GetVariable = name => name == variable ? _farm.Combine(value) : null };
+        await using var server = await InProcessServer.StartAsync(_farm.Environment, _farm.Combine(expected));
 
         var load = await FarmRunner.RunAsync(environment, "load", "-i", busybox.ArchivePath);
 
@@ -25,10 +31,11 @@ public sealed class DataDirectoryTests : IDisposable
     public async Task Without_option_or_variables_images_live_under_the_home_directory()
     {
         var busybox = await Busybox.GetAsync();
+        var expected = Path.Combine(_farm.Home, ".local", "share", "buildfarm");
+        await using var server = await InProcessServer.StartAsync(_farm.Environment, expected);
 
         await FarmRunner.RunAsync(_farm.Environment, "load", "-i", busybox.ArchivePath);
 
-        var expected = Path.Combine(_farm.Home, ".local", "share", "buildfarm");
         Assert.Equal($"{busybox.ShortId}\n", (await FarmRunner.RunAsync(_farm.Environment, "images", "-q", "--data-dir", expected)).Output);
     }
 
@@ -37,6 +44,7 @@ public sealed class DataDirectoryTests : IDisposable
     {
         var busybox = await Busybox.GetAsync();
         var environment = _farm.Environment with { GetVariable = name => name == "XDG_DATA_HOME" ? "relative/data" : null };
+        await using var server = await InProcessServer.StartAsync(_farm.Environment, Path.Combine(_farm.Home, ".local", "share", "buildfarm"));
 
         await FarmRunner.RunAsync(environment, "load", "-i", busybox.ArchivePath);
 

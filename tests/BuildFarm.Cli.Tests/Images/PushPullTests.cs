@@ -126,7 +126,10 @@ public sealed class PushPullTests(RegistryFixture registry) : IClassFixture<Regi
     public void Dispose() => _farm.Dispose();
 }
 
-/// <summary>Pushing to a registry that wants a password: credentials come from docker's config.json.</summary>
+/// <summary>
+/// Pushing to a registry that wants a password: the farm server pushes, with the credentials of
+/// the docker config.json it was started with.
+/// </summary>
 public sealed class AuthenticatedPushTests : IAsyncLifetime, IDisposable
 {
     private readonly FarmSession _farm = new();
@@ -158,9 +161,9 @@ public sealed class AuthenticatedPushTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Credentials_from_DOCKER_CONFIG_are_used()
     {
-        var busybox = await _farm.LoadBusyboxAsync();
         var configDirectory = WriteDockerConfig("from-env");
         _farm.Environment = _farm.Environment with { GetVariable = name => name == "DOCKER_CONFIG" ? configDirectory : null };
+        var busybox = await _farm.LoadBusyboxAsync();
 
         var output = await _farm.RunCheckedAsync("push", "busybox", $"{_server.Host}/private/app:v1");
 
@@ -176,7 +179,8 @@ public sealed class AuthenticatedPushTests : IAsyncLifetime, IDisposable
         var optionDirectory = WriteDockerConfig("from-option");
 
         var fromHome = await _farm.RunCheckedAsync("push", "busybox", $"{_server.Host}/private/home:v1");
-        var fromOption = await _farm.RunCheckedAsync("--docker-config", optionDirectory, "push", "busybox", $"{_server.Host}/private/option:v1");
+        await _farm.RestartServerAsync("--docker-config", optionDirectory);
+        var fromOption = await _farm.RunCheckedAsync("push", "busybox", $"{_server.Host}/private/option:v1");
 
         Assert.EndsWith($"v1: digest: {busybox.ManifestDigest} size: {busybox.ManifestSize}\n", fromHome);
         Assert.EndsWith($"v1: digest: {busybox.ManifestDigest} size: {busybox.ManifestSize}\n", fromOption);

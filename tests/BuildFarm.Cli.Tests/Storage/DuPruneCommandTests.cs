@@ -1,28 +1,22 @@
 using BuildFarm.Cli.Formatting;
 using BuildFarm.Cli.Tests.TestSupport;
-using BuildFarm.Server.Hosting;
 using BuildFarm.Testing;
-using Microsoft.Extensions.Logging;
 
 namespace BuildFarm.Cli.Tests.Storage;
 
 /// <summary>
-/// <c>farm du</c> and <c>farm prune [--all]</c> against a real server; what they must print is
-/// worked out from the data directory's files before and after.
+/// <c>farm du</c> and <c>farm prune [--all]</c> against a real server (the session's, in
+/// process); what they must print is worked out from the data directory's files before and after.
 /// </summary>
 public sealed class DuPruneCommandTests : IAsyncLifetime
 {
     private readonly FarmSession _farm = new();
-    private FarmServer _server = null!;
+    private Uri _server = null!;
 
     public async Task InitializeAsync()
     {
         await _farm.LoadBusyboxAsync();
-        _server = await FarmServer.StartAsync(new FarmServerOptions
-        {
-            DataDirectory = _farm.DataDirectory,
-            ConfigureLogging = static logging => logging.ClearProviders(),
-        });
+        _server = await _farm.StartServerAsync();
         Directory.CreateDirectory(Context);
         File.WriteAllText(Path.Combine(Context, "Dockerfile"), """
             FROM busybox AS build
@@ -34,15 +28,15 @@ public sealed class DuPruneCommandTests : IAsyncLifetime
         File.WriteAllText(Path.Combine(Context, "greeting.txt"), "hello\n");
     }
 
-    public async Task DisposeAsync()
+    public Task DisposeAsync()
     {
-        await _server.DisposeAsync();
         _farm.Dispose();
+        return Task.CompletedTask;
     }
 
     private string Context => _farm.Combine("context");
 
-    private string Server => _server.Address.ToString();
+    private string Server => _server.ToString();
 
     [Fact]
     public async Task Du_on_a_farm_holding_only_busybox_shows_one_image_and_nothing_to_reclaim()

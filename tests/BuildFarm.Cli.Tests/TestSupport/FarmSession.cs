@@ -5,7 +5,8 @@ namespace BuildFarm.Cli.Tests.TestSupport;
 /// <summary>
 /// A farm of its own for one test: a temp data directory, home and clock, no environment variables
 /// and terminals for stdin and stdout unless the test says otherwise. Commands run in process as
-/// <c>farm --data-dir DIR ...</c>.
+/// <c>farm --data-dir DIR ...</c>, against the data directory's <c>farm server</c>, which the
+/// first command starts in process with the session's environment.
 /// </summary>
 internal sealed class FarmSession : IDisposable
 {
@@ -13,6 +14,7 @@ internal sealed class FarmSession : IDisposable
     public static readonly DateTimeOffset Now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     private readonly TempDirectory _directory = new("farm-cli");
+    private InProcessServer? _server;
 
     public FarmSession()
     {
@@ -37,7 +39,26 @@ internal sealed class FarmSession : IDisposable
 
     public string Combine(params string[] relative) => _directory.Combine(relative);
 
-    public Task<FarmResult> RunAsync(params string[] args) => FarmRunner.RunAsync(Environment, ["--data-dir", DataDirectory, .. args]);
+    public async Task<FarmResult> RunAsync(params string[] args)
+    {
+        await StartServerAsync();
+        return await FarmRunner.RunAsync(Environment, ["--data-dir", DataDirectory, .. args]);
+    }
+
+    /// <summary>Starts the session's server unless it runs; it takes the session's environment as it is now.</summary>
+    /// <returns>Where it listens.</returns>
+    public async Task<Uri> StartServerAsync()
+    {
+        _server ??= await InProcessServer.StartAsync(Environment, DataDirectory);
+        return _server.Address;
+    }
+
+    /// <summary>Stops the session's server and starts it again with the session's environment and these <c>farm server</c> options.</summary>
+    public async Task RestartServerAsync(params string[] options)
+    {
+        await StopServerAsync();
+        _server = await InProcessServer.StartAsync(Environment, DataDirectory, options);
+    }
 
     /// <summary>Runs a command that must succeed without printing errors, and returns its output.</summary>
     public async Task<string> RunCheckedAsync(params string[] args)
@@ -55,5 +76,18 @@ internal sealed class FarmSession : IDisposable
         return busybox;
     }
 
-    public void Dispose() => _directory.Dispose();
+    public void Dispose()
+    {
+        Task.Run(StopServerAsync).GetAwaiter().GetResult();
+        _directory.Dispose();
+    }
+
+    private async Task StopServerAsync()
+    {
+        if (_server is { } server)
+        {
+            _server = null;
+            await server.DisposeAsync();
+        }
+    }
 }

@@ -6,10 +6,7 @@ using BuildFarm.Oci.References;
 using BuildFarm.Oci.Tar;
 using BuildFarm.Storage.Content;
 
-namespace BuildFarm.Cli.Images;
-
-/// <summary>An image from an archive, with the names the archive gives it (none when it gives none).</summary>
-internal sealed record ArchivedImage(Descriptor Target, IReadOnlyList<ImageReference> Names);
+namespace BuildFarm.Storage.Images;
 
 /// <summary>
 /// Reads what <c>docker load</c> reads: an OCI image layout tar (<c>oci-layout</c>, <c>index.json</c>;
@@ -17,16 +14,17 @@ internal sealed record ArchivedImage(Descriptor Target, IReadOnlyList<ImageRefer
 /// plain or gzip/zstd compressed. An archive that is both (docker 25+ writes both) is read as OCI,
 /// which keeps its manifests byte for byte.
 /// </summary>
-internal static class ImageArchive
+public static class ImageArchive
 {
     private const string OciLayoutFile = "oci-layout";
     private const string DockerManifestFile = "manifest.json";
 
     /// <summary>Imports the archive's images into <paramref name="blobs"/>; the archive is read twice, so it must seek.</summary>
     /// <param name="archiveName">How the archive is named in errors (its path, or "stdin").</param>
-    /// <exception cref="FarmException">The archive is not a readable image archive.</exception>
-    public static async Task<IReadOnlyList<ArchivedImage>> ImportAsync(Stream archive, string archiveName, IBlobStore blobs, CancellationToken cancellationToken)
+    /// <exception cref="InvalidImageArchiveException">The archive is not a readable image archive.</exception>
+    public static async Task<IReadOnlyList<ArchivedImage>> ImportAsync(Stream archive, string archiveName, IBlobStore blobs, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(archive);
         try
         {
             var isOci = await IsOciLayoutAsync(archive, cancellationToken).ConfigureAwait(false);
@@ -45,7 +43,7 @@ internal static class ImageArchive
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or BlobMismatchException or ZstdSharp.ZstdException)
         {
-            throw new FarmException($"{archiveName} is not a valid image archive: {e.Message}");
+            throw new InvalidImageArchiveException($"{archiveName} is not a valid image archive: {e.Message}", e);
         }
     }
 
@@ -90,6 +88,6 @@ internal static class ImageArchive
         [.. names
             .Select(name => ImageReference.TryParse(name, out var reference, out var error)
                 ? reference
-                : throw new FarmException($"{archiveName}: image {image.Descriptor.Digest} has a name that is not an image reference: {error}"))
+                : throw new InvalidImageArchiveException($"{archiveName}: image {image.Descriptor.Digest} has a name that is not an image reference: {error}"))
             .DistinctBy(static reference => reference.ToString())];
 }

@@ -1,19 +1,20 @@
-using BuildFarm.Oci;
 using BuildFarm.Oci.Blobs;
-using BuildFarm.Oci.Images;
 
-namespace BuildFarm.Cli.Images;
+namespace BuildFarm.Oci.Images;
 
 /// <summary>
-/// What <c>farm images</c> shows of an image. The ID is the config digest for a single-platform
+/// What an image listing shows of an image. The ID is the config digest for a single-platform
 /// image (docker's classic store does the same, so IDs match <c>docker images</c> there) and the
 /// index digest for a multi-platform one. The size is the sum of the layer blobs as stored
 /// (compressed), each layer counted once.
 /// </summary>
-internal sealed record ImageSummary(Digest Id, DateTimeOffset? Created, long Size)
+public sealed record ImageSummary(Digest Id, DateTimeOffset? Created, long Size)
 {
-    public static async Task<ImageSummary> ReadAsync(IBlobReader blobs, Descriptor target, CancellationToken cancellationToken)
+    /// <summary>Reads the summary of a manifest or index from the blobs it reaches.</summary>
+    public static async Task<ImageSummary> ReadAsync(IBlobReader blobs, Descriptor target, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(blobs);
+        ArgumentNullException.ThrowIfNull(target);
         if (MediaTypes.IsManifest(target.MediaType))
         {
             var (manifest, config) = await ReadManifestAsync(blobs, target, cancellationToken).ConfigureAwait(false);

@@ -1,0 +1,216 @@
+using BuildFarm.Api.V1;
+using BuildFarm.Oci;
+using BuildFarm.Oci.Images;
+using BuildFarm.Oci.Layout;
+using BuildFarm.Oci.References;
+using BuildFarm.Oci.Registry;
+using BuildFarm.Server.Builds;
+using BuildFarm.Server.Images.Internal;
+using BuildFarm.Storage.Content;
+using BuildFarm.Storage.Images;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+
+namespace BuildFarm.Server.Images;
+
+/// <summary>
+/// The <c>buildfarm.v1.Images</c> service: the <see cref="ImageCatalog"/> of the silo's store,
+/// archives in and out, and pulls and pushes with the silo's <see cref="RegistryClient"/>.
+/// Failures become status codes in <see cref="ImageErrorInterceptor"/>.
+/// </summary>
+public sealed class ImagesService(ContentStore store, RegistryClient registry) : Api.V1.Images.ImagesBase
+{
+    private readonly ImageCatalog _images = new(store);
+
+    public override async Task<ListImagesResponse> List(ListImagesRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var response = new ListImagesResponse();
+        foreach (var image in _images.List())
+        {
+            var summary = await _images.SummarizeAsync(image.Target, context.CancellationToken).ConfigureAwait(false);
+            response.Images.Add(new Image
+            {
+                Name = image.Name?.ToString() ?? "",
+                TargetDigest = image.Target.Digest.ToString(),
+                TargetMediaType = image.Target.MediaType,
+                Id = summary.Id.ToString(),
+                Created = summary.Created is { } created ? Timestamp.FromDateTimeOffset(created) : null,
+                Size = summary.Size,
+            });
+        }
+
+        return response;
+    }
+
+    public override async Task<LoadImagesResponse> Load(IAsyncStreamReader<LoadImagesChunk> requestStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        await using var archive = await ArchiveSpool.ReceiveAsync(requestStream, store.DataDirectory, context.CancellationToken).ConfigureAwait(false);
+        using var import = _images.BeginImport();
+        var loaded = await ImageArchive.ImportAsync(archive.File, archive.Name, import.Blobs, context.CancellationToken).ConfigureAwait(false);
+        var response = new LoadImagesResponse();
+        foreach (var image in loaded)
+        {
+            if (image.Names.Count == 0)
+            {
+                _images.AddUnnamed(image.Target);
+            }
+
+            foreach (var name in image.Names)
+            {
+                _images.Name(name, image.Target);
+            }
+
+            var summary = await _images.SummarizeAsync(image.Target, context.CancellationToken).ConfigureAwait(false);
+            response.Images.Add(new LoadedImage
+            {
+                Names = { image.Names.Select(static name => name.ToString()) },
+                Id = summary.Id.ToString(),
+                TargetDigest = image.Target.Digest.ToString(),
+            });
+        }
+
+        return response;
+    }
+
+    public override async Task Save(SaveImagesRequest request, IServerStreamWriter<ExportChunk> responseStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        if (request.Images.Count == 0)
+        {
+            throw new FormatException("Save needs at least one image.");
+        }
+
+        Func<IReadOnlyList<TaggedImage>, Stream, Task> write = request.Format switch
+        {
+            ImageArchiveFormat.Oci => (images, stream) => OciLayout.ExportToTarAsync(_images.Blobs, images, stream, context.CancellationToken),
+            ImageArchiveFormat.Docker => (images, stream) => DockerArchive.ExportAsync(_images.Blobs, images, stream, context.CancellationToken),
+            _ => throw new FormatException($"Cannot save as {request.Format}: choose OCI or DOCKER."),
+        };
+        var images = await CollectAsync(request.Images, context.CancellationToken).ConfigureAwait(false);
+        await using var chunks = new ExportChunkStream(responseStream, context.CancellationToken);
+        await write(images, chunks).ConfigureAwait(false);
+    }
+
+    public override async Task<TagImageResponse> Tag(TagImageRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var name = ImageReference.Parse(request.Target);
+        if (name.Digest is not null)
+        {
+            throw new FormatException($"refusing to create a tag with a digest reference: {request.Target}");
+        }
+
+        var image = await _images.ResolveAsync(request.Source, context.CancellationToken).ConfigureAwait(false);
+        _images.Name(name, image.Target);
+        return new TagImageResponse();
+    }
+
+    public override async Task<RemoveImageResponse> Remove(RemoveImageRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var removal = await _images.RemoveAsync(request.Image, request.Force, context.CancellationToken).ConfigureAwait(false);
+        var response = new RemoveImageResponse();
+        response.Removed.AddRange(removal.Removed.Select(entry => entry.Name is { } name
+            ? new RemovedImage { Untagged = name.ToString() }
+            : new RemovedImage { Deleted = removal.Id.ToString() }));
+        return response;
+    }
+
+    public override async Task Pull(PullImageRequest request, IServerStreamWriter<PullProgress> responseStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(responseStream);
+        ArgumentNullException.ThrowIfNull(context);
+        var cancellationToken = context.CancellationToken;
+        var name = ImageReference.Parse(request.Image);
+        var platform = request.Platform.Length > 0 ? Platform.Parse(request.Platform) : null;
+        await responseStream.WriteAsync(new PullProgress { Started = new PullStarted { Reference = name.ToString() } }, cancellationToken).ConfigureAwait(false);
+
+        using var import = _images.BeginImport();
+        var sink = new PresenceRecordingWriter(import.Blobs);
+        var pulled = await new ImagePuller(registry).PullAsync(name, sink, platform, cancellationToken).ConfigureAwait(false);
+        foreach (var layer in pulled.Image.Layers.DistinctBy(static layer => layer.Digest))
+        {
+            var pulledLayer = new PulledLayer { Digest = layer.Digest.ToString(), Size = layer.Size, AlreadyExisted = sink.WasPresent(layer.Digest) };
+            await responseStream.WriteAsync(new PullProgress { Layer = pulledLayer }, cancellationToken).ConfigureAwait(false);
+        }
+
+        var previous = _images.Name(name, pulled.Manifest);
+        var finished = new PullFinished
+        {
+            Digest = (pulled.Index?.Digest ?? pulled.Manifest.Digest).ToString(),
+            UpToDate = previous?.Target.Digest == pulled.Manifest.Digest,
+        };
+        await responseStream.WriteAsync(new PullProgress { Finished = finished }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public override async Task Push(PushImageRequest request, IServerStreamWriter<PushProgress> responseStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(responseStream);
+        ArgumentNullException.ThrowIfNull(context);
+        var cancellationToken = context.CancellationToken;
+        var pushes = ImagePush.Plan(_images, request.Image, request.Destination, request.AllTags);
+        await responseStream.WriteAsync(new PushProgress { Started = new PushStarted { Repository = pushes[0].Repository.ToString() } }, cancellationToken).ConfigureAwait(false);
+        var pusher = new ImagePusher(registry);
+        foreach (var push in pushes)
+        {
+            var result = await pusher.PushAsync(push.Repository, push.Image, _images.Blobs, push.Tags, push.MountFrom, cancellationToken).ConfigureAwait(false);
+            foreach (var blob in result.Blobs)
+            {
+                await responseStream.WriteAsync(new PushProgress { Blob = Pushed(blob, push.MountFrom) }, cancellationToken).ConfigureAwait(false);
+            }
+
+            foreach (var reference in result.References)
+            {
+                var tag = new PushedTag { Tag = reference.Tag ?? "", Digest = result.Manifest.Digest.ToString(), Size = result.Manifest.Size };
+                await responseStream.WriteAsync(new PushProgress { Tag = tag }, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static Api.V1.PushedBlob Pushed(Oci.Registry.PushedBlob blob, RepositoryName? mountFrom) => new()
+    {
+        Digest = blob.Blob.Digest.ToString(),
+        MediaType = blob.Blob.MediaType,
+        Size = blob.Blob.Size,
+        Outcome = blob.Outcome switch
+        {
+            BlobPushOutcome.AlreadyExists => PushOutcome.AlreadyExists,
+            BlobPushOutcome.Mounted => PushOutcome.Mounted,
+            _ => PushOutcome.Pushed,
+        },
+        MountedFrom = blob.Outcome == BlobPushOutcome.Mounted ? mountFrom?.ToString() ?? "" : "",
+    };
+
+    /// <summary>
+    /// The images to write, each once, with the names they were asked for by (docker's short form,
+    /// <c>busybox:latest</c>); an image asked for by ID or digest goes without a name.
+    /// </summary>
+    private async Task<List<TaggedImage>> CollectAsync(IEnumerable<string> names, CancellationToken cancellationToken)
+    {
+        var targets = new List<Descriptor>();
+        var tags = new Dictionary<Digest, List<string>>();
+        foreach (var name in names)
+        {
+            var image = await _images.ResolveAsync(name, cancellationToken).ConfigureAwait(false);
+            if (!tags.TryGetValue(image.Target.Digest, out var imageTags))
+            {
+                tags[image.Target.Digest] = imageTags = [];
+                targets.Add(image.Target);
+            }
+
+            if (image.Name is { Tag: not null } tagged && !imageTags.Contains(ImageNames.Familiar(tagged)))
+            {
+                imageTags.Add(ImageNames.Familiar(tagged));
+            }
+        }
+
+        return [.. targets.Select(target => new TaggedImage(target, tags[target.Digest]))];
+    }
+}
