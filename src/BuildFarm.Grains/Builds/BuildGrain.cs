@@ -118,9 +118,15 @@ public sealed partial class BuildGrain(
                 await ContextTree.LeaseAsync(Digest.Parse(spec.ContextDigest), content, contextLease, cancellationToken);
                 hold = await gate.EnterWorkAsync(cancellationToken);
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 await FinishAsync(BuildState.Cancelled, "cancelled", null);
+                return;
+            }
+            catch (Exception e)
+            {
+                LogBuildFailed(logger, Id, e.Message);
+                await FinishAsync(BuildState.Failed, e.Message, null);
                 return;
             }
 

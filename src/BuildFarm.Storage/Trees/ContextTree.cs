@@ -82,7 +82,7 @@ public static class ContextTree
     /// Adds every node and file of the tree <paramref name="root"/> to the live lease
     /// <paramref name="leaseId"/>, each leased before it is looked at, so that eviction and pruning
     /// leave the tree alone until the lease ends (a submitted build waiting to start keeps its
-    /// context). What is missing already is skipped: <see cref="MaterializeAsync"/> reports it.
+    /// context). What is missing or malformed is skipped: <see cref="MaterializeAsync"/> reports it.
     /// </summary>
     public static async Task LeaseAsync(Digest root, ContentStore store, string leaseId, CancellationToken cancellationToken = default)
     {
@@ -97,7 +97,7 @@ public static class ContextTree
             {
                 node = await ReadNodeAsync(store, root, directory.Node, directory.TreePath, cancellationToken).ConfigureAwait(false);
             }
-            catch (TreeBlobMissingException)
+            catch (Exception e) when (e is TreeBlobMissingException or TreeFormatException)
             {
                 continue;
             }

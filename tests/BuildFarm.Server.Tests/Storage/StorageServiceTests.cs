@@ -2,6 +2,7 @@ using BuildFarm.Api.V1;
 using BuildFarm.Server.Tests.TestSupport;
 using BuildFarm.Storage.Pruning;
 using BuildFarm.Testing;
+using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace BuildFarm.Server.Tests.Storage;
@@ -64,6 +65,13 @@ public sealed class StorageServiceTests
         Assert.Equal(busybox.Keys.Concat(layers).Order(StringComparer.Ordinal), disk.Blobs().Keys.Order(StringComparer.Ordinal));
         Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(farm.DataDirectory, "contexts")));
         Assert.Contains($"buildfarm_evicted_bytes_total {unreferencedBytes}", await ScrapeAsync(farm));
+
+        // The build was not tagged: its manifest and config were no image's and no step's.
+        var manifest = first[^1].BuildFinished.Result.ManifestDigest;
+        var gone = await Assert.ThrowsAsync<RpcException>(() => farm.Client.ExportAsync(first[0].BuildId, OutputType.Oci, [], Stream.Null));
+        Assert.Equal(
+            (StatusCode.FailedPrecondition, $"The image of build {first[0].BuildId} is no longer stored (pruned or evicted): Blob {manifest} is not in the store."),
+            (gone.StatusCode, gone.Status.Detail));
 
         var second = await farm.BuildAsync();
 
