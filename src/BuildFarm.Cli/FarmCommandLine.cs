@@ -17,9 +17,11 @@ public static class FarmCommandLine
         root.Subcommands.Add(BuildCommand.Create(context));
         root.Subcommands.Add(BuildsCommand.Create(context));
         root.Subcommands.Add(DebugCommand.Create());
+        root.Subcommands.Add(DuCommand.Create(context));
         root.Subcommands.Add(HistoryCommand.Create(context));
         root.Subcommands.Add(ImagesCommand.Create(context));
         root.Subcommands.Add(LoadCommand.Create(context));
+        root.Subcommands.Add(PruneCommand.Create(context));
         root.Subcommands.Add(PullCommand.Create(context));
         root.Subcommands.Add(PushCommand.Create(context));
         root.Subcommands.Add(RmiCommand.Create(context));

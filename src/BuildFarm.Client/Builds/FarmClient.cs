@@ -8,7 +8,8 @@ namespace BuildFarm.Client.Builds;
 
 /// <summary>
 /// Drives a farm over gRPC: uploads a context by content, submits builds and follows their
-/// events, reattaches, cancels and exports; manages the farm's images (FarmClient.Images.cs).
+/// events, reattaches, cancels and exports; manages the farm's images (FarmClient.Images.cs)
+/// and reports and prunes its storage (FarmClient.Storage.cs).
 /// What the <c>farm</c> CLI is built on.
 /// </summary>
 public sealed partial class FarmClient : IDisposable
@@ -21,6 +22,7 @@ public sealed partial class FarmClient : IDisposable
         Builds = new Api.V1.Builds.BuildsClient(channel);
         Content = new Api.V1.Content.ContentClient(channel);
         Images = new Api.V1.Images.ImagesClient(channel);
+        Storage = new Api.V1.Storage.StorageClient(channel);
     }
 
     private FarmClient(GrpcChannel channel)
@@ -31,6 +33,8 @@ public sealed partial class FarmClient : IDisposable
     public Api.V1.Content.ContentClient Content { get; }
 
     public Api.V1.Images.ImagesClient Images { get; }
+
+    public Api.V1.Storage.StorageClient Storage { get; }
 
     /// <summary>A client of the farm at <paramref name="address"/> (<c>http://host:port</c>, plain-text HTTP/2).</summary>
     public static FarmClient Connect(Uri address)

@@ -5,6 +5,7 @@ using BuildFarm.Dockerfile.Planning;
 using BuildFarm.Dockerfile.Scoping;
 using BuildFarm.Execution.Building.Internal;
 using BuildFarm.Execution.Caching;
+using BuildFarm.Execution.Pruning;
 using BuildFarm.Execution.Sources;
 using BuildFarm.Oci;
 using BuildFarm.Oci.Images;
@@ -65,7 +66,7 @@ public sealed class BuildEngine
     internal HttpClient Http { get; } = new();
 
     /// <summary>Where ADD downloads are kept while their step runs.</summary>
-    internal string DownloadDirectory => Path.Combine(Content.DataDirectory, "downloads");
+    internal string DownloadDirectory => Path.Combine(Content.DataDirectory, ScratchDirectories.Downloads);
 
     /// <summary>Checksums of selections from stages' and images' layers, which never change.</summary>
     internal ConcurrentDictionary<string, Digest> SelectionChecksums { get; } = new(StringComparer.Ordinal);

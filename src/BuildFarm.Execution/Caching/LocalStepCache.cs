@@ -1,15 +1,17 @@
 using System.Collections.Concurrent;
 using BuildFarm.Execution.Building;
 using BuildFarm.Oci;
+using BuildFarm.Storage.Pruning;
 using BuildFarm.Storage.Steps;
 
 namespace BuildFarm.Execution.Caching;
 
 /// <summary>
 /// Step results on this machine's disk (<c>&lt;data-dir&gt;/steps/</c>); builds in this process
-/// that need the same key at the same time share one run.
+/// that need the same key at the same time share one run. Every lookup reads the disk, so a
+/// record cleared by <c>farm prune --all</c> is gone for the next step at once.
 /// </summary>
-public sealed class LocalStepCache(StepRecordStore records, TimeProvider? timeProvider = null) : IStepCache
+public sealed class LocalStepCache(StepRecordStore records, TimeProvider? timeProvider = null) : IStepCache, IStepRecordSet
 {
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
     private readonly ConcurrentDictionary<Digest, Task<CachedStep>> _running = new();
@@ -68,13 +70,15 @@ public sealed class LocalStepCache(StepRecordStore records, TimeProvider? timePr
         }
     }
 
-    private CachedStep? Find(Digest key)
-    {
-        var record = records.Find(key);
-        return record is null
-            ? null
-            : CachedStep.FromRecord(record.LayerDigest, record.LayerMediaType, record.LayerSize, record.DiffId, record.UncompressedSize, record.Worker);
-    }
+    public Task<IReadOnlyList<RecordedStep>> ListAsync(CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<RecordedStep>>([.. records.List().Select(static stored => new RecordedStep(ToCached(stored.Record).Layer, stored.Bytes))]);
+
+    public Task<Amount> ClearAsync(CancellationToken cancellationToken = default) => Task.FromResult(records.Clear());
+
+    private CachedStep? Find(Digest key) => records.Find(key) is { } record ? ToCached(record) : null;
+
+    private static CachedStep ToCached(StepRecord record) =>
+        CachedStep.FromRecord(record.LayerDigest, record.LayerMediaType, record.LayerSize, record.DiffId, record.UncompressedSize, record.Worker);
 
     private void Record(Digest key, CachedStep step)
     {

@@ -3,6 +3,7 @@ using BuildFarm.Execution.Internal;
 using BuildFarm.Oci;
 using BuildFarm.Oci.Layers;
 using BuildFarm.Storage.Content;
+using BuildFarm.Storage.Pruning;
 
 namespace BuildFarm.Execution.Snapshots;
 
@@ -78,6 +79,24 @@ public sealed class SnapshotStore
         }
 
         return OverlayRootFilesystem.Mount(_paths, lowers);
+    }
+
+    /// <summary>The unpacked snapshots by diffID, each with the bytes of its files; snapshots still being unpacked are not listed.</summary>
+    public IReadOnlyList<(Digest DiffId, long Bytes)> List() =>
+        [.. Directory.EnumerateDirectories(_paths.Snapshots)
+            .Where(static path => !Path.GetFileName(path).StartsWith(ExecutionPaths.UnpackPrefix, StringComparison.Ordinal))
+            .Select(static path => (Digest.Parse("sha256:" + Path.GetFileName(path)), DiskSpace.Measure(path)))];
+
+    /// <summary>
+    /// Deletes a snapshot and tells the bytes it took. The caller makes sure no step mounts it
+    /// (pruning holds the <see cref="Storage.Pruning.PruneGate"/>, so no build runs).
+    /// </summary>
+    public long Delete(Digest diffId)
+    {
+        var path = PathOf(diffId);
+        var bytes = DiskSpace.Measure(path);
+        DiskSpace.Delete(path);
+        return bytes;
     }
 
     /// <summary>Deletes snapshots whose unpacking was interrupted by a crash; called at start.</summary>

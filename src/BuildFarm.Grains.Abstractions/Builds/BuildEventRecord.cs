@@ -49,6 +49,9 @@ public sealed record BuildEventRecord
     [Id(9), Key(9)] public string? Outcome { get; init; }
 
     [Id(10), Key(10)] public double Seconds { get; init; }
+
+    /// <summary>For a finished step: the digest of the layer it contributed, or null.</summary>
+    [Id(11), Key(11)] public string? LayerDigest { get; init; }
 }
 
 /// <summary>A page of events; <see cref="Done"/> once the build has ended and every event was read.</summary>

@@ -26,6 +26,7 @@ internal static class BuildEvents
                 Silo = finished.Result.Worker,
                 Outcome = OutcomeName(finished.Result.Outcome),
                 Seconds = finished.Result.Duration.TotalSeconds,
+                LayerDigest = finished.Result.Layer?.Descriptor.Digest.ToString(),
             },
             StepFailed failed => record with { Kind = BuildEventKind.StepFailed, CacheKey = failed.Key?.ToString(), Text = failed.Error },
             _ => record,

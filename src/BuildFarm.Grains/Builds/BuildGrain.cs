@@ -1,9 +1,11 @@
 using BuildFarm.Execution.Building;
+using BuildFarm.Execution.Pruning;
 using BuildFarm.Grains.Metrics;
 using BuildFarm.Oci;
 using BuildFarm.Oci.References;
 using BuildFarm.Oci.Registry;
 using BuildFarm.Storage.Content;
+using BuildFarm.Storage.Pruning;
 using BuildFarm.Storage.Trees;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
@@ -20,6 +22,7 @@ public sealed partial class BuildGrain(
     ContentStore content,
     RegistryClient registry,
     FarmMetrics metrics,
+    PruneGate gate,
     TimeProvider time,
     ILogger<BuildGrain> logger) : Grain, IBuildGrain
 {
@@ -100,9 +103,47 @@ public sealed partial class BuildGrain(
 
     public Task<BuildSummary> GetAsync() => Task.FromResult(Summary());
 
+    // The whole build holds the prune gate: from its context, through the blobs and snapshots its
+    // steps read, to the names it sets and the push; a prune waits for it and later builds wait
+    // for the prune. Its context is leased before it waits, so a prune it waits for keeps it.
     private async Task RunAsync(BuildSpec spec, CancellationToken cancellationToken)
     {
-        var context = Path.Combine(content.DataDirectory, "contexts", Id);
+        var contextLease = "context-" + Id;
+        content.Leases.Create(contextLease);
+        try
+        {
+            IDisposable hold;
+            try
+            {
+                await ContextTree.LeaseAsync(Digest.Parse(spec.ContextDigest), content, contextLease, cancellationToken);
+                hold = await gate.EnterWorkAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                await FinishAsync(BuildState.Cancelled, "cancelled", null);
+                return;
+            }
+            catch (Exception e)
+            {
+                LogBuildFailed(logger, Id, e.Message);
+                await FinishAsync(BuildState.Failed, e.Message, null);
+                return;
+            }
+
+            using (hold)
+            {
+                await RunHeldAsync(spec, cancellationToken);
+            }
+        }
+        finally
+        {
+            content.Leases.Delete(contextLease);
+        }
+    }
+
+    private async Task RunHeldAsync(BuildSpec spec, CancellationToken cancellationToken)
+    {
+        var context = Path.Combine(content.DataDirectory, ScratchDirectories.Contexts, Id);
         var dockerfile = spec.DockerfilePath;
         try
         {

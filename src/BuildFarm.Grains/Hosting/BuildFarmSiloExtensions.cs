@@ -1,11 +1,15 @@
 using BuildFarm.Execution;
 using BuildFarm.Execution.Building;
+using BuildFarm.Execution.Caching;
+using BuildFarm.Execution.Pruning;
 using BuildFarm.Grains;
 using BuildFarm.Grains.Metrics;
 using BuildFarm.Grains.Persistence;
 using BuildFarm.Grains.Steps;
 using BuildFarm.Oci.Registry;
 using BuildFarm.Storage.Content;
+using BuildFarm.Storage.Pruning;
+using BuildFarm.Storage.Steps;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Runtime.Hosting;
@@ -18,7 +22,8 @@ public static class BuildFarmSiloExtensions
     /// <summary>
     /// Adds the farm's grains' services: the silo's content store and execution engine (opened by
     /// the caller, who owns them), a build engine whose step cache is the cluster's cache key
-    /// grains, and grain state on the store's disk.
+    /// grains, grain state on the store's disk, and the pruner of it all with the gate that keeps
+    /// prunes and builds apart.
     /// </summary>
     /// <param name="registry">How the silo reaches registries, to push results.</param>
     public static ISiloBuilder AddBuildFarm(this ISiloBuilder silo, ContentStore content, ExecutionEngine execution, RegistryClient registry, BuildEngineOptions? options = null)
@@ -40,6 +45,18 @@ public static class BuildFarmSiloExtensions
             options,
             provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton(provider => new FarmMetrics(content, provider.GetRequiredService<BuildEngine>()));
+        services.AddSingleton<PruneGate>();
+
+        // The build cache is the cache key grains' records, and those of LocalStepCache (steps/)
+        // that an engine without the farm may have left in the same data directory.
+        services.AddSingleton(provider => new StoragePruner(
+            content,
+            execution,
+            provider.GetRequiredService<PruneGate>(),
+            [
+                new GrainStepRecords(provider.GetRequiredService<IGrainFactory>(), new DiskGrainStorage(content.DataDirectory)),
+                new LocalStepCache(new StepRecordStore(content.DataDirectory)),
+            ]));
         services.AddGrainStorage(GrainStorage.Name, (_, _) => new DiskGrainStorage(content.DataDirectory));
         return silo;
     }

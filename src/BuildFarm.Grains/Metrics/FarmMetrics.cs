@@ -30,7 +30,8 @@ public sealed class FarmMetrics
         _stepDuration = factory.CreateHistogram("buildfarm_step_duration_seconds", "How long steps took, waits for a slot or a joined run included.", new HistogramConfiguration { Buckets = DurationBuckets, LabelNames = ["outcome"] });
         _buildDuration = factory.CreateHistogram("buildfarm_build_duration_seconds", "How long builds took, by outcome.", new HistogramConfiguration { Buckets = DurationBuckets, LabelNames = ["outcome"] });
         _uploaded = factory.CreateCounter("buildfarm_uploaded_bytes_total", "Bytes of context blobs clients uploaded.");
-        _evicted = factory.CreateCounter("buildfarm_evicted_bytes_total", "Bytes of blobs evicted from the store.");
+        _evicted = factory.CreateCounter("buildfarm_evicted_bytes_total", "Bytes of blobs evicted from the store (by eviction or farm prune).");
+        store.Evicted += eviction => _evicted.Inc(eviction.BytesEvicted);
         var stored = factory.CreateGauge("buildfarm_stored_bytes", "Bytes of blobs in the silo's store.");
         var queued = factory.CreateGauge("buildfarm_step_queue_depth", "Steps waiting for a free slot on this silo.");
         var running = factory.CreateGauge("buildfarm_running_steps", "Steps running on this silo.");
@@ -69,6 +70,4 @@ public sealed class FarmMetrics
     public void StepFailed() => _steps.WithLabels("failed").Inc();
 
     public void Uploaded(long bytes) => _uploaded.Inc(bytes);
-
-    public void Evicted(long bytes) => _evicted.Inc(bytes);
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using BuildFarm.Storage;
+using BuildFarm.Storage.Pruning;
 using MessagePack;
 using MessagePack.Resolvers;
 using Orleans.Runtime;
@@ -68,6 +69,41 @@ public sealed class DiskGrainStorage : IGrainStorage
         grainState.RecordExists = false;
         return Task.CompletedTask;
     }
+
+    /// <summary>
+    /// Every stored state named <paramref name="stateName"/>, each with the bytes its file takes,
+    /// read without activating the grains (for disk usage and pruning). Unreadable files are skipped.
+    /// </summary>
+    public IReadOnlyList<(T State, long Bytes)> ReadAll<T>(string stateName)
+    {
+        var directory = new DirectoryInfo(Path.Combine(_directory, stateName));
+        if (!directory.Exists)
+        {
+            return [];
+        }
+
+        var states = new List<(T, long)>();
+        foreach (var file in directory.EnumerateFiles("*.msgpack"))
+        {
+            try
+            {
+                states.Add((MessagePackSerializer.Deserialize<StoredState<T>>(File.ReadAllBytes(file.FullName), Options).State, file.Length));
+            }
+            catch (Exception e) when (e is MessagePackSerializationException or FileNotFoundException)
+            {
+                // Torn by a crash or deleted meanwhile: no state to report.
+            }
+        }
+
+        return states;
+    }
+
+    /// <summary>
+    /// Deletes every stored state named <paramref name="stateName"/> behind the grains' backs. Only
+    /// for states whose grains cope with that (see <see cref="Steps.CacheKeyGrain"/>): an activation
+    /// still holding a deleted state's ETag has its next write refused.
+    /// </summary>
+    public Amount DeleteAll(string stateName) => DiskSpace.Empty(Path.Combine(_directory, stateName));
 
     private static long CheckVersion(string path, string? etag, string stateName, GrainId grainId)
     {

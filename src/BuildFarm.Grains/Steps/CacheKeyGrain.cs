@@ -7,31 +7,48 @@ namespace BuildFarm.Grains.Steps;
 /// The record of one cache key and the one run of it under way, if any. Only the result is
 /// persisted: a run belongs to the process that started it.
 /// </summary>
-public sealed class CacheKeyGrain([PersistentState("step", GrainStorage.Name)] IPersistentState<CacheKeyState> state) : Grain, ICacheKeyGrain
+/// <remarks>
+/// <c>farm prune --all</c> must make every record absent, but an activation keeps its record in
+/// memory, and deactivating every activation cluster-wide cannot be done atomically. So a record
+/// carries the <see cref="ICacheGenerationGrain"/> generation it was made under, and one from an
+/// older generation counts as absent: prune advances the generation first, then deletes the
+/// files. An activation that finds its record stale reads its state again, so that its ETag
+/// agrees with the disk (the file is gone) and its next write is accepted.
+/// </remarks>
+public sealed class CacheKeyGrain([PersistentState(CacheKeyGrain.StateName, GrainStorage.Name)] IPersistentState<CacheKeyState> state) : Grain, ICacheKeyGrain
 {
+    /// <summary>The name the records are persisted under (<c>grains/step/</c>).</summary>
+    public const string StateName = "step";
+
     private Run? _run;
 
-    public Task<StepClaim> ClaimAsync(string silo, bool reuse)
+    public async Task<StepClaim> ClaimAsync(string silo, bool reuse)
     {
-        if (reuse && state.State.Result is { } recorded)
+        var generation = await CurrentGenerationAsync();
+        if (state.State.Result is not null && state.State.Generation < generation)
         {
-            return Task.FromResult(new StepClaim(StepClaimKind.Recorded, recorded, null, recorded.Silo));
+            await state.ReadStateAsync();
+        }
+
+        if (reuse && Recorded(generation) is { } recorded)
+        {
+            return new StepClaim(StepClaimKind.Recorded, recorded, null, recorded.Silo);
         }
 
         if (_run is { } running)
         {
-            return Task.FromResult(new StepClaim(StepClaimKind.Running, null, null, running.Silo));
+            return new StepClaim(StepClaimKind.Running, null, null, running.Silo);
         }
 
-        _run = new Run(Guid.NewGuid().ToString("N"), silo);
-        return Task.FromResult(new StepClaim(StepClaimKind.Granted, null, _run.Token, silo));
+        _run = new Run(Guid.NewGuid().ToString("N"), silo, generation);
+        return new StepClaim(StepClaimKind.Granted, null, _run.Token, silo);
     }
 
     public async Task<StepWait> WaitAsync(TimeSpan maxWait)
     {
         if (_run is not { } running)
         {
-            return state.State.Result is { } recorded
+            return Recorded(await CurrentGenerationAsync()) is { } recorded
                 ? new StepWait(StepWaitKind.Completed, recorded, null, recorded.Silo)
                 : new StepWait(StepWaitKind.Abandoned, null, null, null);
         }
@@ -50,6 +67,7 @@ public sealed class CacheKeyGrain([PersistentState("step", GrainStorage.Name)] I
     {
         var running = Take(token);
         state.State.Result = result;
+        state.State.Generation = running.Generation;
         await state.WriteStateAsync();
         running.Ended.SetResult(new StepWait(StepWaitKind.Completed, result, null, result.Silo));
     }
@@ -63,6 +81,10 @@ public sealed class CacheKeyGrain([PersistentState("step", GrainStorage.Name)] I
         return Task.CompletedTask;
     }
 
+    private StepRecordData? Recorded(long generation) => state.State.Generation >= generation ? state.State.Result : null;
+
+    private Task<long> CurrentGenerationAsync() => GrainFactory.GetGrain<ICacheGenerationGrain>(0).GetAsync();
+
     private Run Take(string token)
     {
         if (_run is not { } running || running.Token != token)
@@ -74,7 +96,9 @@ public sealed class CacheKeyGrain([PersistentState("step", GrainStorage.Name)] I
         return running;
     }
 
-    private sealed record Run(string Token, string Silo)
+    // A run's result is recorded under the generation it was granted in: a prune --all that
+    // happens meanwhile makes it absent as well.
+    private sealed record Run(string Token, string Silo, long Generation)
     {
         public TaskCompletionSource<StepWait> Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
@@ -85,4 +109,8 @@ public sealed class CacheKeyState
 {
     [Key(0)]
     public StepRecordData? Result { get; set; }
+
+    /// <summary>The step cache generation the result was recorded under.</summary>
+    [Key(1)]
+    public long Generation { get; set; }
 }

@@ -106,7 +106,7 @@ public sealed class GrainStepCache(IGrainFactory grains, string silo) : IStepCac
         Silo = step.Worker,
     };
 
-    private static CachedStep ToCached(StepRecordData record) =>
+    internal static CachedStep ToCached(StepRecordData record) =>
         CachedStep.FromRecord(record.LayerDigest, record.LayerMediaType, record.LayerSize, record.DiffId, record.UncompressedSize, record.Silo ?? string.Empty);
 }
 

@@ -1,4 +1,5 @@
 using BuildFarm.Api.V1;
+using BuildFarm.Execution.Pruning;
 using BuildFarm.Grains.Builds;
 using BuildFarm.Oci;
 using BuildFarm.Oci.Blobs;
@@ -39,7 +40,7 @@ internal static class BuildArchives
     private static async Task WriteFileTreeAsync(ContentStore store, ContentStoreBlobs blobs, Descriptor manifestDescriptor, Stream destination, CancellationToken cancellationToken)
     {
         var manifest = ImageManifest.Parse(await blobs.ReadDocumentAsync(manifestDescriptor, cancellationToken).ConfigureAwait(false));
-        var root = Path.Combine(store.DataDirectory, "exports", Guid.NewGuid().ToString("N"));
+        var root = Path.Combine(store.DataDirectory, ScratchDirectories.Exports, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(root);
         try
         {

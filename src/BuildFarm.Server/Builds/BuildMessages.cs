@@ -74,6 +74,7 @@ internal static class BuildMessages
                     CacheKey = record.CacheKey ?? string.Empty,
                     Silo = record.Silo ?? string.Empty,
                     Duration = Duration.FromTimeSpan(TimeSpan.FromSeconds(record.Seconds)),
+                    LayerDigest = record.LayerDigest ?? string.Empty,
                 };
                 break;
             case BuildEventKind.StepFailed:

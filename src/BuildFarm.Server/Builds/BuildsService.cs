@@ -3,6 +3,7 @@ using BuildFarm.Grains.Builds;
 using BuildFarm.Oci;
 using BuildFarm.Oci.References;
 using BuildFarm.Storage.Content;
+using BuildFarm.Storage.Pruning;
 using Grpc.Core;
 using BuildEvent = BuildFarm.Api.V1.BuildEvent;
 using BuildState = BuildFarm.Grains.Builds.BuildState;
@@ -13,7 +14,7 @@ namespace BuildFarm.Server.Builds;
 /// The <c>buildfarm.v1.Builds</c> service: each build is a <see cref="IBuildGrain"/>; a stream of
 /// events is a loop of short reads of its log, so no grain call outlives Orleans' timeout.
 /// </summary>
-public sealed class BuildsService(IGrainFactory grains, ContentStore store, TimeProvider time) : Api.V1.Builds.BuildsBase
+public sealed class BuildsService(IGrainFactory grains, ContentStore store, PruneGate gate, TimeProvider time) : Api.V1.Builds.BuildsBase
 {
     // Each read waits at most this long for the next event, well under the grain call timeout.
     private static readonly TimeSpan ReadWait = TimeSpan.FromSeconds(10);
@@ -98,8 +99,19 @@ public sealed class BuildsService(IGrainFactory grains, ContentStore store, Time
         }
 
         var names = request.Names.Count > 0 ? [.. request.Names.Select(n => ImageReference.Parse(n).ToString())] : summary.Tags;
+
+        // Held so that no prune removes the image's blobs while they are read.
+        using var hold = await gate.EnterWorkAsync(context.CancellationToken).ConfigureAwait(false);
         await using var chunks = new ExportChunkStream(responseStream, context.CancellationToken);
-        await BuildArchives.WriteAsync(store, output, request.Format, names, chunks, context.CancellationToken).ConfigureAwait(false);
+        try
+        {
+            await BuildArchives.WriteAsync(store, output, request.Format, names, chunks, context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is BlobNotFoundException or Oci.Blobs.BlobNotFoundException)
+        {
+            // An untagged build's image is no image's and no step's: farm prune removes it.
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"The image of build {request.BuildId} is no longer stored (pruned or evicted): {e.Message}"));
+        }
     }
 
     private async Task<BuildSummary> FindAsync(string id)

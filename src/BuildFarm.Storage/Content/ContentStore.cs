@@ -5,6 +5,7 @@ using BuildFarm.Storage.Eviction;
 using BuildFarm.Storage.Eviction.Internal;
 using BuildFarm.Storage.Images;
 using BuildFarm.Storage.Leases;
+using BuildFarm.Storage.Pruning;
 
 namespace BuildFarm.Storage.Content;
 
@@ -85,6 +86,12 @@ public sealed class ContentStore : IDisposable
 
     /// <summary>Image names; the blobs reachable from them are kept from eviction.</summary>
     public ImageStore Images { get; }
+
+    /// <summary>
+    /// Raised after an eviction or a prune removed blobs, outside the store's lock, so that the
+    /// silo's metrics count every byte evicted however it was set off.
+    /// </summary>
+    public event Action<EvictionResult>? Evicted;
 
     /// <summary>The sum of the sizes of all blobs.</summary>
     public long TotalBytes
@@ -254,7 +261,29 @@ public sealed class ContentStore : IDisposable
     public EvictionResult Evict(long targetBytes)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(targetBytes);
-        return Evict(targetBytes, spare: null);
+        return Evict(targetBytes, isKept: null);
+    }
+
+    /// <summary>
+    /// Removes every blob that is not leased, not reachable from a named image and not in
+    /// <paramref name="keep"/> (what the caller still needs, such as recorded step layers).
+    /// </summary>
+    public EvictionResult Prune(IReadOnlySet<Digest> keep)
+    {
+        ArgumentNullException.ThrowIfNull(keep);
+        return Evict(0, keep.Contains);
+    }
+
+    /// <summary>
+    /// What named images reach now: their manifests, indexes, configs and layers, and the diffIDs
+    /// their configs list (the snapshots their layers unpack to).
+    /// </summary>
+    public ImageReach ReachFromImages()
+    {
+        lock (_imageRootsGate)
+        {
+            return Images.MarkReachable(this, withDiffIds: true);
+        }
     }
 
     public void Dispose()
@@ -312,7 +341,7 @@ public sealed class ContentStore : IDisposable
         }
 
         // The blob just written is spared: the writer is about to use it.
-        var eviction = totalBytes > _maxBytes ? Evict(_lowWaterBytes, spare: digest) : null;
+        var eviction = totalBytes > _maxBytes ? Evict(_lowWaterBytes, isKept: spared => spared == digest) : null;
         return new BlobWriteResult(entry.ToInfo(), created, eviction);
     }
 
@@ -390,8 +419,9 @@ public sealed class ContentStore : IDisposable
         }
     }
 
-    private EvictionResult Evict(long targetBytes, Digest? spare)
+    private EvictionResult Evict(long targetBytes, Func<Digest, bool>? isKept)
     {
+        EvictionResult result;
         lock (_imageRootsGate)
         {
             if (TotalBytes <= targetBytes)
@@ -402,18 +432,25 @@ public sealed class ContentStore : IDisposable
 
             // Marking reads manifests through the store, so it runs before _sync is taken; holding
             // the image gate keeps a name from appearing between marking and sweeping.
-            var reachable = Images.MarkReachable(this);
+            var reachable = Images.MarkReachable(this, withDiffIds: false).Blobs;
             lock (_sync)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
                 var leased = Leases.PruneExpiredAndCollectBlobs();
-                return LruSweep.Run(
+                result = LruSweep.Run(
                     _index,
                     targetBytes,
-                    isHeld: digest => digest == spare || leased.Contains(digest) || reachable.Contains(digest),
+                    isHeld: digest => leased.Contains(digest) || reachable.Contains(digest) || isKept?.Invoke(digest) == true,
                     delete: entry => File.Delete(_paths.BlobPath(entry.Digest)));
             }
         }
+
+        if (result.Evicted.Count > 0)
+        {
+            Evicted?.Invoke(result);
+        }
+
+        return result;
     }
 
     private void RecordUse(BlobEntry entry)

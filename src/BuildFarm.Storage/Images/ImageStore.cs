@@ -91,9 +91,9 @@ public sealed class ImageStore
         return new ImageStore(path, gate, time, ImageNamesFile.Read(path));
     }
 
-    /// <summary>The blobs reachable from every name. Caller holds the gate so no name changes meanwhile.</summary>
-    internal HashSet<Digest> MarkReachable(ContentStore store) =>
-        ReachableBlobs.Mark(store, _images.Values.Select(static image => image.Target));
+    /// <summary>What every name reaches. Caller holds the gate so no name changes meanwhile.</summary>
+    internal ImageReach MarkReachable(ContentStore store, bool withDiffIds) =>
+        ReachableBlobs.Mark(store, _images.Values.Select(static image => image.Target), withDiffIds);
 
     /// <summary>Applies a change to a copy, persists the copy, and only then makes it current.</summary>
     private void Save(Action<SortedDictionary<string, ImageRecord>> change)

@@ -1,4 +1,5 @@
 using BuildFarm.Oci;
+using BuildFarm.Storage.Pruning;
 using MessagePack;
 using MessagePack.Resolvers;
 
@@ -25,9 +26,34 @@ public sealed class StepRecordStore
         Directory.CreateDirectory(_directory);
     }
 
-    public StepRecord? Find(Digest key)
+    public StepRecord? Find(Digest key) => Read(PathOf(key));
+
+    public void Record(Digest key, StepRecord record)
     {
-        var path = PathOf(key);
+        ArgumentNullException.ThrowIfNull(record);
+        AtomicFile.Write(PathOf(key), stream => MessagePackSerializer.Serialize(stream, record, Options));
+    }
+
+    /// <summary>Every readable record with the bytes its file takes, for disk usage and pruning.</summary>
+    public IReadOnlyList<(StepRecord Record, long Bytes)> List()
+    {
+        var records = new List<(StepRecord, long)>();
+        foreach (var file in new DirectoryInfo(_directory).EnumerateFiles())
+        {
+            if (!file.Name.EndsWith(AtomicFile.TemporarySuffix, StringComparison.Ordinal) && Read(file.FullName) is { } record)
+            {
+                records.Add((record, file.Length));
+            }
+        }
+
+        return records;
+    }
+
+    /// <summary>Forgets every record (<c>farm prune --all</c>); blobs stay until pruned or evicted.</summary>
+    public Amount Clear() => DiskSpace.Empty(_directory);
+
+    private static StepRecord? Read(string path)
+    {
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
@@ -41,25 +67,6 @@ public sealed class StepRecordStore
         {
             return null;
         }
-    }
-
-    public void Record(Digest key, StepRecord record)
-    {
-        ArgumentNullException.ThrowIfNull(record);
-        AtomicFile.Write(PathOf(key), stream => MessagePackSerializer.Serialize(stream, record, Options));
-    }
-
-    /// <summary>Forgets every record (<c>farm prune --all</c>); blobs stay until evicted.</summary>
-    public int Clear()
-    {
-        var count = 0;
-        foreach (var file in Directory.EnumerateFiles(_directory))
-        {
-            File.Delete(file);
-            count++;
-        }
-
-        return count;
     }
 
     private string PathOf(Digest key) => Path.Combine(_directory, $"{key.Algorithm}-{key.Hex}");

@@ -78,6 +78,44 @@ public static class ContextTree
         }
     }
 
+    /// <summary>
+    /// Adds every node and file of the tree <paramref name="root"/> to the live lease
+    /// <paramref name="leaseId"/>, each leased before it is looked at, so that eviction and pruning
+    /// leave the tree alone until the lease ends (a submitted build waiting to start keeps its
+    /// context). What is missing or malformed is skipped: <see cref="MaterializeAsync"/> reports it.
+    /// </summary>
+    public static async Task LeaseAsync(Digest root, ContentStore store, string leaseId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var pending = new Stack<(Digest Node, string TreePath)>();
+        pending.Push((root, string.Empty));
+        while (pending.TryPop(out var directory))
+        {
+            store.Leases.Add(leaseId, directory.Node);
+            TreeNode node;
+            try
+            {
+                node = await ReadNodeAsync(store, root, directory.Node, directory.TreePath, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is TreeBlobMissingException or TreeFormatException)
+            {
+                continue;
+            }
+
+            foreach (var entry in node.Entries)
+            {
+                if (entry.Kind == TreeEntryKind.Directory)
+                {
+                    pending.Push((entry.Digest!.Value, directory.TreePath.Length == 0 ? entry.Name : directory.TreePath + "/" + entry.Name));
+                }
+                else if (entry.Kind == TreeEntryKind.File)
+                {
+                    store.Leases.Add(leaseId, entry.Digest!.Value);
+                }
+            }
+        }
+    }
+
     private static async Task<TreeNode> ReadNodeAsync(ContentStore store, Digest root, Digest digest, string treePath, CancellationToken cancellationToken)
     {
         var stream = OpenBlob(store, root, digest, treePath);

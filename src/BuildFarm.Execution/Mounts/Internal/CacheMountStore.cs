@@ -1,6 +1,7 @@
 using System.Globalization;
 using BuildFarm.Dockerfile.Instructions;
 using BuildFarm.Execution.Internal;
+using BuildFarm.Storage.Pruning;
 
 namespace BuildFarm.Execution.Mounts.Internal;
 
@@ -89,6 +90,41 @@ internal sealed class CacheMountStore
 
             return lease;
         }
+    }
+
+    /// <summary>Each cache (a key's directory, all its instances) with the bytes of its files.</summary>
+    public IReadOnlyList<(string Key, long Bytes)> List() =>
+        [.. Directory.EnumerateDirectories(_root).Select(static directory => (Path.GetFileName(directory), DiskSpace.Measure(directory)))];
+
+    /// <summary>
+    /// Deletes every cache no step uses now (<c>farm prune --all</c>); a cache in use is kept
+    /// whole. The next step that mounts a deleted cache gets a fresh instance, seeded anew.
+    /// </summary>
+    public Amount Clear()
+    {
+        var removed = Amount.Zero;
+        lock (_gate)
+        {
+            foreach (var directory in Directory.EnumerateDirectories(_root))
+            {
+                var key = Path.GetFileName(directory);
+                if (_keys.TryGetValue(key, out var state))
+                {
+                    if (state.Instances.Any(static instance => instance.SharedUsers > 0 || instance.Exclusive))
+                    {
+                        continue;
+                    }
+
+                    // Forgotten too, so the next acquire reads the (now empty) directory afresh.
+                    _keys.Remove(key);
+                }
+
+                removed += new Amount(1, DiskSpace.Measure(directory));
+                ExecDirectories.Delete(directory);
+            }
+        }
+
+        return removed;
     }
 
     internal void Release(string key, Instance instance)

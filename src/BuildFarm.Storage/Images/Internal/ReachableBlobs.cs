@@ -15,9 +15,11 @@ internal static class ReachableBlobs
     // The distribution spec lets registries refuse manifests over 4 MiB; a bigger "manifest" is not one.
     private const int MaxDocumentBytes = 4 * 1024 * 1024;
 
-    public static HashSet<Digest> Mark(ContentStore store, IEnumerable<Descriptor> roots)
+    /// <param name="withDiffIds">Also read each manifest's config for its diffIDs (eviction needs none).</param>
+    public static ImageReach Mark(ContentStore store, IEnumerable<Descriptor> roots, bool withDiffIds)
     {
         var marked = new HashSet<Digest>();
+        var diffIds = new HashSet<Digest>();
         var pending = new Stack<Descriptor>(roots);
         while (pending.TryPop(out var descriptor))
         {
@@ -26,27 +28,39 @@ internal static class ReachableBlobs
                 continue;
             }
 
-            foreach (var child in ChildrenOf(store, descriptor))
+            if (MediaTypes.IsManifest(descriptor.MediaType) && Read(store, descriptor, static json => ImageManifest.Parse(json.Span)) is { } manifest)
             {
-                pending.Push(child);
+                pending.Push(manifest.Config);
+                foreach (var layer in manifest.Layers)
+                {
+                    pending.Push(layer);
+                }
+
+                if (withDiffIds && Read(store, manifest.Config, static json => ImageConfig.Parse(json.Span)) is { } config)
+                {
+                    diffIds.UnionWith(config.RootFs.DiffIds);
+                }
+            }
+            else if (MediaTypes.IsIndex(descriptor.MediaType) && Read(store, descriptor, static json => ImageIndex.Parse(json.Span)) is { } index)
+            {
+                foreach (var child in index.Manifests)
+                {
+                    pending.Push(child);
+                }
             }
         }
 
-        return marked;
+        return new ImageReach(marked, diffIds);
     }
 
-    private static IEnumerable<Descriptor> ChildrenOf(ContentStore store, Descriptor descriptor)
+    // Null when the document is missing, too big, corrupt or not what it claims to be.
+    private static T? Read<T>(ContentStore store, Descriptor descriptor, Func<ReadOnlyMemory<byte>, T> parse)
+        where T : class
     {
-        var isManifest = MediaTypes.IsManifest(descriptor.MediaType);
-        if (!isManifest && !MediaTypes.IsIndex(descriptor.MediaType))
-        {
-            return [];
-        }
-
         var size = store.GetInfo(descriptor.Digest)?.Size;
         if (size is null or > MaxDocumentBytes)
         {
-            return [];
+            return null;
         }
 
         var buffer = ArrayPool<byte>.Shared.Rent((int)size.Value + 1);
@@ -57,22 +71,15 @@ internal static class ReachableBlobs
                 // Reading one byte past the size reaches the end, which is where the stream verifies.
                 if (stream.ReadAtLeast(buffer.AsSpan(0, (int)size.Value + 1), (int)size.Value + 1, throwOnEndOfStream: false) != size)
                 {
-                    return [];
+                    return null;
                 }
             }
 
-            var json = buffer.AsSpan(0, (int)size.Value);
-            if (isManifest)
-            {
-                var manifest = ImageManifest.Parse(json);
-                return [manifest.Config, .. manifest.Layers];
-            }
-
-            return ImageIndex.Parse(json).Manifests;
+            return parse(buffer.AsMemory(0, (int)size.Value));
         }
         catch (Exception ex) when (ex is BlobNotFoundException or CorruptBlobException or InvalidDataException)
         {
-            return [];
+            return null;
         }
         finally
         {
