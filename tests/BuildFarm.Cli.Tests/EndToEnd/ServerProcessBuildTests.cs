@@ -1,0 +1,145 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using BuildFarm.Cli.Tests.TestSupport;
+using BuildFarm.Testing;
+
+namespace BuildFarm.Cli.Tests.EndToEnd;
+
+/// <summary>
+/// <c>farm build</c> and <c>farm builds</c> as processes of their own against a <c>farm server</c>
+/// process (real runc) and a real registry. The tests share the server; each builds its own
+/// Dockerfile, so none sees another's cache.
+/// </summary>
+public sealed class ServerProcessBuildTests(ServerProcessFarm farm) : IClassFixture<ServerProcessFarm>
+{
+    private static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(2);
+
+    [Fact]
+    public async Task A_pushed_multi_stage_build_is_what_the_registry_serves_and_every_step_ran()
+    {
+        var busybox = await Busybox.GetAsync();
+        var context = farm.WriteContext("push", """
+            FROM busybox AS build
+            COPY message.txt /src/
+            RUN mkdir /out && tr a-z A-Z < /src/message.txt > /out/message
+            RUN sed 's/^/built: /' /out/message > /out/built
+            FROM busybox
+            COPY --from=build /out/built /built
+            RUN wc -c < /built > /size
+            """, ("message.txt", "pushed from a process\n"));
+        var name = $"{farm.Registry.Host}/e2e/app:1";
+
+        var (result, metadata) = await BuildAsync(context, "push.json", "-t", name, "--push");
+
+        Assert.Equal(name, metadata.ImageName);
+        Assert.Equal(metadata.ManifestDigest, await Skopeo.InspectDigestAsync($"docker://{name}"));
+        using var pushed = await Skopeo.InspectAsync($"docker://{name}");
+        var layers = pushed.RootElement.GetProperty("Layers").EnumerateArray().Select(layer => layer.GetString()).ToList();
+        Assert.Equal(3, layers.Count); // busybox, COPY --from, RUN
+        Assert.Equal(busybox.LayerDigest, layers[0]);
+        Assert.Equal(
+            [
+                "[build 2/4] COPY message.txt /src/",
+                "[build 3/4] RUN mkdir /out && tr a-z A-Z < /src/message.txt > /out/message",
+                "[build 4/4] RUN sed 's/^/built: /' /out/message > /out/built",
+                "[stage-1 2/3] COPY --from=build /out/built /built",
+                "[stage-1 3/3] RUN wc -c < /built > /size",
+            ],
+            metadata.Steps.Select(step => step.Name));
+        Assert.All(metadata.Steps, step => Assert.Equal((false, Environment.MachineName), (step.Cached, step.Silo)));
+        Assert.EndsWith($"writing image {metadata.ConfigDigest} done\nnaming to {name} done\n", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_rebuild_is_all_hits_with_the_same_digest_and_the_cache_survives_a_server_restart()
+    {
+        var context = farm.WriteContext("restart", """
+            FROM busybox AS build
+            RUN echo kept across restarts > /kept
+            FROM busybox
+            COPY --from=build /kept /kept
+            RUN cat /kept
+            """);
+        var (_, first) = await BuildAsync(context, "restart-1.json");
+        var (_, second) = await BuildAsync(context, "restart-2.json");
+        var firstServer = farm.Server.ProcessId;
+
+        var stopped = await farm.Server.StopAsync();
+        var announcedWhileStopped = File.Exists(Path.Combine(farm.DataDirectory, "server.json"));
+        await farm.Server.StartAsync();
+        var (_, third) = await BuildAsync(context, "restart-3.json");
+
+        Assert.Equal(3, first.Steps.Count);
+        Assert.All(first.Steps, step => Assert.False(step.Cached));
+        Assert.Equal((0, false), (stopped, announcedWhileStopped));
+        Assert.NotEqual(firstServer, farm.Server.ProcessId);
+        foreach (var again in new[] { second, third })
+        {
+            Assert.Equal(first.ManifestDigest, again.ManifestDigest);
+            Assert.Equal(first.Steps.Select(step => (step.Name, step.Key)), again.Steps.Select(step => (step.Name, step.Key)));
+            Assert.All(again.Steps, step => Assert.True(step.Cached, step.Name));
+        }
+    }
+
+    [Fact]
+    public async Task A_failing_run_fails_the_process_with_its_output_and_its_line_and_leaves_nothing_mounted()
+    {
+        var context = farm.WriteContext("fail", """
+            FROM busybox AS base
+            RUN echo prepared > /prepared
+            FROM base
+            RUN echo boom-output && exit 3
+            """);
+
+        var result = await farm.RunAsync("build", "--progress", "plain", context);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Matches("\n#2 [0-9.]+ boom-output\n", result.Error);
+        Assert.EndsWith(
+            "Error: Dockerfile:4: RUN echo boom-output && exit 3: process \"/bin/sh -c echo boom-output && exit 3\" did not complete successfully: exit code: 3\nlast 1 lines of output:\nboom-output\n",
+            result.Error,
+            StringComparison.Ordinal);
+        Assert.Empty(LinuxHost.MountsBelow(farm.DataDirectory));
+    }
+
+    [Fact]
+    public async Task A_build_cancelled_from_another_process_ends_cancelled_and_leaves_no_process_or_mount()
+    {
+        // A number of its own, so the RUN's processes can be told from anything else on the machine.
+        var marker = Random.Shared.Next(100_000, 1_000_000).ToString(CultureInfo.InvariantCulture);
+        var context = farm.WriteContext("cancel", $"""
+            FROM busybox
+            RUN echo "sleeping" "for" {marker} && sleep {marker}
+            """);
+        using var build = farm.Start("build", "-t", $"cancel:{marker}", "--progress", "plain", context);
+        await build.WaitForOutputAsync($" sleeping for {marker}", StepTimeout);
+        var runningProcesses = LinuxHost.ProcessesWith($"sleep {marker}");
+        var runningMounts = LinuxHost.MountsBelow(farm.DataDirectory);
+
+        var listed = await farm.RunAsync("builds", "ls");
+        var row = Regex.Match(listed.Output, $"^(?<id>[0-9]{{8}}-[0-9]{{6}}-[a-z0-9]+) +running +[0-9-]+ [0-9:]+Z +docker.io/library/cancel:{marker}$", RegexOptions.Multiline);
+        Assert.True(row.Success, listed.Output + listed.Error);
+        var id = row.Groups["id"].Value;
+        var cancelled = await farm.RunAsync("builds", "cancel", id);
+        var ended = await build.WaitForExitAsync(StepTimeout);
+        var listedAfter = await farm.RunAsync("builds", "ls");
+
+        Assert.NotEmpty(runningProcesses);
+        Assert.NotEmpty(runningMounts);
+        Assert.Equal((0, $"{id}: cancelled\n", string.Empty), (cancelled.ExitCode, cancelled.Output, cancelled.Error));
+        Assert.Equal(1, ended.ExitCode);
+        Assert.EndsWith("\nError: the build was cancelled: cancelled\n", ended.Error, StringComparison.Ordinal);
+        Assert.Matches($"(?m)^{id} +cancelled +", listedAfter.Output);
+        Assert.Empty(LinuxHost.ProcessesWith($"sleep {marker}"));
+        Assert.Empty(LinuxHost.MountsBelow(farm.DataDirectory));
+    }
+
+    /// <summary>A build that must succeed, with plain progress and a metadata file; failures show the server's log.</summary>
+    private async Task<(FarmResult Result, BuildMetadata Metadata)> BuildAsync(string context, string metadataFile, params string[] options)
+    {
+        var metadataPath = farm.Combine(metadataFile);
+        var result = await farm.RunAsync(["build", "--progress", "plain", "--metadata-file", metadataPath, .. options, context]);
+        Assert.True(result.ExitCode == 0, $"farm build exited with {result.ExitCode}:\n{result.Error}\nserver:\n{farm.Server.Log}");
+        return (result, BuildMetadata.Read(metadataPath));
+    }
+}
