@@ -29,7 +29,7 @@ public sealed class ServerProcessBuildTests(ServerProcessFarm farm) : IClassFixt
             """, ("message.txt", "pushed from a process\n"));
         var name = $"{farm.Registry.Host}/e2e/app:1";
 
-        var (result, metadata) = await BuildAsync(context, "push.json", "-t", name, "--push");
+        var (result, metadata) = await farm.BuildAsync(context, "push.json", "-t", name, "--push");
 
         Assert.Equal(name, metadata.ImageName);
         Assert.Equal(metadata.ManifestDigest, await Skopeo.InspectDigestAsync($"docker://{name}"));
@@ -60,14 +60,14 @@ public sealed class ServerProcessBuildTests(ServerProcessFarm farm) : IClassFixt
             COPY --from=build /kept /kept
             RUN cat /kept
             """);
-        var (_, first) = await BuildAsync(context, "restart-1.json");
-        var (_, second) = await BuildAsync(context, "restart-2.json");
+        var (_, first) = await farm.BuildAsync(context, "restart-1.json");
+        var (_, second) = await farm.BuildAsync(context, "restart-2.json");
         var firstServer = farm.Server.ProcessId;
 
         var stopped = await farm.Server.StopAsync();
         var announcedWhileStopped = File.Exists(Path.Combine(farm.DataDirectory, "server.json"));
         await farm.Server.StartAsync();
-        var (_, third) = await BuildAsync(context, "restart-3.json");
+        var (_, third) = await farm.BuildAsync(context, "restart-3.json");
 
         Assert.Equal(3, first.Steps.Count);
         Assert.All(first.Steps, step => Assert.False(step.Cached));
@@ -132,14 +132,5 @@ public sealed class ServerProcessBuildTests(ServerProcessFarm farm) : IClassFixt
         Assert.Matches($"(?m)^{id} +cancelled +", listedAfter.Output);
         Assert.Empty(LinuxHost.ProcessesWith($"sleep {marker}"));
         Assert.Empty(LinuxHost.MountsBelow(farm.DataDirectory));
-    }
-
-    /// <summary>A build that must succeed, with plain progress and a metadata file; failures show the server's log.</summary>
-    private async Task<(FarmResult Result, BuildMetadata Metadata)> BuildAsync(string context, string metadataFile, params string[] options)
-    {
-        var metadataPath = farm.Combine(metadataFile);
-        var result = await farm.RunAsync(["build", "--progress", "plain", "--metadata-file", metadataPath, .. options, context]);
-        Assert.True(result.ExitCode == 0, $"farm build exited with {result.ExitCode}:\n{result.Error}\nserver:\n{farm.Server.Log}");
-        return (result, BuildMetadata.Read(metadataPath));
     }
 }

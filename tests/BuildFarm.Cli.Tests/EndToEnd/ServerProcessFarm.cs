@@ -32,6 +32,15 @@ public sealed class ServerProcessFarm : IAsyncLifetime
     /// <summary>Starts <c>farm --data-dir DIR --server ADDR ARGS</c>; the caller disposes it.</summary>
     internal FarmProcess Start(params string[] args) => FarmProcess.Start(_session.Home, Arguments(args));
 
+    /// <summary><c>farm build</c> with plain progress and a metadata file, which must succeed; a failure shows the server's log.</summary>
+    internal async Task<(FarmResult Result, BuildMetadata Metadata)> BuildAsync(string context, string metadataFile, params string[] options)
+    {
+        var metadataPath = Combine(metadataFile);
+        var result = await RunAsync(["build", "--progress", "plain", "--metadata-file", metadataPath, .. options, context]);
+        Assert.True(result.ExitCode == 0, $"farm build exited with {result.ExitCode}:\n{result.Error}\nserver:\n{Server.Log}");
+        return (result, BuildMetadata.Read(metadataPath));
+    }
+
     /// <summary>A build context of its own with this Dockerfile; returns its directory.</summary>
     public string WriteContext(string name, string dockerfile, params (string Path, string Content)[] files)
     {
