@@ -12,7 +12,6 @@ public sealed class LocalServerTests : IAsyncLifetime
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
 
     private readonly FarmSession _session = new();
-    private int? _serverProcessId;
 
     private string Announcement => Path.Combine(_session.DataDirectory, "server.json");
 
@@ -31,7 +30,6 @@ public sealed class LocalServerTests : IAsyncLifetime
 
         var first = await BuildAsync(context, "first.json");
         var started = ReadAnnouncement();
-        _serverProcessId = started.Pid;
         var second = await BuildAsync(context, "second.json");
         var reused = ReadAnnouncement();
 
@@ -50,7 +48,7 @@ public sealed class LocalServerTests : IAsyncLifetime
         Assert.Equal(2, second.Metadata.Steps.Count);
         Assert.Equal(first.Metadata.ManifestDigest, second.Metadata.ManifestDigest);
 
-        await StopServerAsync();
+        await StopAsync(started.Pid);
 
         Assert.False(File.Exists(Announcement), "a server stopped by SIGTERM removes its announcement");
         Assert.Contains($"farm server listening on {started.Address}, metrics on http://127.0.0.1:", File.ReadAllText(log), StringComparison.Ordinal);
@@ -58,10 +56,14 @@ public sealed class LocalServerTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        // The server is no child of this process: whatever the test's outcome, it is stopped here by its pid.
+        // The server is no child of this process, and a failed test may not know its pid: whatever
+        // runs on this data directory is stopped here.
         try
         {
-            await StopServerAsync();
+            foreach (var (id, _) in LinuxHost.ProcessesWith($" server --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 --data-dir {_session.DataDirectory}"))
+            {
+                await StopAsync(id);
+            }
         }
         finally
         {
@@ -80,15 +82,15 @@ public sealed class LocalServerTests : IAsyncLifetime
     private Announced ReadAnnouncement() => JsonSerializer.Deserialize<Announced>(File.ReadAllText(Announcement))!;
 
     // SIGTERM, then a kill past the timeout: the farm's own shutdown is what the test checks.
-    private async Task StopServerAsync()
+    private static async Task StopAsync(int processId)
     {
-        if (_serverProcessId is not { } pid || !LinuxHost.IsRunning(pid))
+        using var process = System.Diagnostics.Process.GetProcessById(processId);
+        if (process.HasExited)
         {
             return;
         }
 
-        FarmProcess.SendTerminate(pid);
-        using var process = System.Diagnostics.Process.GetProcessById(pid);
+        FarmProcess.SendTerminate(processId);
         try
         {
             await process.WaitForExitAsync().WaitAsync(StopTimeout);
@@ -96,7 +98,7 @@ public sealed class LocalServerTests : IAsyncLifetime
         catch (TimeoutException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"the local farm server {pid} did not stop within {StopTimeout} of SIGTERM; killed");
+            throw new TimeoutException($"the local farm server {processId} did not stop within {StopTimeout} of SIGTERM; killed");
         }
     }
 

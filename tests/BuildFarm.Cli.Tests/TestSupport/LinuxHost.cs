@@ -7,13 +7,14 @@ internal static class LinuxHost
     public static IReadOnlyList<string> MountsBelow(string directory) =>
         [.. File.ReadLines("/proc/self/mountinfo").Where(line => line.Contains(directory, StringComparison.Ordinal))];
 
-    /// <summary>The command lines (arguments joined by spaces) of the processes whose command line holds <paramref name="text"/>.</summary>
-    public static IReadOnlyList<string> ProcessesWith(string text) =>
+    /// <summary>The processes whose command line (arguments joined by spaces) holds <paramref name="text"/>.</summary>
+    public static IReadOnlyList<(int Id, string CommandLine)> ProcessesWith(string text) =>
         [.. Directory.EnumerateDirectories("/proc")
-            .Where(directory => int.TryParse(Path.GetFileName(directory), out _))
-            .Select(directory => Read(Path.Combine(directory, "cmdline"))?.Replace('\0', ' ').TrimEnd())
-            .OfType<string>()
-            .Where(commandLine => commandLine.Contains(text, StringComparison.Ordinal))];
+            .Select(directory => int.TryParse(Path.GetFileName(directory), out var id) ? id : 0)
+            .Where(id => id > 0)
+            .Select(id => (Id: id, CommandLine: CommandLine(id)?.Replace('\0', ' ').TrimEnd()))
+            .Where(process => process.CommandLine?.Contains(text, StringComparison.Ordinal) == true)
+            .Select(process => (process.Id, process.CommandLine!))];
 
     /// <summary>The process's command line, arguments separated by NUL; null when it is gone.</summary>
     public static string? CommandLine(int processId) => Read($"/proc/{processId}/cmdline");
@@ -23,10 +24,6 @@ internal static class LinuxHost
         Read($"/proc/{processId}/stat") is { } stat
             ? int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[3], System.Globalization.CultureInfo.InvariantCulture)
             : null;
-
-    /// <summary>True while the process exists and is not a zombie waiting to be reaped.</summary>
-    public static bool IsRunning(int processId) =>
-        Read($"/proc/{processId}/stat") is { } stat && stat[stat.LastIndexOf(')') + 2] != 'Z';
 
     // Processes come and go while /proc is read.
     private static string? Read(string path)
