@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using BuildFarm.Cli.Tests.TestSupport;
 using BuildFarm.Testing;
@@ -33,6 +34,8 @@ public sealed class ServerProcessBuildTests(ServerProcessFarm farm) : IClassFixt
 
         Assert.Equal(name, metadata.ImageName);
         Assert.Equal(metadata.ManifestDigest, await Skopeo.InspectDigestAsync($"docker://{name}"));
+        using var manifest = JsonDocument.Parse(await Skopeo.InspectRawAsync($"docker://{name}"));
+        Assert.Equal(metadata.ConfigDigest, manifest.RootElement.GetProperty("config").GetProperty("digest").GetString());
         using var pushed = await Skopeo.InspectAsync($"docker://{name}");
         var layers = pushed.RootElement.GetProperty("Layers").EnumerateArray().Select(layer => layer.GetString()).ToList();
         Assert.Equal(3, layers.Count); // busybox, COPY --from, RUN
@@ -91,14 +94,18 @@ public sealed class ServerProcessBuildTests(ServerProcessFarm farm) : IClassFixt
             RUN echo boom-output && exit 3
             """);
 
-        var result = await farm.RunAsync("build", "--progress", "plain", context);
+        const string error = "Dockerfile:4: RUN echo boom-output && exit 3: process \"/bin/sh -c echo boom-output && exit 3\" did not complete successfully: exit code: 3\nlast 1 lines of output:\nboom-output\n";
+
+        var result = await farm.RunAsync("build", "-t", "fail:1", "--progress", "plain", context);
+        var id = BuildIdOf(await farm.RunAsync("builds", "ls"), "failed", "fail:1");
+        var logs = await farm.RunAsync("builds", "logs", id);
 
         Assert.Equal(1, result.ExitCode);
         Assert.Matches("\n#2 [0-9.]+ boom-output\n", result.Error);
-        Assert.EndsWith(
-            "Error: Dockerfile:4: RUN echo boom-output && exit 3: process \"/bin/sh -c echo boom-output && exit 3\" did not complete successfully: exit code: 3\nlast 1 lines of output:\nboom-output\n",
-            result.Error,
-            StringComparison.Ordinal);
+        Assert.EndsWith("\nError: " + error, result.Error, StringComparison.Ordinal);
+        Assert.Equal(0, logs.ExitCode);
+        Assert.Matches("\n#2 [0-9.]+ boom-output\n", logs.Output);
+        Assert.EndsWith("\nERROR: " + error, logs.Output, StringComparison.Ordinal);
         Assert.Empty(LinuxHost.MountsBelow(farm.DataDirectory));
     }
 
@@ -116,10 +123,7 @@ public sealed class ServerProcessBuildTests(ServerProcessFarm farm) : IClassFixt
         var runningProcesses = LinuxHost.ProcessesWith($"sleep {marker}");
         var runningMounts = LinuxHost.MountsBelow(farm.DataDirectory);
 
-        var listed = await farm.RunAsync("builds", "ls");
-        var row = Regex.Match(listed.Output, $"^(?<id>[0-9]{{8}}-[0-9]{{6}}-[a-z0-9]+) +running +[0-9-]+ [0-9:]+Z +docker.io/library/cancel:{marker}$", RegexOptions.Multiline);
-        Assert.True(row.Success, listed.Output + listed.Error);
-        var id = row.Groups["id"].Value;
+        var id = BuildIdOf(await farm.RunAsync("builds", "ls"), "running", $"cancel:{marker}");
         var cancelled = await farm.RunAsync("builds", "cancel", id);
         var ended = await build.WaitForExitAsync(StepTimeout);
         var listedAfter = await farm.RunAsync("builds", "ls");
@@ -129,8 +133,16 @@ public sealed class ServerProcessBuildTests(ServerProcessFarm farm) : IClassFixt
         Assert.Equal((0, $"{id}: cancelled\n", string.Empty), (cancelled.ExitCode, cancelled.Output, cancelled.Error));
         Assert.Equal(1, ended.ExitCode);
         Assert.EndsWith("\nError: the build was cancelled: cancelled\n", ended.Error, StringComparison.Ordinal);
-        Assert.Matches($"(?m)^{id} +cancelled +", listedAfter.Output);
+        Assert.Equal(id, BuildIdOf(listedAfter, "cancelled", $"cancel:{marker}"));
         Assert.Empty(LinuxHost.ProcessesWith($"sleep {marker}"));
         Assert.Empty(LinuxHost.MountsBelow(farm.DataDirectory));
+    }
+
+    /// <summary>The id of the one build <c>farm builds ls</c> lists in this state for this tag.</summary>
+    private static string BuildIdOf(FarmResult listed, string state, string tag)
+    {
+        var row = Regex.Match(listed.Output, $"^(?<id>[0-9]{{8}}-[0-9]{{6}}-[a-z0-9]+) +{state} +[0-9-]+ [0-9:]+Z +docker.io/library/{Regex.Escape(tag)}$", RegexOptions.Multiline);
+        Assert.True(row.Success, $"no {state} build of {tag} in:\n{listed.Output}{listed.Error}");
+        return row.Groups["id"].Value;
     }
 }
