@@ -138,6 +138,45 @@ public sealed class ServerProcessBuildTests(ServerProcessFarm farm) : IClassFixt
         Assert.Empty(LinuxHost.MountsBelow(farm.DataDirectory));
     }
 
+    [Fact]
+    public async Task After_a_server_crash_mid_build_the_restarted_server_clears_the_step_and_reports_the_build_failed()
+    {
+        var marker = Random.Shared.Next(100_000, 1_000_000).ToString(CultureInfo.InvariantCulture);
+        var context = farm.WriteContext("crash", $"""
+            FROM busybox
+            RUN echo "crash" "at" {marker} && sleep {marker}
+            """);
+        try
+        {
+            using var build = farm.Start("build", "-t", $"crash:{marker}", "--progress", "plain", context);
+            await build.WaitForOutputAsync($" crash at {marker}", StepTimeout);
+
+            await farm.Server.CrashAsync();
+            var orphans = LinuxHost.ProcessesWith($"sleep {marker}");
+            var orphanMounts = LinuxHost.MountsBelow(farm.DataDirectory);
+            var broken = await build.WaitForExitAsync(StepTimeout);
+            await farm.Server.StartAsync();
+            var id = BuildIdOf(await farm.RunAsync("builds", "ls"), "failed", $"crash:{marker}");
+            var logs = await farm.RunAsync("builds", "logs", id);
+
+            Assert.NotEmpty(orphans); // the crash left the step running: clearing it is the restart's work
+            Assert.NotEmpty(orphanMounts);
+            Assert.Equal(1, broken.ExitCode);
+            Assert.StartsWith("Error: the farm server cannot be reached (", broken.Error.Split('\n')[^2], StringComparison.Ordinal);
+            Assert.EndsWith("ERROR: the server stopped while the build was running\n", logs.Output, StringComparison.Ordinal);
+            Assert.Empty(LinuxHost.ProcessesWith($"sleep {marker}"));
+            Assert.Empty(LinuxHost.MountsBelow(farm.DataDirectory));
+        }
+        finally
+        {
+            // Whatever the outcome, no step of this test outlives it.
+            foreach (var (orphan, _) in LinuxHost.ProcessesWith($"sleep {marker}"))
+            {
+                FarmProcess.SendTerminate(orphan);
+            }
+        }
+    }
+
     /// <summary>The id of the one build <c>farm builds ls</c> lists in this state for this tag.</summary>
     private static string BuildIdOf(FarmResult listed, string state, string tag)
     {

@@ -158,6 +158,9 @@ internal sealed class FarmProcess : IDisposable
         }
     }
 
+    /// <summary>SIGKILL to this process alone, as when it crashes: the processes it started live on.</summary>
+    public void Crash() => _process.Kill(entireProcessTree: false);
+
     /// <summary>Sends SIGTERM to any process.</summary>
     public static void SendTerminate(int processId)
     {

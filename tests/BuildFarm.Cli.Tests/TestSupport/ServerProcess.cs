@@ -103,6 +103,21 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Kills the server alone, as a crash would: what it ran (runc, the steps) and mounted stays for the next start to clear.</summary>
+    public async Task CrashAsync()
+    {
+        var process = Running;
+        try
+        {
+            process.Crash();
+            await process.WaitForExitAsync(StopTimeout);
+        }
+        finally
+        {
+            ForgetProcess();
+        }
+    }
+
     public async Task<string> ScrapeMetricsAsync()
     {
         using var http = new HttpClient { Timeout = HealthTimeout };
