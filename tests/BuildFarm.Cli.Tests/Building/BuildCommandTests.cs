@@ -127,7 +127,8 @@ public sealed class BuildCommandTests(RegistryFixture registry) : IClassFixture<
 
         Assert.Equal(0, built.ExitCode);
         Assert.Matches($"^BUILD ID +STATE +SUBMITTED +IMAGE\n{id} +succeeded +[0-9-]+ [0-9:]+Z +docker.io/library/echo:1\n$", list);
-        Assert.Equal(["#1 [2/2] RUN echo from the build", "from the build"], logs.Split('\n').Take(2).Select(l => l.StartsWith("#1 0.", StringComparison.Ordinal) ? l[(l.IndexOf(' ', 3) + 1)..] : l));
+        // A log line carries the seconds since its step started: more than one on a busy machine.
+        Assert.Matches("^#1 \\[2/2\\] RUN echo from the build\n#1 [0-9]+\\.[0-9]+ from the build\n", logs);
         Assert.Equal($"{id}: succeeded\n", cancel);
     }
 
