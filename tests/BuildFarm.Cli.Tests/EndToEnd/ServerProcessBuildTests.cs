@@ -112,14 +112,8 @@ public sealed class ServerProcessBuildTests(ServerProcessFarm farm) : IClassFixt
     [Fact]
     public async Task A_build_cancelled_from_another_process_ends_cancelled_and_leaves_no_process_or_mount()
     {
-        // A number of its own, so the RUN's processes can be told from anything else on the machine.
-        var marker = Random.Shared.Next(100_000, 1_000_000).ToString(CultureInfo.InvariantCulture);
-        var context = farm.WriteContext("cancel", $"""
-            FROM busybox
-            RUN echo "sleeping" "for" {marker} && sleep {marker}
-            """);
-        using var build = farm.Start("build", "-t", $"cancel:{marker}", "--progress", "plain", context);
-        await build.WaitForOutputAsync($" sleeping for {marker}", StepTimeout);
+        var (build, marker) = await StartSleepingBuildAsync("cancel");
+        using var _ = build;
         var runningProcesses = LinuxHost.ProcessesWith($"sleep {marker}");
         var runningMounts = LinuxHost.MountsBelow(farm.DataDirectory);
 
@@ -141,16 +135,9 @@ public sealed class ServerProcessBuildTests(ServerProcessFarm farm) : IClassFixt
     [Fact]
     public async Task After_a_server_crash_mid_build_the_restarted_server_clears_the_step_and_reports_the_build_failed()
     {
-        var marker = Random.Shared.Next(100_000, 1_000_000).ToString(CultureInfo.InvariantCulture);
-        var context = farm.WriteContext("crash", $"""
-            FROM busybox
-            RUN echo "crash" "at" {marker} && sleep {marker}
-            """);
+        var (build, marker) = await StartSleepingBuildAsync("crash");
         try
         {
-            using var build = farm.Start("build", "-t", $"crash:{marker}", "--progress", "plain", context);
-            await build.WaitForOutputAsync($" crash at {marker}", StepTimeout);
-
             await farm.Server.CrashAsync();
             var orphans = LinuxHost.ProcessesWith($"sleep {marker}");
             var orphanMounts = LinuxHost.MountsBelow(farm.DataDirectory);
@@ -169,11 +156,39 @@ public sealed class ServerProcessBuildTests(ServerProcessFarm farm) : IClassFixt
         }
         finally
         {
+            build.Dispose();
+
             // Whatever the outcome, no step of this test outlives it.
             foreach (var (orphan, _) in LinuxHost.ProcessesWith($"sleep {marker}"))
             {
                 FarmProcess.SendTerminate(orphan);
             }
+        }
+    }
+
+    /// <summary>
+    /// Starts a build (tagged <c>NAME:MARKER</c>) whose RUN sleeps until it is stopped, and waits
+    /// until the RUN has printed. Its processes' command lines hold <c>sleep MARKER</c>, a number of
+    /// its own, so they can be told from anything else on the machine.
+    /// </summary>
+    private async Task<(FarmProcess Build, string Marker)> StartSleepingBuildAsync(string name)
+    {
+        var marker = Random.Shared.Next(100_000, 1_000_000).ToString(CultureInfo.InvariantCulture);
+        var context = farm.WriteContext(name, $"""
+            FROM busybox
+            RUN echo "sleeping" "for" {marker} && sleep {marker}
+            """);
+        var build = farm.Start("build", "-t", $"{name}:{marker}", "--progress", "plain", context);
+        try
+        {
+            // The command echoes quoted words: only the RUN's own output has them joined.
+            await build.WaitForOutputAsync($" sleeping for {marker}", StepTimeout);
+            return (build, marker);
+        }
+        catch
+        {
+            build.Dispose();
+            throw;
         }
     }
 
