@@ -45,7 +45,7 @@ public sealed class LocalServerTests : IAsyncLifetime
         Assert.Equal(started.Pid, LinuxHost.SessionId(started.Pid)); // setsid: no terminal's hangup reaches it
         Assert.All(first.Metadata.Steps, step => Assert.False(step.Cached, step.Name));
         Assert.All(second.Metadata.Steps, step => Assert.True(step.Cached, step.Name));
-        Assert.Equal(2, second.Metadata.Steps.Count);
+        Assert.Equal((2, 2), (first.Metadata.Steps.Count, second.Metadata.Steps.Count));
         Assert.Equal(first.Metadata.ManifestDigest, second.Metadata.ManifestDigest);
 
         await StopAsync(started.Pid);
