@@ -240,6 +240,8 @@ public sealed partial class BuildGrain(
         state.State.Error = error;
         state.State.Output = output;
         state.State.FinishedAt = time.GetUtcNow();
+        // Counted before the outcome is published: whoever saw the build end finds it in /metrics.
+        metrics.BuildEnded(outcome.ToString().ToLowerInvariant(), state.State.FinishedAt.Value - (state.State.CreatedAt ?? state.State.FinishedAt.Value));
         Append(new BuildEventRecord
         {
             Sequence = 0,
@@ -258,7 +260,6 @@ public sealed partial class BuildGrain(
         }
 
         await state.WriteStateAsync();
-        metrics.BuildEnded(outcome.ToString().ToLowerInvariant(), state.State.FinishedAt.Value - (state.State.CreatedAt ?? state.State.FinishedAt.Value));
         DelayDeactivation(TimeSpan.Zero);
     }
 

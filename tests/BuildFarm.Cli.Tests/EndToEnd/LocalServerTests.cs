@@ -1,0 +1,106 @@
+using System.Text.Json;
+using BuildFarm.Cli.Tests.TestSupport;
+
+namespace BuildFarm.Cli.Tests.EndToEnd;
+
+/// <summary>
+/// <c>farm build</c> with neither <c>--server</c> nor <c>$FARM_SERVER</c>: it starts the data
+/// directory's own server in the background, which later builds reuse.
+/// </summary>
+public sealed class LocalServerTests : IAsyncLifetime
+{
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly FarmSession _session = new();
+
+    private string Announcement => Path.Combine(_session.DataDirectory, "server.json");
+
+    public async Task InitializeAsync() => await _session.LoadBusyboxAsync();
+
+    [Fact]
+    public async Task The_first_build_starts_a_server_in_its_own_session_and_the_second_reuses_it_with_all_hits()
+    {
+        var context = Directory.CreateDirectory(_session.Combine("context")).FullName;
+        File.WriteAllText(Path.Combine(context, "Dockerfile"), """
+            FROM busybox AS build
+            RUN echo local > /local
+            FROM busybox
+            COPY --from=build /local /local
+            """);
+
+        var first = await BuildAsync(context, "first.json");
+        var started = ReadAnnouncement();
+        var second = await BuildAsync(context, "second.json");
+        var reused = ReadAnnouncement();
+
+        var log = Path.Combine(_session.DataDirectory, "server.log");
+        Assert.StartsWith($"starting a farm server for {_session.DataDirectory} (log: {log})\n", first.Result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("starting a farm server", second.Result.Error, StringComparison.Ordinal);
+        Assert.Equal(started, reused);
+        Assert.Matches("^http://127\\.0\\.0\\.1:[0-9]+/$", started.Address);
+        Assert.EndsWith(
+            $"\0{FarmProcess.Program}\0server\0--listen\0127.0.0.1:0\0--metrics-listen\0127.0.0.1:0\0--data-dir\0{_session.DataDirectory}\0",
+            LinuxHost.CommandLine(started.Pid),
+            StringComparison.Ordinal);
+        Assert.Equal(started.Pid, LinuxHost.SessionId(started.Pid)); // setsid: no terminal's hangup reaches it
+        Assert.All(first.Metadata.Steps, step => Assert.False(step.Cached, step.Name));
+        Assert.All(second.Metadata.Steps, step => Assert.True(step.Cached, step.Name));
+        Assert.Equal((2, 2), (first.Metadata.Steps.Count, second.Metadata.Steps.Count));
+        Assert.Equal(first.Metadata.ManifestDigest, second.Metadata.ManifestDigest);
+
+        await StopAsync(started.Pid);
+
+        Assert.False(File.Exists(Announcement), "a server stopped by SIGTERM removes its announcement");
+        Assert.Contains($"farm server listening on {started.Address}, metrics on http://127.0.0.1:", File.ReadAllText(log), StringComparison.Ordinal);
+    }
+
+    public async Task DisposeAsync()
+    {
+        // The server is no child of this process, and a failed test may not know its pid: whatever
+        // runs on this data directory is stopped here.
+        try
+        {
+            foreach (var (id, _) in LinuxHost.ProcessesWith($" server --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 --data-dir {_session.DataDirectory}"))
+            {
+                await StopAsync(id);
+            }
+        }
+        finally
+        {
+            _session.Dispose();
+        }
+    }
+
+    private async Task<(FarmResult Result, BuildMetadata Metadata)> BuildAsync(string context, string metadataFile)
+    {
+        var metadataPath = _session.Combine(metadataFile);
+        var result = await FarmProcess.RunAsync(_session.Home, ["--data-dir", _session.DataDirectory, "build", "--progress", "plain", "--metadata-file", metadataPath, context]);
+        Assert.True(result.ExitCode == 0, $"farm build exited with {result.ExitCode}:\n{result.Error}");
+        return (result, BuildMetadata.Read(metadataPath));
+    }
+
+    private Announced ReadAnnouncement() => JsonSerializer.Deserialize<Announced>(File.ReadAllText(Announcement))!;
+
+    // SIGTERM, then a kill past the timeout: the farm's own shutdown is what the test checks.
+    private static async Task StopAsync(int processId)
+    {
+        using var process = System.Diagnostics.Process.GetProcessById(processId);
+        if (process.HasExited)
+        {
+            return;
+        }
+
+        FarmProcess.SendTerminate(processId);
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(StopTimeout);
+        }
+        catch (TimeoutException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"the local farm server {processId} did not stop within {StopTimeout} of SIGTERM; killed");
+        }
+    }
+
+    private sealed record Announced(string Address, int Pid);
+}
