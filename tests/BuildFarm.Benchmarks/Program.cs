@@ -1,30 +1,45 @@
+using System.Globalization;
 using BuildFarm.Benchmarks;
+using BuildFarm.Benchmarks.Monorepo;
 
 // Usage: dotnet run -c Release --project tests/BuildFarm.Benchmarks -- layers [--mb 200] [--dir /tmp/buildfarm-bench]
-if (args.Length == 0 || args[0] != "layers")
+//        dotnet run -c Release --project tests/BuildFarm.Benchmarks -- monorepo
+const string Usage = """
+    usage: BuildFarm.Benchmarks layers [--mb <tree size in MB, default 200>] [--dir <where the tree goes>]
+           BuildFarm.Benchmarks monorepo
+    """;
+switch (args)
 {
-    Console.Error.WriteLine("usage: BuildFarm.Benchmarks layers [--mb <tree size in MB, default 200>] [--dir <where the tree goes>]");
-    return 2;
+    case ["layers", .. var options]:
+        return await LayersAsync(options);
+    case ["monorepo"]:
+        return await new MonorepoBenchmark(FarmCli.BesideThisProgram()).RunAsync() ? 0 : 1;
+    default:
+        Console.Error.WriteLine(Usage);
+        return 2;
 }
 
-var megabytes = 200;
-var directory = Path.Combine(Path.GetTempPath(), "buildfarm-bench");
-for (var i = 1; i < args.Length - 1; i += 2)
+static async Task<int> LayersAsync(string[] options)
 {
-    switch (args[i])
+    var megabytes = 200;
+    var directory = Path.Combine(Path.GetTempPath(), "buildfarm-bench");
+    for (var i = 0; i < options.Length - 1; i += 2)
     {
-        case "--mb":
-            megabytes = int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture);
-            break;
-        case "--dir":
-            directory = args[i + 1];
-            break;
-        default:
-            Console.Error.WriteLine($"unknown option {args[i]}");
-            return 2;
+        switch (options[i])
+        {
+            case "--mb":
+                megabytes = int.Parse(options[i + 1], CultureInfo.InvariantCulture);
+                break;
+            case "--dir":
+                directory = options[i + 1];
+                break;
+            default:
+                Console.Error.WriteLine($"unknown option {options[i]}");
+                return 2;
+        }
     }
-}
 
-var tree = TreeGenerator.Ensure(directory, megabytes * 1024L * 1024L);
-await new LayerBenchmark(tree).RunAsync();
-return 0;
+    var tree = TreeGenerator.Ensure(directory, megabytes * 1024L * 1024L);
+    await new LayerBenchmark(tree).RunAsync();
+    return 0;
+}

@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using BuildFarm.Testing;
+
+namespace BuildFarm.Benchmarks.Monorepo;
+
+/// <summary>One step of a farm build as <c>--metadata-file</c> reports it under <c>buildfarm.steps</c>.</summary>
+public sealed record FarmStep(string Name, bool Cached, double Seconds);
+
+/// <summary>A finished <c>farm build</c>: its wall-clock time (process start to exit) and its steps.</summary>
+public sealed record FarmBuild(double Seconds, IReadOnlyList<FarmStep> Steps);
+
+/// <summary>
+/// The Release <c>farm</c> CLI as users run it: separate processes, a <c>farm server</c> of a data
+/// directory started once, and <c>farm build --server</c> against it.
+/// </summary>
+public sealed class FarmCli(string farmDll)
+{
+    private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(10);
+
+    /// <summary>The CLI built beside this program (the project references BuildFarm.Cli).</summary>
+    public static FarmCli BesideThisProgram()
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "farm.dll");
+        return File.Exists(dll) ? new FarmCli(dll) : throw new InvalidOperationException($"no farm CLI at {dll}");
+    }
+
+    /// <summary><c>farm load</c>, which opens the store itself: run it before the server starts.</summary>
+    public Task LoadAsync(string dataDirectory, string archive) =>
+        ProcessRunner.RunCheckedAsync("dotnet", [farmDll, "--data-dir", dataDirectory, "load", "-i", archive]);
+
+    /// <summary>Starts <c>farm server</c> on free ports and waits until it listens.</summary>
+    public async Task<FarmServer> StartServerAsync(string dataDirectory)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in (string[])[farmDll, "--data-dir", dataDirectory, "server", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start farm server");
+        var error = process.StandardError.ReadToEndAsync();
+        try
+        {
+            // "farm server listening on http://127.0.0.1:PORT/, metrics on ..."
+            const string Prefix = "farm server listening on ";
+            while (await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(2)) is { } line)
+            {
+                if (line.StartsWith(Prefix, StringComparison.Ordinal))
+                {
+                    var address = line[Prefix.Length..line.IndexOf(',', StringComparison.Ordinal)];
+                    _ = process.StandardOutput.ReadToEndAsync();
+                    return new FarmServer(process, new Uri(address), error);
+                }
+            }
+
+            throw new InvalidOperationException($"farm server exited with {await ExitCodeAsync(process)} before it listened:\n{await error}");
+        }
+        catch
+        {
+            process.Kill(entireProcessTree: true);
+            process.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Runs <c>farm build --server ... --progress plain --metadata-file</c> and times the process.</summary>
+    public async Task<FarmBuild> BuildAsync(FarmServer server, string dataDirectory, string contextDirectory, string metadataFile, string tag)
+    {
+        var watch = Stopwatch.StartNew();
+        await ProcessRunner.RunCheckedAsync(
+            "dotnet",
+            [farmDll, "--server", server.Address.ToString(), "--data-dir", dataDirectory, "build", "--progress", "plain", "--metadata-file", metadataFile, "-t", tag, contextDirectory],
+            BuildTimeout);
+        var seconds = watch.Elapsed.TotalSeconds;
+        var metadata = JsonNode.Parse(await File.ReadAllTextAsync(metadataFile))!;
+        var steps = metadata["buildfarm.steps"]!.AsArray()
+            .Select(step => new FarmStep(step!["name"]!.GetValue<string>(), step["cached"]!.GetValue<bool>(), step["seconds"]!.GetValue<double>()))
+            .ToList();
+        return new FarmBuild(seconds, steps);
+    }
+
+    private static async Task<int> ExitCodeAsync(Process process)
+    {
+        await process.WaitForExitAsync();
+        return process.ExitCode;
+    }
+}
+
+/// <summary>A running <c>farm server</c>; disposing stops it with SIGTERM and waits for it to exit.</summary>
+public sealed class FarmServer(Process process, Uri address, Task<string> error) : IAsyncDisposable
+{
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
+
+    public Uri Address { get; } = address;
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                await ProcessRunner.RunCheckedAsync("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+                try
+                {
+                    await process.WaitForExitAsync().WaitAsync(StopTimeout);
+                }
+                catch (TimeoutException)
+                {
+                    process.Kill(entireProcessTree: true);
+                    throw new InvalidOperationException($"farm server did not stop within {StopTimeout.TotalSeconds:0} s of SIGTERM:\n{await error}");
+                }
+            }
+        }
+        finally
+        {
+            process.Dispose();
+        }
+    }
+}

@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Globalization;
+using BuildFarm.Testing;
+
+namespace BuildFarm.Benchmarks.Monorepo;
+
+/// <summary>
+/// <c>farm build</c> against <c>buildah bud --layers</c> on the same monorepo corpus, scenario by
+/// scenario in one run: cold (both caches empty), warm (nothing changed), one app file edited, one
+/// library file edited. Each scenario is one wall-clock run of each tool, buildah first.
+/// </summary>
+public sealed class MonorepoBenchmark(FarmCli farm)
+{
+    private const string FinalStage = "stage-5";
+
+    private static readonly string[] AppStages = [.. MonorepoCorpus.Apps.Select(app => $"app-{app}")];
+
+    /// <summary>
+    /// The scenarios in the order they run: the change each makes to the corpus, the target
+    /// farm/buildah ratio, and from which step on each stage must re-run (BuildKit's rules: a step
+    /// re-runs when what it reads changed or its parent re-ran; every other step is a hit).
+    /// </summary>
+    private static readonly Scenario[] Scenarios =
+    [
+        new("cold", 0.3, static _ => { }, RunFrom(1, ["base", "lib", .. AppStages, FinalStage])),
+        new("warm", 0.05, static _ => { }, new Dictionary<string, int>()),
+        // The edited app's own sources (step 3) and the final stage from that app's artifact (step 3).
+        new("app edit", 0.2, static corpus => corpus.EditApp(1), RunFrom(3, [$"app-{MonorepoCorpus.EditedApp}", FinalStage])),
+        // The library's sources (step 2), every app from the library's artifact (step 2), the final stage from the first app's artifact.
+        new("lib edit", 0.3, static corpus => corpus.EditLibrary(1), RunFrom(2, ["lib", .. AppStages, FinalStage])),
+    ];
+
+    private static Dictionary<string, int> RunFrom(int step, string[] stages) => stages.ToDictionary(stage => stage, _ => step);
+
+    public async Task<bool> RunAsync()
+    {
+        using var scratch = new TempDirectory("buildfarm-monorepo");
+        var corpus = MonorepoCorpus.Generate(scratch.Combine("context"));
+        Console.WriteLine($"corpus: {corpus.Root}, {corpus.FileCount} files; {Environment.ProcessorCount} cores");
+        Console.WriteLine($"buildah: {(await ProcessRunner.RunCheckedAsync("buildah", ["--version"])).Trim()}; farm: {farm}");
+
+        var busybox = await BusyboxImage.GetAsync();
+        var runAlone = await RunCommandsAlone.MeasureAsync(corpus, scratch.CreateDirectory("run-alone"));
+        Console.WriteLine($"the RUN commands alone, one after another in a chroot: {runAlone:F2} s");
+
+        using var buildah = await Buildah.CreateAsync();
+        await buildah.AddImageAsync(busybox.LayoutDirectory, BusyboxImage.RefName, "docker.io/library/busybox:latest");
+        var dataDirectory = scratch.CreateDirectory("farm-data");
+        await farm.LoadAsync(dataDirectory, busybox.ArchivePath);
+        await using var server = await farm.StartServerAsync(dataDirectory);
+
+        var rows = new List<(Scenario Scenario, double Buildah, FarmBuild Farm, string Load)>();
+        foreach (var scenario in Scenarios)
+        {
+            scenario.Change(corpus);
+            var load = LoadAverage();
+            var watch = Stopwatch.StartNew();
+            await buildah.BuildInStorageAsync(new BuildahBuild(corpus.Root));
+            var buildahSeconds = watch.Elapsed.TotalSeconds;
+            var build = await farm.BuildAsync(server, dataDirectory, corpus.Root, scratch.Combine($"{scenario.Name.Replace(' ', '-')}.metadata.json"), "monorepo:bench");
+            rows.Add((scenario, buildahSeconds, build, load));
+            Console.WriteLine($"{scenario.Name}: buildah {buildahSeconds:F2} s, farm {build.Seconds:F2} s (load average before: {load})");
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"{"scenario",-10} {"buildah s",10} {"farm s",8} {"farm/buildah",13} {"target",7}  {"",6}  {"steps run as expected",-22}");
+        var allMet = true;
+        foreach (var (scenario, buildahSeconds, build, _) in rows)
+        {
+            var ratio = build.Seconds / buildahSeconds;
+            var met = ratio <= scenario.Target;
+            var expected = RanAsExpected(scenario, build);
+            allMet &= met && expected;
+            Console.WriteLine($"{scenario.Name,-10} {buildahSeconds,10:F2} {build.Seconds,8:F2} {ratio,13:F3} {scenario.Target,7:F2}  {(met ? "met" : "MISSED"),6}  {(expected ? "yes" : "NO"),-22}");
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("farm steps per scenario (from --metadata-file buildfarm.steps):");
+        foreach (var (scenario, _, build, _) in rows)
+        {
+            var ran = build.Steps.Where(step => !step.Cached).ToList();
+            Console.WriteLine($"  {scenario.Name}: {build.Steps.Count - ran.Count} of {build.Steps.Count} cached; ran {ran.Count}, {ran.Sum(step => step.Seconds):F2} s of step time:");
+            foreach (var step in ran)
+            {
+                Console.WriteLine($"    {step.Seconds,6:F2} s  {step.Name}");
+            }
+        }
+
+        return allMet;
+    }
+
+    private static bool RanAsExpected(Scenario scenario, FarmBuild build) =>
+        build.Steps.All(step =>
+        {
+            var (stage, number) = Position(step);
+            var shouldRun = scenario.RunsFrom.TryGetValue(stage, out var first) && number >= first;
+            return step.Cached != shouldRun;
+        });
+
+    // "[app-b 3/4] RUN ..." -> ("app-b", 3)
+    private static (string Stage, int Number) Position(FarmStep step)
+    {
+        var space = step.Name.IndexOf(' ', StringComparison.Ordinal);
+        var slash = step.Name.IndexOf('/', space);
+        return (step.Name[1..space], int.Parse(step.Name.AsSpan(space + 1, slash - space - 1), CultureInfo.InvariantCulture));
+    }
+
+    private static string LoadAverage() =>
+        string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+
+    private sealed record Scenario(string Name, double Target, Action<MonorepoCorpus> Change, IReadOnlyDictionary<string, int> RunsFrom);
+}
