@@ -4,9 +4,11 @@ using BuildFarm.Benchmarks.Monorepo;
 
 // Usage: dotnet run -c Release --project tests/BuildFarm.Benchmarks -- layers [--mb 200] [--dir /tmp/buildfarm-bench]
 //        dotnet run -c Release --project tests/BuildFarm.Benchmarks -- monorepo
+//        dotnet run -c Release --project tests/BuildFarm.Benchmarks -- monorepo-corpus DIR   (the corpus alone, to profile by hand)
 const string Usage = """
     usage: BuildFarm.Benchmarks layers [--mb <tree size in MB, default 200>] [--dir <where the tree goes>]
            BuildFarm.Benchmarks monorepo
+           BuildFarm.Benchmarks monorepo-corpus <directory>
     """;
 switch (args)
 {
@@ -14,6 +16,9 @@ switch (args)
         return await LayersAsync(options);
     case ["monorepo"]:
         return await new MonorepoBenchmark(FarmCli.BesideThisProgram()).RunAsync() ? 0 : 1;
+    case ["monorepo-corpus", var directory]:
+        Console.WriteLine($"{MonorepoCorpus.Generate(directory).FileCount} files in {Path.GetFullPath(directory)}");
+        return 0;
     default:
         Console.Error.WriteLine(Usage);
         return 2;

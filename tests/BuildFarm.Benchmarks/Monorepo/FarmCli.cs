@@ -7,8 +7,13 @@ namespace BuildFarm.Benchmarks.Monorepo;
 /// <summary>One step of a farm build as <c>--metadata-file</c> reports it under <c>buildfarm.steps</c>.</summary>
 public sealed record FarmStep(string Name, bool Cached, double Seconds);
 
-/// <summary>A finished <c>farm build</c>: its wall-clock time (process start to exit) and its steps.</summary>
-public sealed record FarmBuild(double Seconds, IReadOnlyList<FarmStep> Steps);
+/// <summary>
+/// A finished <c>farm build</c>: its wall-clock time (process start to exit), its steps, and from
+/// its events' timestamps when the farm's first and last events came, in seconds since the start:
+/// before the first is the client's work (process start, context snapshot and upload, submit) and
+/// the farm's planning; between them the build; after the last the client's end (metadata, exit).
+/// </summary>
+public sealed record FarmBuild(double Seconds, IReadOnlyList<FarmStep> Steps, double FirstEvent, double LastEvent);
 
 /// <summary>
 /// The Release <c>farm</c> CLI as users run it: separate processes, a <c>farm server</c> of a data
@@ -17,6 +22,8 @@ public sealed record FarmBuild(double Seconds, IReadOnlyList<FarmStep> Steps);
 public sealed class FarmCli(string farmDll)
 {
     private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(10);
+
+    public string Dll { get; } = farmDll;
 
     /// <summary>The CLI built beside this program (the project references BuildFarm.Cli).</summary>
     public static FarmCli BesideThisProgram()
@@ -27,7 +34,7 @@ public sealed class FarmCli(string farmDll)
 
     /// <summary><c>farm load</c>, which opens the store itself: run it before the server starts.</summary>
     public Task LoadAsync(string dataDirectory, string archive) =>
-        ProcessRunner.RunCheckedAsync("dotnet", [farmDll, "--data-dir", dataDirectory, "load", "-i", archive]);
+        ProcessRunner.RunCheckedAsync("dotnet", [Dll, "--data-dir", dataDirectory, "load", "-i", archive]);
 
     /// <summary>Starts <c>farm server</c> on free ports and waits until it listens.</summary>
     public async Task<FarmServer> StartServerAsync(string dataDirectory)
@@ -38,7 +45,7 @@ public sealed class FarmCli(string farmDll)
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in (string[])[farmDll, "--data-dir", dataDirectory, "server", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"])
+        foreach (var argument in (string[])[Dll, "--data-dir", dataDirectory, "server", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"])
         {
             start.ArgumentList.Add(argument);
         }
@@ -69,20 +76,32 @@ public sealed class FarmCli(string farmDll)
         }
     }
 
-    /// <summary>Runs <c>farm build --server ... --progress plain --metadata-file</c> and times the process.</summary>
+    /// <summary>
+    /// Runs <c>farm build --server ... --progress rawjson --metadata-file</c> and times the process.
+    /// rawjson costs what plain costs and carries each event's timestamp.
+    /// </summary>
     public async Task<FarmBuild> BuildAsync(FarmServer server, string dataDirectory, string contextDirectory, string metadataFile, string tag)
     {
+        var started = DateTimeOffset.UtcNow;
         var watch = Stopwatch.StartNew();
-        await ProcessRunner.RunCheckedAsync(
+        var result = await ProcessRunner.RunAsync(
             "dotnet",
-            [farmDll, "--server", server.Address.ToString(), "--data-dir", dataDirectory, "build", "--progress", "plain", "--metadata-file", metadataFile, "-t", tag, contextDirectory],
+            [Dll, "--server", server.Address.ToString(), "--data-dir", dataDirectory, "build", "--progress", "rawjson", "--metadata-file", metadataFile, "-t", tag, contextDirectory],
             BuildTimeout);
         var seconds = watch.Elapsed.TotalSeconds;
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"farm build exited with {result.ExitCode}:\n{result.Error}");
+        }
+
+        var eventTimes = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => (JsonNode.Parse(line)!["time"]!.GetValue<DateTimeOffset>() - started).TotalSeconds)
+            .ToList();
         var metadata = JsonNode.Parse(await File.ReadAllTextAsync(metadataFile))!;
         var steps = metadata["buildfarm.steps"]!.AsArray()
             .Select(step => new FarmStep(step!["name"]!.GetValue<string>(), step["cached"]!.GetValue<bool>(), step["seconds"]!.GetValue<double>()))
             .ToList();
-        return new FarmBuild(seconds, steps);
+        return new FarmBuild(seconds, steps, eventTimes.Min(), eventTimes.Max());
     }
 
     private static async Task<int> ExitCodeAsync(Process process)

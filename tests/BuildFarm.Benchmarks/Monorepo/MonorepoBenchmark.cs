@@ -11,8 +11,6 @@ namespace BuildFarm.Benchmarks.Monorepo;
 /// </summary>
 public sealed class MonorepoBenchmark(FarmCli farm)
 {
-    private const string FinalStage = "stage-5";
-
     private static readonly string[] AppStages = [.. MonorepoCorpus.Apps.Select(app => $"app-{app}")];
 
     /// <summary>
@@ -22,12 +20,12 @@ public sealed class MonorepoBenchmark(FarmCli farm)
     /// </summary>
     private static readonly Scenario[] Scenarios =
     [
-        new("cold", 0.3, static _ => { }, RunFrom(1, ["base", "lib", .. AppStages, FinalStage])),
+        new("cold", 0.3, static _ => { }, RunFrom(1, ["base", "lib", .. AppStages, MonorepoCorpus.FinalStage])),
         new("warm", 0.05, static _ => { }, new Dictionary<string, int>()),
         // The edited app's own sources (step 3) and the final stage from that app's artifact (step 3).
-        new("app edit", 0.2, static corpus => corpus.EditApp(1), RunFrom(3, [$"app-{MonorepoCorpus.EditedApp}", FinalStage])),
+        new("app edit", 0.2, static corpus => corpus.EditApp(1), RunFrom(3, [$"app-{MonorepoCorpus.EditedApp}", MonorepoCorpus.FinalStage])),
         // The library's sources (step 2), every app from the library's artifact (step 2), the final stage from the first app's artifact.
-        new("lib edit", 0.3, static corpus => corpus.EditLibrary(1), RunFrom(2, ["lib", .. AppStages, FinalStage])),
+        new("lib edit", 0.3, static corpus => corpus.EditLibrary(1), RunFrom(2, ["lib", .. AppStages, MonorepoCorpus.FinalStage])),
     ];
 
     private static Dictionary<string, int> RunFrom(int step, string[] stages) => stages.ToDictionary(stage => stage, _ => step);
@@ -37,11 +35,11 @@ public sealed class MonorepoBenchmark(FarmCli farm)
         using var scratch = new TempDirectory("buildfarm-monorepo");
         var corpus = MonorepoCorpus.Generate(scratch.Combine("context"));
         Console.WriteLine($"corpus: {corpus.Root}, {corpus.FileCount} files; {Environment.ProcessorCount} cores");
-        Console.WriteLine($"buildah: {(await ProcessRunner.RunCheckedAsync("buildah", ["--version"])).Trim()}; farm: {farm}");
+        Console.WriteLine($"buildah: {(await ProcessRunner.RunCheckedAsync("buildah", ["--version"])).Trim()}; farm: {farm.Dll}");
 
         var busybox = await BusyboxImage.GetAsync();
         var runAlone = await RunCommandsAlone.MeasureAsync(corpus, scratch.CreateDirectory("run-alone"));
-        Console.WriteLine($"the RUN commands alone, one after another in a chroot: {runAlone:F2} s");
+        Console.WriteLine($"the RUN commands alone, one after another in a chroot: {runAlone.Sum(run => run.Seconds):F2} s ({string.Join(", ", runAlone.Select(run => $"{run.Stage} {run.Seconds:F2}"))})");
 
         using var buildah = await Buildah.CreateAsync();
         await buildah.AddImageAsync(busybox.LayoutDirectory, BusyboxImage.RefName, "docker.io/library/busybox:latest");
@@ -72,6 +70,14 @@ public sealed class MonorepoBenchmark(FarmCli farm)
             var expected = RanAsExpected(scenario, build);
             allMet &= met && expected;
             Console.WriteLine($"{scenario.Name,-10} {buildahSeconds,10:F2} {build.Seconds,8:F2} {ratio,13:F3} {scenario.Target,7:F2}  {(met ? "met" : "MISSED"),6}  {(expected ? "yes" : "NO"),-22}");
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("where the farm's time went, from its events' timestamps (s since `farm build` started):");
+        Console.WriteLine($"{"scenario",-10} {"to first event",15} {"build (events)",15} {"to exit",8}");
+        foreach (var (scenario, _, build, _) in rows)
+        {
+            Console.WriteLine($"{scenario.Name,-10} {build.FirstEvent,15:F2} {build.LastEvent - build.FirstEvent,15:F2} {build.Seconds - build.LastEvent,8:F2}");
         }
 
         Console.WriteLine();

@@ -20,6 +20,9 @@ public sealed class MonorepoCorpus
     /// <summary>The app <see cref="EditApp"/> edits.</summary>
     public const string EditedApp = "b";
 
+    /// <summary>The last stage, which has no name: the farm calls it by its index, as BuildKit does.</summary>
+    public const string FinalStage = "stage-5";
+
     public const string LibraryRun = "sh /tools/build-lib.sh /src/lib /out";
 
     public const string FinalRun = "cd /apps && sha256sum *.tar.gz > SHA256SUMS";

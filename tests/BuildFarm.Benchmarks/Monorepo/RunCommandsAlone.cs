@@ -10,7 +10,8 @@ namespace BuildFarm.Benchmarks.Monorepo;
 /// </summary>
 public static class RunCommandsAlone
 {
-    public static async Task<double> MeasureAsync(MonorepoCorpus corpus, string scratch)
+    /// <summary>Runs the commands and returns each one's wall-clock seconds by the stage it belongs to.</summary>
+    public static async Task<IReadOnlyList<(string Stage, double Seconds)>> MeasureAsync(MonorepoCorpus corpus, string scratch)
     {
         var rootfs = Directory.CreateDirectory(Path.Combine(scratch, "rootfs")).FullName;
         Directory.CreateDirectory(Path.Combine(rootfs, "bin"));
@@ -20,7 +21,7 @@ public static class RunCommandsAlone
 
         CopyDirectory(Path.Combine(corpus.Root, "tools"), Path.Combine(rootfs, "tools"));
         CopyDirectory(Path.Combine(corpus.Root, "lib"), Path.Combine(rootfs, "src", "lib"));
-        var seconds = await RunAsync(rootfs, MonorepoCorpus.LibraryRun);
+        List<(string, double)> seconds = [("lib", await RunAsync(rootfs, MonorepoCorpus.LibraryRun))];
 
         Directory.CreateDirectory(Path.Combine(rootfs, "deps"));
         File.Copy(Path.Combine(rootfs, "out", "lib.tar.gz"), Path.Combine(rootfs, "deps", "lib.tar.gz"));
@@ -33,7 +34,7 @@ public static class RunCommandsAlone
             }
 
             CopyDirectory(Path.Combine(corpus.Root, "apps", app), source);
-            seconds += await RunAsync(rootfs, MonorepoCorpus.AppRun(app));
+            seconds.Add(($"app-{app}", await RunAsync(rootfs, MonorepoCorpus.AppRun(app))));
         }
 
         Directory.CreateDirectory(Path.Combine(rootfs, "apps"));
@@ -42,7 +43,8 @@ public static class RunCommandsAlone
             File.Copy(Path.Combine(rootfs, "out", $"{app}.tar.gz"), Path.Combine(rootfs, "apps", $"{app}.tar.gz"));
         }
 
-        return seconds + await RunAsync(rootfs, MonorepoCorpus.FinalRun);
+        seconds.Add((MonorepoCorpus.FinalStage, await RunAsync(rootfs, MonorepoCorpus.FinalRun)));
+        return seconds;
     }
 
     private static async Task<double> RunAsync(string rootfs, string command)
