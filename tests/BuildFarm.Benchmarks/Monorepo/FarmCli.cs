@@ -5,7 +5,11 @@ using BuildFarm.Testing;
 namespace BuildFarm.Benchmarks.Monorepo;
 
 /// <summary>One step of a farm build as <c>--metadata-file</c> reports it under <c>buildfarm.steps</c>.</summary>
-public sealed record FarmStep(string Name, bool Cached, double Seconds);
+/// <param name="Outcome"><c>ran</c>, <c>cached</c>, <c>joined</c>, or <c>config</c> for a step with nothing to run (ENV, ...).</param>
+public sealed record FarmStep(string Name, string Outcome, double Seconds)
+{
+    public bool Ran => Outcome is "ran" or "joined";
+}
 
 /// <summary>
 /// A finished <c>farm build</c>: its wall-clock time (process start to exit), its steps, and from
@@ -24,13 +28,6 @@ public sealed class FarmCli(string farmDll)
     private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(10);
 
     public string Dll { get; } = farmDll;
-
-    /// <summary>The CLI built beside this program (the project references BuildFarm.Cli).</summary>
-    public static FarmCli BesideThisProgram()
-    {
-        var dll = Path.Combine(AppContext.BaseDirectory, "farm.dll");
-        return File.Exists(dll) ? new FarmCli(dll) : throw new InvalidOperationException($"no farm CLI at {dll}");
-    }
 
     /// <summary><c>farm load</c>, which opens the store itself: run it before the server starts.</summary>
     public Task LoadAsync(string dataDirectory, string archive) =>
@@ -99,7 +96,7 @@ public sealed class FarmCli(string farmDll)
             .ToList();
         var metadata = JsonNode.Parse(await File.ReadAllTextAsync(metadataFile))!;
         var steps = metadata["buildfarm.steps"]!.AsArray()
-            .Select(step => new FarmStep(step!["name"]!.GetValue<string>(), step["cached"]!.GetValue<bool>(), step["seconds"]!.GetValue<double>()))
+            .Select(step => new FarmStep(step!["name"]!.GetValue<string>(), step["outcome"]!.GetValue<string>(), step["seconds"]!.GetValue<double>()))
             .ToList();
         return new FarmBuild(seconds, steps, eventTimes.Min(), eventTimes.Max());
     }
