@@ -4,9 +4,12 @@ using BuildFarm.Testing;
 
 namespace BuildFarm.Benchmarks.Monorepo;
 
-/// <summary>One step of a farm build as <c>--metadata-file</c> reports it under <c>buildfarm.steps</c>.</summary>
+/// <summary>One step of a farm build: its name and outcome as <c>--metadata-file</c> reports them under <c>buildfarm.steps</c>.</summary>
 /// <param name="Outcome"><c>ran</c>, <c>cached</c>, <c>joined</c>, or <c>config</c> for a step with nothing to run (ENV, ...).</param>
-public sealed record FarmStep(string Name, string Outcome, double Seconds)
+/// <param name="Started">When its <c>stepStarted</c> event came, in seconds since <c>farm build</c> started; null when it did not start (cached, config).</param>
+/// <param name="Finished">When its <c>stepFinished</c> event came. The metadata's <c>seconds</c> also count the wait for
+/// a <c>COPY --from</c> stage and for a free slot, so the events tell what the step itself took.</param>
+public sealed record FarmStep(string Name, string Outcome, double? Started, double? Finished)
 {
     public bool Ran => Outcome is "ran" or "joined";
 }
@@ -91,14 +94,19 @@ public sealed class FarmCli(string farmDll)
             throw new InvalidOperationException($"farm build exited with {result.ExitCode}:\n{result.Error}");
         }
 
-        var eventTimes = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => (JsonNode.Parse(line)!["time"]!.GetValue<DateTimeOffset>() - started).TotalSeconds)
-            .ToList();
+        var events = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonNode.Parse(line)!.AsObject()).ToList();
+        double Time(JsonObject buildEvent) => (buildEvent["time"]!.GetValue<DateTimeOffset>() - started).TotalSeconds;
+        double? When(string kind, string step) =>
+            events.Where(e => e[kind]?["step"]?["name"]?.GetValue<string>() == step).Select(Time).Cast<double?>().FirstOrDefault();
         var metadata = JsonNode.Parse(await File.ReadAllTextAsync(metadataFile))!;
         var steps = metadata["buildfarm.steps"]!.AsArray()
-            .Select(step => new FarmStep(step!["name"]!.GetValue<string>(), step["outcome"]!.GetValue<string>(), step["seconds"]!.GetValue<double>()))
+            .Select(step =>
+            {
+                var name = step!["name"]!.GetValue<string>();
+                return new FarmStep(name, step["outcome"]!.GetValue<string>(), When("stepStarted", name), When("stepFinished", name));
+            })
             .ToList();
-        return new FarmBuild(seconds, steps, eventTimes.Min(), eventTimes.Max());
+        return new FarmBuild(seconds, steps, events.Min(Time), events.Max(Time));
     }
 
     private static async Task<int> ExitCodeAsync(Process process)

@@ -81,15 +81,15 @@ public sealed class MonorepoBenchmark(FarmCli farm)
         }
 
         Console.WriteLine();
-        Console.WriteLine("farm steps per scenario (from --metadata-file buildfarm.steps):");
+        Console.WriteLine("farm steps per scenario (outcomes from --metadata-file buildfarm.steps, times from the events):");
         foreach (var (scenario, _, build, _) in rows)
         {
             var ran = build.Steps.Where(step => step.Ran).ToList();
             var cached = build.Steps.Count(step => step.Outcome == "cached");
-            Console.WriteLine($"  {scenario.Name}: {cached} cached, {build.Steps.Count - ran.Count - cached} config only, {ran.Count} ran ({ran.Sum(step => step.Seconds):F2} s of step time):");
+            Console.WriteLine($"  {scenario.Name}: {cached} cached, {build.Steps.Count - ran.Count - cached} config only, {ran.Count} ran (started -> finished, s since `farm build` started):");
             foreach (var step in ran)
             {
-                Console.WriteLine($"    {step.Seconds,6:F2} s  {step.Name}");
+                Console.WriteLine($"    {step.Started,6:F2} -> {step.Finished,6:F2} = {step.Finished - step.Started,5:F2} s  {step.Name}");
             }
         }
 
