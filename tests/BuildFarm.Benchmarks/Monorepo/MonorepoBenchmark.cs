@@ -89,7 +89,10 @@ public sealed class MonorepoBenchmark(FarmCli farm)
             Console.WriteLine($"  {scenario.Name}: {cached} cached, {build.Steps.Count - ran.Count - cached} config only, {ran.Count} ran (started -> finished, s since `farm build` started):");
             foreach (var step in ran)
             {
-                Console.WriteLine($"    {step.Started,6:F2} -> {step.Finished,6:F2} = {step.Finished - step.Started,5:F2} s  {step.Name}");
+                var time = step.Outcome == "joined"
+                    ? "joined another build's run "
+                    : $"{step.Started,6:F2} -> {step.Finished,6:F2} = {step.Finished - step.Started,5:F2} s";
+                Console.WriteLine($"    {time}  {step.Name}");
             }
         }
 
