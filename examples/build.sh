@@ -13,7 +13,7 @@ work="$root/.farm"
 export FARM_DATA_DIR=${FARM_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/buildfarm}
 
 "$root/deploy/host-packages.sh"
-dotnet build -c Release -v quiet --nologo "$root/src/BuildFarm.Cli" -o "$work/bin" >/dev/null
+"$root/deploy/publish-cli.sh" "$work/bin"
 farm() { dotnet "$work/bin/farm.dll" "$@"; }
 
 # The base image, made from Debian's busybox-static: the same bytes on every machine.

@@ -60,7 +60,8 @@ public static class TreeGenerator
         return new Tree(root, files.Sum(), files.Count);
     }
 
-    private static void WriteFile(string path, long size, XorShift random, bool text)
+    /// <summary>Writes <paramref name="size"/> bytes of word soup (<paramref name="text"/>) or noise from <paramref name="random"/>.</summary>
+    internal static void WriteFile(string path, long size, XorShift random, bool text)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
@@ -86,35 +87,6 @@ public static class TreeGenerator
 
             file.Write(buffer, 0, chunk);
             size -= chunk;
-        }
-    }
-
-    /// <summary>A tiny deterministic generator: the tree must not depend on the runtime's Random.</summary>
-    private sealed class XorShift(ulong seed)
-    {
-        private ulong _state = seed;
-
-        public int Next(int bound) => (int)(NextUInt64() % (ulong)bound);
-
-        public void Fill(Span<byte> span)
-        {
-            for (var i = 0; i + 8 <= span.Length; i += 8)
-            {
-                BitConverter.TryWriteBytes(span[i..], NextUInt64());
-            }
-
-            for (var i = span.Length & ~7; i < span.Length; i++)
-            {
-                span[i] = (byte)NextUInt64();
-            }
-        }
-
-        private ulong NextUInt64()
-        {
-            _state ^= _state << 13;
-            _state ^= _state >> 7;
-            _state ^= _state << 17;
-            return _state;
         }
     }
 }

@@ -93,6 +93,18 @@ public sealed class Buildah : IDisposable
     /// <exception cref="InvalidOperationException">The build failed; the message holds buildah's output.</exception>
     public async Task<BuildahImage> BuildAsync(BuildahBuild build, string layoutDirectory)
     {
+        var name = await BuildInStorageAsync(build);
+        await RunAsync(["push", "--quiet", "--disable-compression", "--signature-policy", SignaturePolicy, name, $"oci:{layoutDirectory}:{LayoutTag}"]);
+        return new BuildahImage(layoutDirectory, await RunAsync(["inspect", "--type", "image", "--format", "{{.Config}}", name]));
+    }
+
+    /// <summary>
+    /// Builds <paramref name="build"/> into buildah's storage only (what <c>buildah bud --layers</c>
+    /// costs, with no export) and returns the name the image got there.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The build failed; the message holds buildah's output.</exception>
+    public async Task<string> BuildInStorageAsync(BuildahBuild build)
+    {
         var name = $"localhost/buildfarm-differential/build-{Interlocked.Increment(ref _builds).ToString(CultureInfo.InvariantCulture)}:latest";
         List<string> arguments =
         [
@@ -113,8 +125,7 @@ public sealed class Buildah : IDisposable
 
         arguments.Add(build.ContextDirectory);
         await RunAsync(arguments);
-        await RunAsync(["push", "--quiet", "--disable-compression", "--signature-policy", SignaturePolicy, name, $"oci:{layoutDirectory}:{LayoutTag}"]);
-        return new BuildahImage(layoutDirectory, await RunAsync(["inspect", "--type", "image", "--format", "{{.Config}}", name]));
+        return name;
     }
 
     /// <summary>Removes buildah's containers (and their mounts) and deletes its storage.</summary>

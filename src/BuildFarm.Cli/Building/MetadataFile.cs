@@ -14,6 +14,7 @@ internal static class MetadataFile
             ["name"] = step.Name,
             ["key"] = step.Key,
             ["cached"] = step.Cached,
+            ["outcome"] = step.Outcome,
             ["seconds"] = step.Seconds,
             ["silo"] = step.Silo,
         })]);

@@ -197,8 +197,13 @@ public sealed partial class BuildGrain(
         }
         finally
         {
-            DeleteContext(context);
-            File.Delete(context + ".Dockerfile");
+            // Off the activation's turn: the build's last event is out, and a reader waiting for
+            // it (the client's stream) must not also wait for thousands of context files to go.
+            await Task.Run(() =>
+            {
+                DeleteContext(context);
+                File.Delete(context + ".Dockerfile");
+            });
         }
     }
 

@@ -98,7 +98,7 @@ internal static class BuildMessages
     {
         var result = new BuildResult { ManifestDigest = output.ManifestDigest, ConfigDigest = output.ConfigDigest, Platform = "linux/amd64" };
         result.ImageNames.AddRange(summary.Tags);
-        result.Steps.AddRange(output.Steps.Select(s => new StepSummary { Name = s.Name, Key = s.Key, Cached = s.Outcome == "cached", Seconds = s.Seconds, Silo = s.Silo ?? string.Empty }));
+        result.Steps.AddRange(output.Steps.Select(s => new StepSummary { Name = s.Name, Key = s.Key, Cached = s.Outcome == "cached", Seconds = s.Seconds, Silo = s.Silo ?? string.Empty, Outcome = s.Outcome }));
         return result;
     }
 }

@@ -68,6 +68,57 @@ public sealed class SnapshotTests : IDisposable
     }
 
     [Fact]
+    public async Task A_warm_snapshot_of_an_unchanged_context_leaves_the_digest_cache_file_as_it_is()
+    {
+        _context.Write(("a.txt", "a"), ("dir/b.txt", "b"));
+        var cache = Path.Combine(_context.Scratch, "digests.msgpack");
+        var cold = Take(cache);
+        var written = (new FileInfo(cache).LastWriteTimeUtc, await InodeAsync(cache), File.ReadAllBytes(cache));
+
+        var warm = Take(cache);
+
+        Assert.Equal((2, 0), (cold.FilesHashed, warm.FilesHashed));
+        Assert.Equal(cold.Root, warm.Root);
+        var (modified, inode, bytes) = written;
+        Assert.Equal(modified, new FileInfo(cache).LastWriteTimeUtc);
+        Assert.Equal(inode, await InodeAsync(cache)); // a rewrite renames a new file over it
+        Assert.Equal(bytes, File.ReadAllBytes(cache));
+    }
+
+    [Fact]
+    public void A_deleted_file_drops_its_digest_from_the_cache_file()
+    {
+        _context.Write(("kept.txt", "kept"), ("gone.txt", "gone"));
+        var cache = Path.Combine(_context.Scratch, "digests.msgpack");
+        Take(cache);
+        File.Delete(_context.PathOf("gone.txt"));
+        Take(cache);
+        _context.Write(("gone.txt", "gone"));
+
+        var again = Take(cache);
+
+        Assert.Equal(1, again.FilesHashed); // gone.txt's entry went with the file; kept.txt's stayed
+    }
+
+    [Fact]
+    public void A_damaged_digest_cache_file_costs_one_cold_walk_and_is_replaced()
+    {
+        _context.Write(("a.txt", "a"), ("b.txt", "b"));
+        var cache = Path.Combine(_context.Scratch, "digests.msgpack");
+        Take(cache);
+        var bytes = File.ReadAllBytes(cache);
+        File.WriteAllBytes(cache, bytes[..(bytes.Length / 2)]);
+
+        var afterDamage = Take(cache);
+        var warm = Take(cache);
+
+        Assert.Equal((2, 0), (afterDamage.FilesHashed, warm.FilesHashed));
+        Assert.Equal(bytes, File.ReadAllBytes(cache));
+    }
+
+    private static async Task<string> InodeAsync(string path) => (await ProcessRunner.RunCheckedAsync("stat", ["-c", "%i", path])).Trim();
+
+    [Fact]
     public void A_missing_context_directory_is_a_clear_error()
     {
         var missing = Path.Combine(_context.Scratch, "no-such-context");

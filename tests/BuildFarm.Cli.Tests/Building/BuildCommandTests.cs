@@ -60,6 +60,7 @@ public sealed class BuildCommandTests(RegistryFixture registry) : IClassFixture<
             ["[build 2/3] COPY greeting.txt /src/", "[build 3/3] RUN mkdir /out && tr a-z A-Z < /src/greeting.txt > /out/greeting", "[stage-1 2/3] COPY --from=build /out/greeting /greeting", "[stage-1 3/3] CMD [\"cat\",\"/greeting\"]"],
             steps.Select(s => s.GetProperty("name").GetString()));
         Assert.All(steps, s => Assert.False(s.GetProperty("cached").GetBoolean()));
+        Assert.Equal(["ran", "ran", "ran", "config"], steps.Select(s => s.GetProperty("outcome").GetString()));
         Assert.All(steps, s => Assert.StartsWith("sha256:", s.GetProperty("key").GetString(), StringComparison.Ordinal));
         Assert.Contains("\n#2 [build 3/3] RUN mkdir /out && tr a-z A-Z < /src/greeting.txt > /out/greeting\n#2 DONE ", result.Error, StringComparison.Ordinal);
         Assert.Contains($"naming to {name} done", result.Error, StringComparison.Ordinal);
@@ -70,6 +71,7 @@ public sealed class BuildCommandTests(RegistryFixture registry) : IClassFixture<
         using var second = JsonDocument.Parse(File.ReadAllText(metadataPath));
         Assert.Equal(second.RootElement.GetProperty("containerimage.config.digest").GetString() + "\n", again.Output);
         Assert.All(second.RootElement.GetProperty("buildfarm.steps").EnumerateArray().Take(3), s => Assert.True(s.GetProperty("cached").GetBoolean()));
+        Assert.Equal(["cached", "cached", "cached", "config"], second.RootElement.GetProperty("buildfarm.steps").EnumerateArray().Select(s => s.GetProperty("outcome").GetString()));
         Assert.Equal(digest, second.RootElement.GetProperty("containerimage.digest").GetString());
     }
 

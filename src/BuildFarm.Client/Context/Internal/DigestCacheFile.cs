@@ -1,9 +1,9 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using BuildFarm.Oci;
 using BuildFarm.Oci.Internal;
 using BuildFarm.Storage;
 using MessagePack;
-using MessagePack.Resolvers;
 
 namespace BuildFarm.Client.Context.Internal;
 
@@ -17,15 +17,17 @@ namespace BuildFarm.Client.Context.Internal;
 /// Like git's index before its racy-timestamp check, a write that lands in the same timestamp
 /// tick as the hashing, after it, and keeps the size, goes unnoticed until the file changes
 /// again; the window is one tick of the coarse clock the kernel stamps writes with (a few milliseconds).
+/// <para>
+/// The file is read and written with MessagePack's reader and writer directly, as
+/// <c>[version, [[path, size, mtime s, mtime ns, inode, ctime s, ctime ns, digest], ...]]</c>:
+/// every <c>farm build</c> is a new process, and the serializer's resolvers cost it hundreds of
+/// milliseconds of start-up (type inspection and code generation) for these few fields.
+/// </para>
 /// </remarks>
 internal sealed class DigestCacheFile
 {
     private const int CurrentVersion = 1;
-
-    private static readonly MessagePackSerializerOptions Options =
-        MessagePackSerializerOptions.Standard
-            .WithResolver(StandardResolverAllowPrivate.Instance)
-            .WithSecurity(MessagePackSecurity.UntrustedData);
+    private const int EntryFields = 8;
 
     private readonly string? _path;
     private readonly Dictionary<string, StoredDigest> _entries;
@@ -46,19 +48,14 @@ internal sealed class DigestCacheFile
         {
             try
             {
-                using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-                var file = MessagePackSerializer.Deserialize<StoredFile>(stream, Options);
-                if (file.Version == CurrentVersion)
+                foreach (var entry in Decode(File.ReadAllBytes(path)))
                 {
-                    foreach (var entry in file.Entries)
-                    {
-                        entries[entry.Path] = entry;
-                    }
+                    entries[entry.Path] = entry;
                 }
             }
-            catch (MessagePackSerializationException)
+            catch (Exception e) when (e is MessagePackSerializationException or EndOfStreamException)
             {
-                entries.Clear(); // a damaged cache costs one cold walk, nothing else
+                entries.Clear(); // a damaged or older cache costs one cold walk, nothing else
             }
         }
 
@@ -100,6 +97,7 @@ internal sealed class DigestCacheFile
     /// <summary>
     /// Writes the cache back (atomically), dropping entries under <paramref name="walkedRoot"/>
     /// that this walk did not meet: files since deleted or ignored. Entries of other contexts stay.
+    /// A walk that hashed nothing and dropped nothing leaves the file as it is.
     /// </summary>
     public void Save(string walkedRoot)
     {
@@ -109,63 +107,81 @@ internal sealed class DigestCacheFile
         }
 
         var prefix = Path.TrimEndingDirectorySeparator(walkedRoot) + Path.DirectorySeparatorChar;
-        var file = new StoredFile
+        var kept = _entries.Values.Where(e => _used.Contains(e.Path) || !e.Path.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+        if (FilesHashed == 0 && kept.Count == _entries.Count && File.Exists(_path))
         {
-            Version = CurrentVersion,
-            Entries = [.. _entries.Values.Where(e => _used.Contains(e.Path) || !e.Path.StartsWith(prefix, StringComparison.Ordinal))],
-        };
+            return;
+        }
+
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(_path))!);
-        AtomicFile.Write(_path, stream => MessagePackSerializer.Serialize(stream, file, Options));
+        AtomicFile.Write(_path, stream => stream.Write(Encode(kept)));
     }
 
-    [MessagePackObject]
-    internal sealed class StoredFile
+    private static byte[] Encode(List<StoredDigest> entries)
     {
-        [Key(0)]
-        public int Version { get; set; }
-
-        [Key(1)]
-        public List<StoredDigest> Entries { get; set; } = [];
-    }
-
-    [MessagePackObject]
-    internal sealed class StoredDigest
-    {
-        [Key(0)]
-        public string Path { get; set; } = string.Empty;
-
-        [Key(1)]
-        public long Size { get; set; }
-
-        [Key(2)]
-        public long ModificationSeconds { get; set; }
-
-        [Key(3)]
-        public uint ModificationNanoseconds { get; set; }
-
-        [Key(4)]
-        public ulong Inode { get; set; }
-
-        [Key(5)]
-        public long ChangeSeconds { get; set; }
-
-        [Key(6)]
-        public uint ChangeNanoseconds { get; set; }
-
-        [Key(7)]
-        public string Digest { get; set; } = string.Empty;
-
-        public static StoredDigest From(string path, FileStatus status, Digest digest) => new()
+        var buffer = new ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer);
+        writer.WriteArrayHeader(2);
+        writer.Write(CurrentVersion);
+        writer.WriteArrayHeader(entries.Count);
+        foreach (var entry in entries)
         {
-            Path = path,
-            Size = status.Size,
-            ModificationSeconds = status.ModificationSeconds,
-            ModificationNanoseconds = status.ModificationNanoseconds,
-            Inode = status.Inode,
-            ChangeSeconds = status.ChangeSeconds,
-            ChangeNanoseconds = status.ChangeNanoseconds,
-            Digest = digest.ToString(),
-        };
+            writer.WriteArrayHeader(EntryFields);
+            writer.Write(entry.Path);
+            writer.Write(entry.Size);
+            writer.Write(entry.ModificationSeconds);
+            writer.Write(entry.ModificationNanoseconds);
+            writer.Write(entry.Inode);
+            writer.Write(entry.ChangeSeconds);
+            writer.Write(entry.ChangeNanoseconds);
+            writer.Write(entry.Digest);
+        }
+
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    // An empty list for a cache of another version: its entries may not mean what these do.
+    private static List<StoredDigest> Decode(ReadOnlyMemory<byte> bytes)
+    {
+        var reader = new MessagePackReader(bytes);
+        if (reader.ReadArrayHeader() != 2)
+        {
+            throw new MessagePackSerializationException("expected [version, entries]");
+        }
+
+        if (reader.ReadInt32() != CurrentVersion)
+        {
+            return [];
+        }
+
+        var count = reader.ReadArrayHeader();
+        var entries = new List<StoredDigest>(Math.Min(count, 1 << 16));
+        for (var i = 0; i < count; i++)
+        {
+            if (reader.ReadArrayHeader() != EntryFields)
+            {
+                throw new MessagePackSerializationException($"entry {i} does not have {EntryFields} fields");
+            }
+
+            entries.Add(new StoredDigest(
+                Path: reader.ReadString() ?? string.Empty,
+                Size: reader.ReadInt64(),
+                ModificationSeconds: reader.ReadInt64(),
+                ModificationNanoseconds: reader.ReadUInt32(),
+                Inode: reader.ReadUInt64(),
+                ChangeSeconds: reader.ReadInt64(),
+                ChangeNanoseconds: reader.ReadUInt32(),
+                Digest: reader.ReadString() ?? string.Empty));
+        }
+
+        return entries;
+    }
+
+    private sealed record StoredDigest(string Path, long Size, long ModificationSeconds, uint ModificationNanoseconds, ulong Inode, long ChangeSeconds, uint ChangeNanoseconds, string Digest)
+    {
+        public static StoredDigest From(string path, FileStatus status, Digest digest) =>
+            new(path, status.Size, status.ModificationSeconds, status.ModificationNanoseconds, status.Inode, status.ChangeSeconds, status.ChangeNanoseconds, digest.ToString());
 
         public bool Matches(FileStatus status) =>
             Size == status.Size && ModificationSeconds == status.ModificationSeconds && ModificationNanoseconds == status.ModificationNanoseconds
