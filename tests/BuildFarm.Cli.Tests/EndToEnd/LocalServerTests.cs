@@ -4,8 +4,8 @@ using BuildFarm.Cli.Tests.TestSupport;
 namespace BuildFarm.Cli.Tests.EndToEnd;
 
 /// <summary>
-/// <c>farm build</c> with neither <c>--server</c> nor <c>$FARM_SERVER</c>: it starts the data
-/// directory's own server in the background, which later builds reuse.
+/// Commands with neither <c>--server</c> nor <c>$FARM_SERVER</c>: the first starts the data
+/// directory's own server in the background, which later commands reuse.
 /// </summary>
 public sealed class LocalServerTests : IAsyncLifetime
 {
@@ -15,11 +15,12 @@ public sealed class LocalServerTests : IAsyncLifetime
 
     private string Announcement => Path.Combine(_session.DataDirectory, "server.json");
 
-    public async Task InitializeAsync() => await _session.LoadBusyboxAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
 
     [Fact]
-    public async Task The_first_build_starts_a_server_in_its_own_session_and_the_second_reuses_it_with_all_hits()
+    public async Task The_first_command_starts_a_server_in_its_own_session_and_builds_reuse_it_with_all_hits()
     {
+        var busybox = await Busybox.GetAsync();
         var context = Directory.CreateDirectory(_session.Combine("context")).FullName;
         File.WriteAllText(Path.Combine(context, "Dockerfile"), """
             FROM busybox AS build
@@ -28,18 +29,20 @@ public sealed class LocalServerTests : IAsyncLifetime
             COPY --from=build /local /local
             """);
 
-        var first = await BuildAsync(context, "first.json");
+        var load = await FarmProcess.RunAsync(_session.Home, ["--data-dir", _session.DataDirectory, "load", "-i", busybox.ArchivePath]);
         var started = ReadAnnouncement();
+        var first = await BuildAsync(context, "first.json");
         var second = await BuildAsync(context, "second.json");
         var reused = ReadAnnouncement();
 
         var log = Path.Combine(_session.DataDirectory, "server.log");
-        Assert.StartsWith($"starting a farm server for {_session.DataDirectory} (log: {log})\n", first.Result.Error, StringComparison.Ordinal);
-        Assert.DoesNotContain("starting a farm server", second.Result.Error, StringComparison.Ordinal);
+        Assert.Equal((0, $"starting a farm server for {_session.DataDirectory} (log: {log})\n"), (load.ExitCode, load.Error));
+        Assert.Equal($"Loaded image: busybox:latest\n", load.Output);
+        Assert.DoesNotContain("starting a farm server", first.Result.Error + second.Result.Error, StringComparison.Ordinal);
         Assert.Equal(started, reused);
         Assert.Matches("^http://127\\.0\\.0\\.1:[0-9]+/$", started.Address);
         Assert.EndsWith(
-            $"\0{FarmProcess.Program}\0server\0--listen\0127.0.0.1:0\0--metrics-listen\0127.0.0.1:0\0--data-dir\0{_session.DataDirectory}\0",
+            $"\0{FarmProcess.Program}\0server\0--listen\0127.0.0.1:0\0--metrics-listen\0127.0.0.1:0\0--data-dir\0{_session.DataDirectory}\0--docker-config\0{Path.Combine(_session.Home, ".docker")}\0",
             LinuxHost.CommandLine(started.Pid),
             StringComparison.Ordinal);
         Assert.Equal(started.Pid, LinuxHost.SessionId(started.Pid)); // setsid: no terminal's hangup reaches it

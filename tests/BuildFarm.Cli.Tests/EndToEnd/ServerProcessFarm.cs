@@ -20,10 +20,10 @@ public sealed class ServerProcessFarm : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        // Loaded before the server starts: farm load opens the store itself, which a running server holds.
-        await _session.LoadBusyboxAsync();
         Registry = await RegistryServer.StartAsync();
         Server = await ServerProcess.StartAsync(DataDirectory, _session.Home);
+        var load = await RunAsync("load", "-i", (await Busybox.GetAsync()).ArchivePath);
+        Assert.True(load.ExitCode == 0, $"farm load exited with {load.ExitCode}:\n{load.Error}");
     }
 
     /// <summary>Runs <c>farm --data-dir DIR --server ADDR ARGS</c> to its end.</summary>
