@@ -32,9 +32,9 @@ public sealed class FarmCli(string farmDll)
 
     public string Dll { get; } = farmDll;
 
-    /// <summary><c>farm load</c>, which opens the store itself: run it before the server starts.</summary>
-    public Task LoadAsync(string dataDirectory, string archive) =>
-        ProcessRunner.RunCheckedAsync("dotnet", [Dll, "--data-dir", dataDirectory, "load", "-i", archive]);
+    /// <summary><c>farm load</c> through the running server.</summary>
+    public Task LoadAsync(FarmServer server, string archive) =>
+        ProcessRunner.RunCheckedAsync("dotnet", [Dll, "--server", server.Address.ToString(), "load", "-i", archive]);
 
     /// <summary>Starts <c>farm server</c> on free ports and waits until it listens.</summary>
     public async Task<FarmServer> StartServerAsync(string dataDirectory)

@@ -44,8 +44,8 @@ public sealed class MonorepoBenchmark(FarmCli farm)
         using var buildah = await Buildah.CreateAsync();
         await buildah.AddImageAsync(busybox.LayoutDirectory, BusyboxImage.RefName, "docker.io/library/busybox:latest");
         var dataDirectory = scratch.CreateDirectory("farm-data");
-        await farm.LoadAsync(dataDirectory, busybox.ArchivePath);
         await using var server = await farm.StartServerAsync(dataDirectory);
+        await farm.LoadAsync(server, busybox.ArchivePath);
 
         var rows = new List<(Scenario Scenario, double Buildah, FarmBuild Farm, string Load)>();
         foreach (var scenario in Scenarios)
