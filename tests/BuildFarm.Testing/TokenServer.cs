@@ -226,7 +226,8 @@ public sealed class TokenServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _listener.Stop();
+        // Close alone: after Stop, .NET's managed listener looks the port up again on Close and, not
+        // finding it, binds it anew — which fails when another test has taken the port meanwhile.
         _listener.Close();
         await _serving;
         _certificate.Dispose();

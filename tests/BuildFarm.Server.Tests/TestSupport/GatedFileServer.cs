@@ -37,7 +37,8 @@ internal sealed class GatedFileServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _open.TrySetResult();
-        _listener.Stop();
+        // Close alone, never Stop then Close: the second would bind the port again (see TokenServer).
+        _listener.Close();
         try
         {
             await _serving;
@@ -45,8 +46,6 @@ internal sealed class GatedFileServer : IAsyncDisposable
         catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
         {
         }
-
-        _listener.Close();
     }
 
     private async Task ServeAsync()
