@@ -35,7 +35,7 @@ internal static class HistoryCommand
                 var id = i > 0 ? "<missing>" : full ? history.Id : ImageNames.Short(Digest.Parse(history.Id));
                 table.Add([
                     id,
-                    step.Created is { } created ? HumanUnits.Duration(now - created.ToDateTimeOffset()) + " ago" : "N/A",
+                    HumanUnits.Age(now, step.Created),
                     CreatedBy(step.CreatedBy, full),
                     HumanUnits.Size(step.Size),
                     HumanUnits.Size(step.WastedBytes),

@@ -51,7 +51,7 @@ internal static class ImagesCommand
                 table.Add([
                     .. naming,
                     Id(row.Image),
-                    row.Image.Created is { } created ? HumanUnits.Duration(now - created.ToDateTimeOffset()) + " ago" : "N/A",
+                    HumanUnits.Age(now, row.Image.Created),
                     HumanUnits.Size(row.Image.Size)]);
             }
 

@@ -22,6 +22,10 @@ internal static class HumanUnits
         return size.ToString("G3", CultureInfo.InvariantCulture).ToLowerInvariant() + DecimalUnits[unit];
     }
 
+    /// <summary>docker's CREATED column: <c>3 weeks ago</c>, or <c>N/A</c> when the image does not say.</summary>
+    public static string Age(DateTimeOffset now, Google.Protobuf.WellKnownTypes.Timestamp? created) =>
+        created is null ? "N/A" : Duration(now - created.ToDateTimeOffset()) + " ago";
+
     /// <summary>How long ago, coarsely: <c>Less than a second</c>, <c>About an hour</c>, <c>3 weeks</c>, <c>56 years</c>.</summary>
     public static string Duration(TimeSpan elapsed)
     {
