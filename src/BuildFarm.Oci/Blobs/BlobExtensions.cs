@@ -29,6 +29,13 @@ public static class BlobExtensions
         return descriptor;
     }
 
+    /// <summary>Reads a single-platform image: its manifest, then the config it names.</summary>
+    public static async ValueTask<(ImageManifest Manifest, ImageConfig Config)> ReadImageAsync(this IBlobReader reader, Descriptor manifest, CancellationToken cancellationToken = default)
+    {
+        var parsed = ImageManifest.Parse(await reader.ReadDocumentAsync(manifest, cancellationToken).ConfigureAwait(false));
+        return (parsed, ImageConfig.Parse(await reader.ReadDocumentAsync(parsed.Config, cancellationToken).ConfigureAwait(false)));
+    }
+
     /// <summary>Reads a small blob (a JSON document) whole, checking its digest and its size against the descriptor.</summary>
     public static async ValueTask<byte[]> ReadDocumentAsync(this IBlobReader reader, Descriptor descriptor, CancellationToken cancellationToken = default)
     {

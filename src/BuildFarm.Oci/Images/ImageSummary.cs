@@ -17,7 +17,7 @@ public sealed record ImageSummary(Digest Id, DateTimeOffset? Created, long Size)
         ArgumentNullException.ThrowIfNull(target);
         if (MediaTypes.IsManifest(target.MediaType))
         {
-            var (manifest, config) = await ReadManifestAsync(blobs, target, cancellationToken).ConfigureAwait(false);
+            var (manifest, config) = await blobs.ReadImageAsync(target, cancellationToken).ConfigureAwait(false);
             return new ImageSummary(manifest.Config.Digest, config.Created, manifest.Layers.DistinctBy(static l => l.Digest).Sum(static l => l.Size));
         }
 
@@ -26,7 +26,7 @@ public sealed record ImageSummary(Digest Id, DateTimeOffset? Created, long Size)
         DateTimeOffset? created = null;
         foreach (var child in index.Manifests.Where(static m => MediaTypes.IsManifest(m.MediaType)))
         {
-            var (manifest, config) = await ReadManifestAsync(blobs, child, cancellationToken).ConfigureAwait(false);
+            var (manifest, config) = await blobs.ReadImageAsync(child, cancellationToken).ConfigureAwait(false);
             foreach (var layer in manifest.Layers)
             {
                 layers[layer.Digest] = layer.Size;
@@ -36,12 +36,5 @@ public sealed record ImageSummary(Digest Id, DateTimeOffset? Created, long Size)
         }
 
         return new ImageSummary(target.Digest, created, layers.Values.Sum());
-    }
-
-    private static async Task<(ImageManifest Manifest, ImageConfig Config)> ReadManifestAsync(IBlobReader blobs, Descriptor descriptor, CancellationToken cancellationToken)
-    {
-        var manifest = ImageManifest.Parse(await blobs.ReadDocumentAsync(descriptor, cancellationToken).ConfigureAwait(false));
-        var config = ImageConfig.Parse(await blobs.ReadDocumentAsync(manifest.Config, cancellationToken).ConfigureAwait(false));
-        return (manifest, config);
     }
 }

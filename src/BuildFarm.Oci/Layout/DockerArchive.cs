@@ -29,8 +29,7 @@ public static class DockerArchive
                 throw new InvalidDataException($"A docker archive holds single-platform images; {image.Descriptor.Digest} is a '{image.Descriptor.MediaType}'.");
             }
 
-            var manifest = ImageManifest.Parse(await source.ReadDocumentAsync(image.Descriptor, cancellationToken).ConfigureAwait(false));
-            var config = ImageConfig.Parse(await source.ReadDocumentAsync(manifest.Config, cancellationToken).ConfigureAwait(false));
+            var (manifest, config) = await source.ReadImageAsync(image.Descriptor, cancellationToken).ConfigureAwait(false);
             if (config.RootFs.DiffIds.Count != manifest.Layers.Count)
             {
                 throw new InvalidDataException($"Image {image.Descriptor.Digest} has {manifest.Layers.Count} layers but its config lists {config.RootFs.DiffIds.Count} diff_ids.");

@@ -184,8 +184,7 @@ public sealed class ImagesService(ContentStore store, RegistryClient registry) :
         var platform = request.Platform.Length > 0 ? Platform.Parse(request.Platform) : ImagePuller.DefaultPlatform;
         var image = await _images.ResolveAsync(request.Image, cancellationToken).ConfigureAwait(false);
         var manifestDescriptor = await ManifestForAsync(request.Image, image.Target, platform, cancellationToken).ConfigureAwait(false);
-        var manifest = ImageManifest.Parse(await _images.Blobs.ReadDocumentAsync(manifestDescriptor, cancellationToken).ConfigureAwait(false));
-        var config = ImageConfig.Parse(await _images.Blobs.ReadDocumentAsync(manifest.Config, cancellationToken).ConfigureAwait(false));
+        var (manifest, config) = await _images.Blobs.ReadImageAsync(manifestDescriptor, cancellationToken).ConfigureAwait(false);
         var steps = await ImageHistory.ReadAsync(_images.Blobs, manifest, config, cancellationToken).ConfigureAwait(false);
 
         var response = new ImageHistoryResponse { Id = manifest.Config.Digest.ToString(), WastedBytes = steps.Sum(static step => step.WastedBytes) };

@@ -33,8 +33,7 @@ internal static class StoredImages
                     ?? throw new BaseImageNotFoundException(reference, $"its index has no manifest for {platform}");
             }
 
-            var manifest = ImageManifest.Parse(await blobs.ReadDocumentAsync(target, cancellationToken).ConfigureAwait(false));
-            var config = ImageConfig.Parse(await blobs.ReadDocumentAsync(manifest.Config, cancellationToken).ConfigureAwait(false));
+            var (manifest, config) = await blobs.ReadImageAsync(target, cancellationToken).ConfigureAwait(false);
             if (config.RootFs.DiffIds.Count != manifest.Layers.Count)
             {
                 throw new BaseImageNotFoundException(reference, $"its config lists {config.RootFs.DiffIds.Count} diffIDs for {manifest.Layers.Count} layers");
