@@ -11,7 +11,8 @@ namespace BuildFarm.Dockerfile.Ignore;
 /// </summary>
 public sealed class DockerIgnore
 {
-    private const string FileName = ".dockerignore";
+    /// <summary>The ignore file's name, at the context root or after a Dockerfile's name.</summary>
+    public const string FileName = ".dockerignore";
 
     private DockerIgnore(IReadOnlyList<IgnorePattern> patterns)
     {

@@ -5,6 +5,7 @@ using BuildFarm.Dockerfile.Planning;
 using BuildFarm.Dockerfile.Scoping;
 using BuildFarm.Execution.Building.Internal;
 using BuildFarm.Execution.Caching;
+using BuildFarm.Execution.Internal;
 using BuildFarm.Execution.Pruning;
 using BuildFarm.Execution.Sources;
 using BuildFarm.Oci;
@@ -20,8 +21,12 @@ namespace BuildFarm.Execution.Building;
 /// </summary>
 public sealed class BuildEngine
 {
+    // Enough for the selections of many builds' steps; each entry is a key string and a digest.
+    private const int SelectionChecksumCapacity = 50_000;
+
     private int _running;
     private int _queued;
+    private long _stageFilesHashed;
 
     // Builds are for the silo's own platform; the planner's default is the same.
     internal static Platform BuildPlatform { get; } = Platform.Parse(PredefinedArgs.DefaultPlatform);
@@ -59,8 +64,17 @@ public sealed class BuildEngine
 
     private SemaphoreSlim StepSlots { get; }
 
-    /// <summary>File digests by (size, mtime, inode, ctime), shared by every build, so an unchanged context is never read twice.</summary>
+    /// <summary>
+    /// File digests of context directories by (size, mtime, inode, ctime), shared by every build,
+    /// so an unchanged context directory is never read twice. A context sent as a tree needs none.
+    /// </summary>
     internal FileDigestCache Digests { get; } = new();
+
+    /// <summary>Context files that steps read from the content store to copy them (a context sent as a tree); the Dockerfile is not counted.</summary>
+    public ContextReads ContextReads { get; } = new();
+
+    /// <summary>How many files builds had to read and hash to checksum what steps copy: none for a context sent as a tree.</summary>
+    public long FilesHashed => Digests.FilesHashed + Interlocked.Read(ref _stageFilesHashed);
 
     /// <summary>Fetches ADD URLs.</summary>
     internal HttpClient Http { get; } = new();
@@ -68,8 +82,14 @@ public sealed class BuildEngine
     /// <summary>Where ADD downloads are kept while their step runs.</summary>
     internal string DownloadDirectory => Path.Combine(Content.DataDirectory, ScratchDirectories.Downloads);
 
-    /// <summary>Checksums of selections from stages' and images' layers, which never change.</summary>
-    internal ConcurrentDictionary<string, Digest> SelectionChecksums { get; } = new(StringComparer.Ordinal);
+    /// <summary>
+    /// Checksums of selections from what never changes: stages' and images' layers, and context
+    /// trees (by root digest and ignore file), so a warm build checksums nothing again.
+    /// </summary>
+    internal BoundedMemo<string, Digest> SelectionChecksums { get; } = new(SelectionChecksumCapacity);
+
+    /// <summary>Counts files hashed to checksum a selection from a stage's or an image's root.</summary>
+    internal void CountStageFilesHashed(long files) => Interlocked.Add(ref _stageFilesHashed, files);
 
     /// <summary>Runs <paramref name="step"/> when one of the silo's step slots is free.</summary>
     internal async Task<T> InSlotAsync<T>(Func<Task<T>> step, CancellationToken cancellationToken)
@@ -105,35 +125,10 @@ public sealed class BuildEngine
     public async Task<BuildResult> BuildAsync(BuildRequest request, BuildEventSink? events = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var contextDirectory = Path.GetFullPath(request.ContextDirectory);
-        if (!Directory.Exists(contextDirectory))
-        {
-            throw new DirectoryNotFoundException($"The build context '{contextDirectory}' does not exist.");
-        }
-
-        var dockerfilePath = Path.GetFullPath(request.DockerfilePath, contextDirectory);
-        ParsedDockerfile dockerfile;
-        await using (var stream = OpenDockerfile(dockerfilePath))
-        {
-            dockerfile = DockerfileParser.Parse(stream, Path.GetFileName(dockerfilePath));
-        }
-
-        var (plan, images) = await PlanAsync(dockerfile, request, cancellationToken).ConfigureAwait(false);
-        var context = SourceTree.ForContext(contextDirectory, DockerIgnore.Load(contextDirectory, dockerfilePath), Digests);
+        var context = BuildContext.Open(request, this);
+        var (plan, images) = await PlanAsync(context.Dockerfile, request, cancellationToken).ConfigureAwait(false);
         var run = new BuildRun(this, request, plan, images, context, events);
         return await run.ExecuteAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private static FileStream OpenDockerfile(string path)
-    {
-        try
-        {
-            return File.OpenRead(path);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new FileNotFoundException($"The Dockerfile '{path}' does not exist.", path, e);
-        }
     }
 
     private static BuildPlanOptions PlanOptions(BuildRequest request, KnownBaseImages images) => new()

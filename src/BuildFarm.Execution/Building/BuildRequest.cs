@@ -1,15 +1,33 @@
 using BuildFarm.Execution.Mounts;
+using BuildFarm.Oci;
 
 namespace BuildFarm.Execution.Building;
 
-/// <summary>One build: a Dockerfile in a context directory and what the caller asks of it.</summary>
+/// <summary>
+/// One build: a Dockerfile, its context and what the caller asks of it. The context is either a
+/// content tree in the store (<see cref="ContextTree"/>: what a client sends the farm) or a
+/// directory on this silo's disk (<see cref="ContextDirectory"/>), exactly one of the two.
+/// </summary>
 public sealed record BuildRequest
 {
-    /// <summary>The build context: a directory on this silo's disk.</summary>
-    public required string ContextDirectory { get; init; }
+    /// <summary>The build context as a directory on this silo's disk.</summary>
+    public string? ContextDirectory { get; init; }
 
-    /// <summary>The Dockerfile, relative to the context or absolute (<c>-f</c>).</summary>
+    /// <summary>
+    /// The build context as the root node of a content tree in the store. Its nodes are read as
+    /// the build needs them, and file content only when a step that runs copies it.
+    /// </summary>
+    public Digest? ContextTree { get; init; }
+
+    /// <summary>
+    /// The Dockerfile: relative to the context (for a tree, a path in it) or, for a context
+    /// directory, absolute (<c>-f</c>). With <see cref="DockerfileContent"/>, only its name counts:
+    /// errors name it and its <c>.dockerignore</c> is looked for beside it.
+    /// </summary>
     public string DockerfilePath { get; init; } = "Dockerfile";
+
+    /// <summary>The Dockerfile's text, when it is not read from the context (<c>-f -</c>, a Dockerfile outside the context).</summary>
+    public string? DockerfileContent { get; init; }
 
     /// <summary><c>--build-arg NAME=value</c>.</summary>
     public IReadOnlyDictionary<string, string> BuildArgs { get; init; } = new Dictionary<string, string>();

@@ -68,6 +68,22 @@ public static class FileCopier
         }
     }
 
+    /// <summary>
+    /// Writes the entry at <paramref name="resolvedPath"/> of <paramref name="tree"/> (what it hides
+    /// left out) into the empty directory <paramref name="directory"/>, as <c>cp -a</c> would, and
+    /// returns the host path that now shows it: the directory itself for a directory, the copied
+    /// file inside it otherwise. Owners are the tree's as a copy counts them (root's for the context).
+    /// </summary>
+    public static string CopyOut(SourceTree tree, string resolvedPath, string directory, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(tree);
+        var isDirectory = tree.Status(resolvedPath).IsDirectory;
+        var name = resolvedPath.Length == 0 ? "context" : Path.GetFileName(resolvedPath);
+        var target = new CopyTarget(directory, ChmodSpec.None, owner: null);
+        new TreeCopier(tree, new SelectionFilter(tree, []), target, ct).Copy(resolvedPath, name, isDirectory ? "/" : "/" + name);
+        return isDirectory ? directory : Path.Join(directory, name);
+    }
+
     // Every source's matches in order, URLs fetched and heredocs written to files on the way.
     private static async Task<List<CopyItem>> CollectAsync(CopyRequest request, string command, Lazy<string> scratch, HttpClient? http, CancellationToken ct)
     {

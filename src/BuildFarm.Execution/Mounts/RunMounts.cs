@@ -209,7 +209,17 @@ public sealed class RunMounts : IAsyncDisposable
         var context = (_sources ?? throw NoSources(mount, "the build context")).Context;
         var inContext = context.Resolve(source)
             ?? throw new RunMountException($"RUN --mount=type=bind: \"{source}\" not found in the build context (to mount on \"{target}\")");
-        var hostPath = context.HostPath(inContext);
+        if (context is not DirectorySourceTree directoryContext)
+        {
+            // A context that lives in the content store: what the mount shows (and no more) is
+            // written out for this step alone, ignored entries left out; writes go with it.
+            var copy = NewPath("context");
+            Directory.CreateDirectory(copy);
+            _mounts.Add(new BindMount(FileCopier.CopyOut(context, inContext, copy, cancellationToken), target, mount.ReadOnly));
+            return;
+        }
+
+        var hostPath = directoryContext.HostPath(inContext);
         var mask = NewPath("mask");
         var masked = Directory.Exists(hostPath) && ContextMask.Write(context, inContext, mask);
         if (!masked && mount.ReadOnly)
@@ -219,7 +229,7 @@ public sealed class RunMounts : IAsyncDisposable
         }
 
         // Ignored entries hidden by a mask above the context, writes kept in a throwaway upper dir.
-        var overlay = Hold(OverlayRootFilesystem.Mount(_engine.Paths, masked ? [mask, context.Root] : [context.Root]));
+        var overlay = Hold(OverlayRootFilesystem.Mount(_engine.Paths, masked ? [mask, directoryContext.Root] : [directoryContext.Root]));
         _mounts.Add(new BindMount(Path.Join(overlay.Path, inContext), target, mount.ReadOnly));
     }
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using BuildFarm.Execution.Internal;
 using BuildFarm.Oci;
@@ -18,7 +17,10 @@ namespace BuildFarm.Execution.Sources;
 /// </remarks>
 public sealed class FileDigestCache
 {
-    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    // Paths of every context directory a long-running silo ever read would add up without end.
+    private const int Capacity = 200_000;
+
+    private readonly BoundedMemo<string, Entry> _entries = new(Capacity);
     private long _filesHashed;
 
     /// <summary>How many files had their content read and hashed (cache misses) so far.</summary>
@@ -40,7 +42,7 @@ public sealed class FileDigestCache
         using var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0);
         var digest = Digest.FromSha256Hash(SHA256.HashData(stream));
         Interlocked.Increment(ref _filesHashed);
-        _entries[hostPath] = new Entry(key, digest);
+        _entries.Set(hostPath, new Entry(key, digest));
         return digest;
     }
 

@@ -16,9 +16,6 @@ namespace BuildFarm.Execution.Sources;
 /// </summary>
 public static class SourceChecksum
 {
-    // The one extended attribute a layer carries (see the layer scanner), so the one that counts here.
-    private const string CapabilityXattr = "security.capability";
-
     /// <summary>Selects <paramref name="sources"/> (see <see cref="SourceSelector"/>) and checksums them.</summary>
     /// <param name="excludes">
     /// <c>COPY --exclude</c> patterns (<c>.dockerignore</c> syntax), matched against a selected path's
@@ -56,10 +53,10 @@ public static class SourceChecksum
             Append(hash, string.Create(CultureInfo.InvariantCulture, $"{Convert.ToString(status.Mode, 8)}\0{uid}\0{gid}\0"));
             if (status.IsRegular)
             {
-                Append(hash, "file\0" + tree.Digests.ContentDigest(tree.Root, path, status));
-                if (LibC.GetXattr(tree.HostPath(path), CapabilityXattr) is { } capability)
+                Append(hash, "file\0" + tree.ContentDigest(path, status));
+                if (tree.Capability(path) is { } capability)
                 {
-                    Append(hash, $"\0{CapabilityXattr}\0{Convert.ToHexStringLower(capability)}");
+                    Append(hash, $"\0security.capability\0{Convert.ToHexStringLower(capability)}");
                 }
             }
             else if (status.IsSymlink)

@@ -1,37 +1,30 @@
 using BuildFarm.Dockerfile.Ignore;
+using BuildFarm.Oci;
 using BuildFarm.Oci.Internal;
+using BuildFarm.Storage.Content;
+using BuildFarm.Storage.Trees;
 
 namespace BuildFarm.Execution.Sources;
 
 /// <summary>
-/// A directory read as if it were <c>/</c>: the build context or a stage's root file system.
-/// Every path is resolved inside it: <c>..</c> stops at the root and symlinks, absolute or
-/// relative, are followed as the same link would be inside a container with this root, so
-/// nothing outside the directory is ever read. The context also hides what <c>.dockerignore</c> excludes.
+/// A file tree read as if it were <c>/</c>: the build context (a content tree the client sent, or a
+/// directory) or a stage's root file system. Every path is resolved inside it: <c>..</c> stops at
+/// the root and symlinks, absolute or relative, are followed as the same link would be inside a
+/// container with this root, so nothing outside the tree is ever read. The context also hides what
+/// <c>.dockerignore</c> excludes.
 /// </summary>
-public sealed class SourceTree
+public abstract class SourceTree
 {
     // Linux's own limit (MAXSYMLINKS): a loop of links fails instead of spinning.
     private const int MaxLinkFollows = 40;
 
-    private SourceTree(string root, DockerIgnore ignore, FileDigestCache digests, bool keepsOwners)
+    private protected SourceTree(DockerIgnore ignore, bool keepsOwners)
     {
-        Root = Path.GetFullPath(root);
         Ignore = ignore;
-        Digests = digests;
         KeepsOwners = keepsOwners;
-        if (!Directory.Exists(Root))
-        {
-            throw new DirectoryNotFoundException($"The source root '{Root}' does not exist.");
-        }
     }
 
-    /// <summary>The host directory that plays <c>/</c>.</summary>
-    public string Root { get; }
-
     internal DockerIgnore Ignore { get; }
-
-    internal FileDigestCache Digests { get; }
 
     /// <summary>
     /// False for the context: BuildKit's client sends it with every uid and gid reset to 0, so the
@@ -39,13 +32,26 @@ public sealed class SourceTree
     /// </summary>
     public bool KeepsOwners { get; }
 
+    /// <summary>How errors name the tree: a host directory, or the content tree by its root digest.</summary>
+    public abstract string Description { get; }
+
     /// <summary>The build context directory, with its <c>.dockerignore</c> applied.</summary>
-    public static SourceTree ForContext(string directory, DockerIgnore ignore, FileDigestCache digests) =>
-        new(directory, ignore, digests, keepsOwners: false);
+    public static DirectorySourceTree ForContext(string directory, DockerIgnore ignore, FileDigestCache digests) =>
+        new DirectorySourceTree(directory, ignore, digests, keepsOwners: false);
 
     /// <summary>A stage's root file system: nothing is ignored.</summary>
-    public static SourceTree ForRootFileSystem(string directory, FileDigestCache digests) =>
-        new(directory, DockerIgnore.Empty, digests, keepsOwners: true);
+    public static DirectorySourceTree ForRootFileSystem(string directory, FileDigestCache digests) =>
+        new DirectorySourceTree(directory, DockerIgnore.Empty, digests, keepsOwners: true);
+
+    /// <summary>
+    /// The build context as the client sent it: a content tree in the store, read node by node as
+    /// paths need it. File checksums are the digests the tree names, so nothing is hashed again,
+    /// and content is read from the store only when a step that runs copies it.
+    /// </summary>
+    /// <param name="fileTime">The modification time its entries show (the tree keeps none): the build's start, as a fresh copy of the files would have.</param>
+    /// <param name="reads">Counts the files whose content is read.</param>
+    public static SourceTree ForContentTree(TreeView tree, ContentStore store, DockerIgnore ignore, DateTimeOffset fileTime, ContextReads reads) =>
+        new ContentSourceTree(tree, store, ignore, fileTime, reads);
 
     /// <summary>
     /// Resolves <paramref name="path"/> (absolute or relative to the root, the same thing here)
@@ -89,7 +95,7 @@ public sealed class SourceTree
             }
 
             var candidate = string.Join('/', [.. resolved, component]);
-            var status = resolved.Count > missingFrom ? null : LibC.TryLStat(HostPath(candidate));
+            var status = resolved.Count > missingFrom ? null : TryStatus(candidate);
             if (status is null)
             {
                 if (!allowMissing)
@@ -138,29 +144,32 @@ public sealed class SourceTree
     /// <summary>Whether <c>.dockerignore</c> hides a root-relative path.</summary>
     internal bool IsIgnored(string relativePath) => relativePath.Length > 0 && Ignore.IsIgnored(relativePath);
 
-    internal string HostPath(string relativePath) => relativePath.Length == 0 ? Root : Path.Join(Root, relativePath);
-
     internal FileStatus Status(string relativePath) =>
-        LibC.TryLStat(HostPath(relativePath))
-        ?? throw new FileNotFoundException($"'{relativePath}' disappeared from '{Root}' while it was being read.");
+        TryStatus(relativePath)
+        ?? throw new FileNotFoundException($"'{relativePath}' disappeared from {Description} while it was being read.");
 
-    /// <summary>The names in a resolved directory, in ordinal order, whatever order the file system lists them.</summary>
     /// <summary>The owner an entry counts with: its own, or root's in the context (see <see cref="KeepsOwners"/>).</summary>
     internal (uint Uid, uint Gid) OwnerOf(FileStatus status) => KeepsOwners ? (status.Uid, status.Gid) : (0, 0);
 
-    internal List<string> ListNames(string relativeDirectory)
-    {
-        var names = new DirectoryInfo(HostPath(relativeDirectory))
-            .EnumerateFileSystemInfos()
-            .Select(entry => entry.Name)
-            .ToList();
-        names.Sort(StringComparer.Ordinal);
-        return names;
-    }
+    /// <summary>What an entry is, without following a final symlink; null when nothing is there.</summary>
+    internal abstract FileStatus? TryStatus(string relativePath);
 
-    internal string ReadLink(string relativePath) =>
-        new FileInfo(HostPath(relativePath)).LinkTarget
-        ?? throw new IOException($"'{relativePath}' in '{Root}' is no longer a symbolic link.");
+    /// <summary>The names in a resolved directory, in ordinal order, whatever order the file system lists them.</summary>
+    internal abstract List<string> ListNames(string relativeDirectory);
+
+    internal abstract string ReadLink(string relativePath);
+
+    /// <summary>The sha256 of a regular file's content.</summary>
+    internal abstract Digest ContentDigest(string relativePath, FileStatus status);
+
+    /// <summary>A regular file's content, opened so that nothing outside the tree can be reached through it.</summary>
+    internal abstract Stream OpenRead(string relativePath);
+
+    /// <summary>The extended attributes an entry carries into a copy (never overlayfs' own).</summary>
+    internal abstract IReadOnlyList<(string Name, byte[] Value)> ExtendedAttributes(string relativePath);
+
+    /// <summary>The <c>security.capability</c> attribute of a file, the one a layer and a checksum keep.</summary>
+    internal abstract byte[]? Capability(string relativePath);
 
     internal static string Join(string directory, string name) => directory.Length == 0 ? name : directory + "/" + name;
 

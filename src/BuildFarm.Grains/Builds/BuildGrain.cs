@@ -143,23 +143,16 @@ public sealed partial class BuildGrain(
 
     private async Task RunHeldAsync(BuildSpec spec, CancellationToken cancellationToken)
     {
-        var context = Path.Combine(content.DataDirectory, ScratchDirectories.Contexts, Id);
-        var dockerfile = spec.DockerfilePath;
         try
         {
-            await ContextTree.MaterializeAsync(Digest.Parse(spec.ContextDigest), content, context, cancellationToken);
-            if (spec.DockerfileContent is { } text)
-            {
-                // Beside the context, not in it: a context file of the same name stays what it is.
-                dockerfile = context + ".Dockerfile";
-                await File.WriteAllTextAsync(dockerfile, text, cancellationToken);
-            }
-
+            // The engine reads the context from the tree the client sent: no file of it is written
+            // out, and only the files of steps that run are read.
             var result = await engine.BuildAsync(
                 new BuildRequest
                 {
-                    ContextDirectory = context,
-                    DockerfilePath = dockerfile,
+                    ContextTree = Digest.Parse(spec.ContextDigest),
+                    DockerfilePath = spec.DockerfilePath,
+                    DockerfileContent = spec.DockerfileContent,
                     BuildArgs = spec.BuildArgs,
                     Target = spec.Target,
                     NoCache = spec.NoCache,
@@ -194,16 +187,6 @@ public sealed partial class BuildGrain(
         {
             LogBuildFailed(logger, Id, e.Message);
             await FinishAsync(BuildState.Failed, e.Message, null);
-        }
-        finally
-        {
-            // Off the activation's turn: the build's last event is out, and a reader waiting for
-            // it (the client's stream) must not also wait for thousands of context files to go.
-            await Task.Run(() =>
-            {
-                DeleteContext(context);
-                File.Delete(context + ".Dockerfile");
-            });
         }
     }
 
@@ -300,26 +283,8 @@ public sealed partial class BuildGrain(
         LastSequence = _events.Count,
     };
 
-    private void DeleteContext(string context)
-    {
-        try
-        {
-            if (Directory.Exists(context))
-            {
-                Directory.Delete(context, recursive: true);
-            }
-        }
-        catch (IOException e)
-        {
-            LogContextNotDeleted(logger, context, e.Message);
-        }
-    }
-
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Build {BuildId} failed: {Error}")]
     private static partial void LogBuildFailed(ILogger logger, string buildId, string error);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The context {Directory} could not be deleted: {Error}")]
-    private static partial void LogContextNotDeleted(ILogger logger, string directory, string error);
 }

@@ -43,7 +43,7 @@ public static class ContextTree
         {
             while (pending.TryPop(out var directory))
             {
-                var node = await ReadNodeAsync(store, root, directory.Node, directory.TreePath, cancellationToken).ConfigureAwait(false);
+                var node = ReadNode(store, root, directory.Node, directory.TreePath);
                 foreach (var entry in node.Entries)
                 {
                     var hostPath = Path.Join(directory.HostPath, entry.Name);
@@ -84,18 +84,19 @@ public static class ContextTree
     /// leave the tree alone until the lease ends (a submitted build waiting to start keeps its
     /// context). What is missing or malformed is skipped: <see cref="MaterializeAsync"/> reports it.
     /// </summary>
-    public static async Task LeaseAsync(Digest root, ContentStore store, string leaseId, CancellationToken cancellationToken = default)
+    public static Task LeaseAsync(Digest root, ContentStore store, string leaseId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
         var pending = new Stack<(Digest Node, string TreePath)>();
         pending.Push((root, string.Empty));
         while (pending.TryPop(out var directory))
         {
+            cancellationToken.ThrowIfCancellationRequested();
             store.Leases.Add(leaseId, directory.Node);
             TreeNode node;
             try
             {
-                node = await ReadNodeAsync(store, root, directory.Node, directory.TreePath, cancellationToken).ConfigureAwait(false);
+                node = ReadNode(store, root, directory.Node, directory.TreePath);
             }
             catch (Exception e) when (e is TreeBlobMissingException or TreeFormatException)
             {
@@ -114,28 +115,30 @@ public static class ContextTree
                 }
             }
         }
+
+        return Task.CompletedTask;
     }
 
-    private static async Task<TreeNode> ReadNodeAsync(ContentStore store, Digest root, Digest digest, string treePath, CancellationToken cancellationToken)
+    /// <summary>Reads and parses one node of the tree <paramref name="root"/>, checking its digest.</summary>
+    /// <exception cref="TreeBlobMissingException">The store lacks the node.</exception>
+    /// <exception cref="TreeFormatException">The node is malformed or too large.</exception>
+    internal static TreeNode ReadNode(ContentStore store, Digest root, Digest digest, string treePath)
     {
-        var stream = OpenBlob(store, root, digest, treePath);
-        await using (stream.ConfigureAwait(false))
+        using var stream = OpenBlob(store, root, digest, treePath);
+        if (stream.Length > MaxNodeBytes)
         {
-            if (stream.Length > MaxNodeBytes)
-            {
-                throw new TreeFormatException(digest, $"the node of {Describe(treePath)} has {stream.Length} bytes, more than the {MaxNodeBytes} a node may have");
-            }
-
-            var bytes = new byte[stream.Length];
-            await stream.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
-            // Reading on to the end is what makes the stream check the digest.
-            if (await stream.ReadAsync(new byte[1], cancellationToken).ConfigureAwait(false) != 0)
-            {
-                throw new TreeFormatException(digest, "the blob is longer than the store recorded");
-            }
-
-            return TreeNode.Parse(bytes, digest);
+            throw new TreeFormatException(digest, $"the node of {Describe(treePath)} has {stream.Length} bytes, more than the {MaxNodeBytes} a node may have");
         }
+
+        var bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        // Reading on to the end is what makes the stream check the digest.
+        if (stream.Read(new byte[1]) != 0)
+        {
+            throw new TreeFormatException(digest, "the blob is longer than the store recorded");
+        }
+
+        return TreeNode.Parse(bytes, digest);
     }
 
     private static async Task WriteFileAsync(ContentStore store, Digest root, Digest node, TreeEntry entry, string hostPath, string treePath, byte[] buffer, CancellationToken cancellationToken)

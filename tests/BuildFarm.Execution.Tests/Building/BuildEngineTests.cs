@@ -274,22 +274,43 @@ public sealed class BuildEngineTests(EngineFixture fixture)
         Assert.DoesNotContain(File.ReadAllLines("/proc/self/mountinfo"), line => line.Contains(fixture.DataDirectory, StringComparison.Ordinal));
     }
 
-    [Theory]
-    [InlineData("mtime", true)]
-    [InlineData("unrelated", true)]
-    [InlineData("ignored", true)]
-    [InlineData("content", false)]
-    [InlineData("mode", false)]
-    [InlineData("owner", true)] // context files are copied as 0:0 (as BuildKit's client sends them), so their owner never shows
-    [InlineData("new file in copied dir", false)]
-    public async Task A_copy_re_runs_exactly_when_the_content_it_copies_changed(string change, bool hits)
+    // Every rule holds whether the context is a directory or the tree a client sent.
+    public static TheoryData<string, bool, ContextKind> CopyChanges()
     {
-        using var build = new TestBuild(fixture);
-        build.Write("Dockerfile", "FROM busybox\nCOPY src/ /app/\nRUN ls /app > /listing\n")
+        var changes = new (string Change, bool Hits)[]
+        {
+            ("mtime", true),
+            ("unrelated", true),
+            ("ignored", true),
+            ("content", false),
+            ("mode", false),
+            ("owner", true), // context files are copied as 0:0 (as BuildKit's client sends them), so their owner never shows
+            ("link target", false),
+            ("new file in copied dir", false),
+        };
+        var data = new TheoryData<string, bool, ContextKind>();
+        foreach (var kind in new[] { ContextKind.Directory, ContextKind.Tree })
+        {
+            foreach (var (change, hits) in changes)
+            {
+                data.Add(change, hits, kind);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(CopyChanges))]
+    public async Task A_copy_re_runs_exactly_when_the_content_it_copies_changed(string change, bool hits, ContextKind kind)
+    {
+        using var build = new TestBuild(fixture, context: kind);
+        build.Write("Dockerfile", "FROM busybox\nCOPY src/ /app/\nRUN ls -l /app > /listing\n")
             .Write(".dockerignore", "src/*.log\n")
             .Write("src/main.c", "int main;\n")
             .Write("src/debug.log", "noise\n")
             .Write("other.txt", "not copied\n");
+        File.CreateSymbolicLink(Path.Combine(build.ContextDirectory, "src", "current"), "main.c");
         await build.BuildAsync();
         var copied = Path.Combine(build.ContextDirectory, "src", "main.c");
 
@@ -312,6 +333,10 @@ public sealed class BuildEngineTests(EngineFixture fixture)
                 break;
             case "owner":
                 await ProcessRunner.RunCheckedAsync("chown", ["1000:1000", copied]);
+                break;
+            case "link target":
+                File.Delete(Path.Combine(build.ContextDirectory, "src", "current"));
+                File.CreateSymbolicLink(Path.Combine(build.ContextDirectory, "src", "current"), "other.c");
                 break;
             default:
                 build.Write("src/util.c", "int util;\n");

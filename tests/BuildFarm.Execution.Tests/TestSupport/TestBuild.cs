@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using BuildFarm.Client.Context;
 using BuildFarm.Execution.Building;
 using BuildFarm.Execution.Caching;
 using BuildFarm.Execution.Mounts;
@@ -10,6 +11,16 @@ using BuildFarm.Testing;
 
 namespace BuildFarm.Execution.Tests.TestSupport;
 
+/// <summary>How a test build hands its context to the engine.</summary>
+public enum ContextKind
+{
+    /// <summary>As the directory itself.</summary>
+    Directory,
+
+    /// <summary>As the farm gets it: a content tree the client's walker made, its blobs written to the store.</summary>
+    Tree,
+}
+
 /// <summary>
 /// A build context in a temporary directory and a build engine on the shared fixture's store and
 /// snapshots, with a step cache of its own so that one test's results are never another's hits.
@@ -19,11 +30,14 @@ public sealed class TestBuild : IDisposable
     private readonly TempDirectory _context = new("buildfarm-context");
     private readonly TempDirectory _steps = new("buildfarm-steps");
 
-    public TestBuild(EngineFixture fixture, BuildEngineOptions? options = null)
+    public TestBuild(EngineFixture fixture, BuildEngineOptions? options = null, ContextKind context = ContextKind.Directory)
     {
         Fixture = fixture;
+        Context = context;
         Engine = new BuildEngine(fixture.Engine, fixture.Store, new LocalStepCache(new StepRecordStore(_steps.Path)), options);
     }
+
+    public ContextKind Context { get; }
 
     public EngineFixture Fixture { get; }
 
@@ -51,7 +65,8 @@ public sealed class TestBuild : IDisposable
         var result = await Engine.BuildAsync(
             new BuildRequest
             {
-                ContextDirectory = _context.Path,
+                ContextDirectory = Context == ContextKind.Directory ? _context.Path : null,
+                ContextTree = Context == ContextKind.Tree ? await SendContextAsync(cancellationToken) : null,
                 BuildArgs = buildArgs ?? new Dictionary<string, string>(),
                 Target = target,
                 NoCache = noCache,
@@ -68,6 +83,22 @@ public sealed class TestBuild : IDisposable
             },
             cancellationToken);
         return new BuildOutcome(result, [.. recorded]);
+    }
+
+    /// <summary>
+    /// Snapshots the whole context with the client's own walker (<c>.dockerignore</c> applied, as a
+    /// client sends it) and stores the blobs the store lacks, as the farm's upload would.
+    /// </summary>
+    public async Task<Oci.Digest> SendContextAsync(CancellationToken cancellationToken = default)
+    {
+        var snapshot = ContextSnapshot.Take(new ContextSnapshotOptions { ContextDirectory = _context.Path, OnlyPathsTheDockerfileReads = false }, cancellationToken);
+        foreach (var blob in snapshot.Blobs.Where(blob => !Fixture.Store.Exists(blob.Digest)))
+        {
+            await using var content = blob.OpenRead();
+            await Fixture.Store.WriteAsync(content, blob.Digest, blob.Size, cancellationToken: cancellationToken);
+        }
+
+        return snapshot.Root;
     }
 
     /// <summary>The stored manifest of a result.</summary>

@@ -31,13 +31,14 @@ internal sealed class BuildRun
     private readonly ConcurrentDictionary<int, Task<StageOutput>> _stages = new();
     private readonly ConcurrentDictionary<StepId, StepResult> _results = new();
 
-    public BuildRun(BuildEngine engine, BuildRequest request, BuildPlan plan, IReadOnlyDictionary<string, BaseImage> images, SourceTree context, BuildEventSink? events)
+    public BuildRun(BuildEngine engine, BuildRequest request, BuildPlan plan, IReadOnlyDictionary<string, BaseImage> images, BuildContext context, BuildEventSink? events)
     {
         Engine = engine;
         _request = request;
         _plan = plan;
         Images = images;
-        Context = context;
+        Context = context.Tree;
+        ContextIdentity = context.Identity;
         _events = events;
         _epoch = SourceDateEpoch(request, engine.Options);
         LayerOptions = new LayerWriterOptions { Compression = engine.Options.Compression, SourceDateEpoch = _epoch };
@@ -51,6 +52,9 @@ internal sealed class BuildRun
 
     /// <summary>The build context, with its <c>.dockerignore</c>.</summary>
     public SourceTree Context { get; }
+
+    /// <summary>What fixes the context's content (see <see cref="BuildContext.Identity"/>); null when it may change.</summary>
+    public string? ContextIdentity { get; }
 
     public LayerWriterOptions LayerOptions { get; }
 

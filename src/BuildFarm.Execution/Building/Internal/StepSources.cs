@@ -22,6 +22,7 @@ internal sealed class StepSources : IAsyncDisposable
     private readonly List<FetchedUrl> _downloads = [];
     private readonly Dictionary<int, SourceTree> _trees = [];
     private readonly IReadOnlyList<IReadOnlyList<LayerBlob>?> _layers;
+    private readonly FileDigestCache _stageDigests = new();
 
     private StepSources(BuildRun run, PlannedStep step, IReadOnlyList<IReadOnlyList<LayerBlob>?> layers)
     {
@@ -87,7 +88,8 @@ internal sealed class StepSources : IAsyncDisposable
         var layers = _layers[index] ?? throw new InvalidOperationException($"Input {index} of step {Step.Id} has no file tree.");
         var root = await _run.Engine.Execution.Snapshots.MountAsync(layers, _run.Cancellation).ConfigureAwait(false);
         _mounts.Add(root);
-        tree = SourceTree.ForRootFileSystem(root.Path, _run.Engine.Digests);
+        // A digest cache of its own: a mounted root is a new path every time, so a shared one would only grow.
+        tree = SourceTree.ForRootFileSystem(root.Path, _stageDigests);
         _trees[index] = tree;
         return tree;
     }
@@ -114,19 +116,14 @@ internal sealed class StepSources : IAsyncDisposable
         var excludes = Step.Instruction is FileInstruction file ? file.Excludes : [];
         switch (input.Kind)
         {
-            case InputKind.Context:
+            case InputKind.Context when _run.ContextIdentity is null:
                 return SourceChecksum.Compute(_run.Context, input.Paths, excludes);
+            case InputKind.Context:
+                // A tree never changes: the same selection from it always has the same checksum.
+                return await MemoizedAsync(SelectionKey(_run.ContextIdentity, input.Paths, excludes), index).ConfigureAwait(false);
             case InputKind.Stage or InputKind.Image:
-                // Layers never change, so a selection from the same layers always has the same checksum.
-                var memo = SelectionKey(StepKeys.FileSystem(_layers[index]!), input.Paths, excludes);
-                if (_run.Engine.SelectionChecksums.TryGetValue(memo, out var known))
-                {
-                    return known;
-                }
-
-                var checksum = SourceChecksum.Compute(await TreeAsync(index).ConfigureAwait(false), input.Paths, excludes);
-                _run.Engine.SelectionChecksums[memo] = checksum;
-                return checksum;
+                // Layers never change either.
+                return await MemoizedAsync(SelectionKey(StepKeys.FileSystem(_layers[index]!).ToString(), input.Paths, excludes), index).ConfigureAwait(false);
             case InputKind.Inline:
                 return Digest.Sha256(Encoding.UTF8.GetBytes(input.Content ?? string.Empty));
             case InputKind.Url:
@@ -139,6 +136,20 @@ internal sealed class StepSources : IAsyncDisposable
         }
     }
 
-    private static string SelectionKey(Digest fileSystem, IReadOnlyList<string> paths, IReadOnlyList<string> excludes) =>
-        $"{fileSystem}\n{string.Join('\0', paths)}\n{string.Join('\0', excludes)}";
+    private async Task<Digest> MemoizedAsync(string key, int index)
+    {
+        if (_run.Engine.SelectionChecksums.TryGetValue(key, out var known))
+        {
+            return known;
+        }
+
+        var hashedBefore = _stageDigests.FilesHashed;
+        var checksum = SourceChecksum.Compute(await TreeAsync(index).ConfigureAwait(false), Step.Inputs[index].Paths, (Step.Instruction as FileInstruction)?.Excludes ?? []);
+        _run.Engine.CountStageFilesHashed(_stageDigests.FilesHashed - hashedBefore);
+        _run.Engine.SelectionChecksums.Set(key, checksum);
+        return checksum;
+    }
+
+    private static string SelectionKey(string source, IReadOnlyList<string> paths, IReadOnlyList<string> excludes) =>
+        $"{source}\n{string.Join('\0', paths)}\n{string.Join('\0', excludes)}";
 }

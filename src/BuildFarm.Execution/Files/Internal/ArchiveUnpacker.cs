@@ -55,15 +55,18 @@ internal static class ArchiveUnpacker
 
     private static async Task<DecompressedFile> OpenAsync(SourceTree tree, string path, CancellationToken cancellationToken)
     {
-        // Opened confined to the tree's root, whatever a racing rename put on the way.
-        var handle = LinuxCalls.OpenReadInRoot(tree.Root, path)
-            ?? throw new FileNotFoundException($"'{path}' disappeared from '{tree.Root}' while it was being read.");
-        var file = new FileStream(handle, FileAccess.Read, bufferSize: 1 << 16);
+        // The tree opens it confined to its root (or from the content store); the magic bytes are
+        // read from a first opening, as the content store's streams do not seek.
+        var magic = new byte[MagicLength];
+        int read;
+        await using (var start = tree.OpenRead(path))
+        {
+            read = await start.ReadAtLeastAsync(magic, magic.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+        }
+
+        var file = new BufferedStream(tree.OpenRead(path), 1 << 16);
         try
         {
-            var magic = new byte[MagicLength];
-            var read = await file.ReadAtLeastAsync(magic, magic.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-            file.Position = 0;
             return Detect(magic.AsSpan(0, read)) switch
             {
                 Compression.Gzip => new DecompressedFile(file, LayerCompressionStreams.Decompress(file, LayerCompression.Gzip, leaveOpen: true), null),
@@ -91,11 +94,11 @@ internal static class ArchiveUnpacker
     };
 
     /// <summary>A file and the decompressed stream over it.</summary>
-    private sealed class DecompressedFile(FileStream file, Stream stream, ExternalDecompressor? program) : IAsyncDisposable
+    private sealed class DecompressedFile(Stream file, Stream stream, ExternalDecompressor? program) : IAsyncDisposable
     {
         public Stream Stream { get; } = stream;
 
-        public static DecompressedFile Through(string program, FileStream file, CancellationToken cancellationToken)
+        public static DecompressedFile Through(string program, Stream file, CancellationToken cancellationToken)
         {
             var decompressor = ExternalDecompressor.Start(program, file, cancellationToken);
             return new DecompressedFile(file, decompressor.Output, decompressor);

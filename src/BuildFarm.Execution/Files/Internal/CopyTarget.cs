@@ -11,10 +11,7 @@ namespace BuildFarm.Execution.Files.Internal;
 /// </summary>
 internal sealed class CopyTarget
 {
-    // What a stage's merged root may show of overlayfs' own bookkeeping is never copied.
-    private const string OverlayXattrPrefix = "trusted.overlay.";
-
-    private readonly SourceTree _root;
+    private readonly DirectorySourceTree _root;
 
     public CopyTarget(string destinationRoot, ChmodSpec chmod, (uint Uid, uint Gid)? owner)
     {
@@ -91,14 +88,8 @@ internal sealed class CopyTarget
         }
 
         LibC.SetModificationTime(hostPath, status.ModificationTime);
-        var sourceHostPath = source.HostPath(sourcePath);
-        foreach (var name in LinuxCalls.ListXattrs(sourceHostPath))
+        foreach (var (name, value) in source.ExtendedAttributes(sourcePath))
         {
-            if (name.StartsWith(OverlayXattrPrefix, StringComparison.Ordinal) || LibC.GetXattr(sourceHostPath, name) is not { } value)
-            {
-                continue;
-            }
-
             try
             {
                 LibC.SetXattr(hostPath, name, value);

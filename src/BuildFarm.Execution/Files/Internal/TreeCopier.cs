@@ -148,12 +148,7 @@ internal sealed class TreeCopier(SourceTree source, SelectionFilter filter, Copy
             _linkedFiles[status.Inode] = targetPath;
         }
 
-        // Read confined to the source root: a link swapped in since the walk still resolves inside it.
-        using var input = new FileStream(
-            LinuxCalls.OpenReadInRoot(source.Root, sourcePath)
-                ?? throw new FileNotFoundException($"'{sourcePath}' disappeared from '{source.Root}' while it was being copied."),
-            FileAccess.Read,
-            bufferSize: 0);
+        using var input = source.OpenRead(sourcePath);
         using var output = new FileStream(targetPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
         input.CopyTo(output, CopyBufferSize);
     }
