@@ -1,13 +1,17 @@
 using System.Globalization;
 using BuildFarm.Benchmarks;
+using BuildFarm.Benchmarks.Farm;
 using BuildFarm.Benchmarks.Monorepo;
+using BuildFarm.Benchmarks.Scale;
 
 // Usage: dotnet run -c Release --project tests/BuildFarm.Benchmarks -- layers [--mb 200] [--dir /tmp/buildfarm-bench]
 //        tests/BuildFarm.Benchmarks/run-monorepo.sh   (publishes the farm CLI and runs: monorepo --farm PATH/farm.dll)
+//        tests/BuildFarm.Benchmarks/run-scale.sh [--files 1000,10000]   (likewise: scale --farm PATH/farm.dll [--files ...])
 //        dotnet run -c Release --project tests/BuildFarm.Benchmarks -- monorepo-corpus DIR   (the corpus alone, to profile by hand)
 const string Usage = """
     usage: BuildFarm.Benchmarks layers [--mb <tree size in MB, default 200>] [--dir <where the tree goes>]
            BuildFarm.Benchmarks monorepo --farm <the farm CLI's farm.dll>
+           BuildFarm.Benchmarks scale --farm <the farm CLI's farm.dll> [--files <N,N,...>, default 1000,10000,50000]
            BuildFarm.Benchmarks monorepo-corpus <directory>
     """;
 switch (args)
@@ -15,13 +19,14 @@ switch (args)
     case ["layers", .. var options]:
         return await LayersAsync(options);
     case ["monorepo", "--farm", var farmDll]:
-        if (!File.Exists(farmDll))
+        return FindFarm(farmDll) is { } monorepoFarm ? (await new MonorepoBenchmark(monorepoFarm).RunAsync() ? 0 : 1) : 2;
+    case ["scale", "--farm", var farmDll, .. var options]:
+        if (FindFarm(farmDll) is not { } scaleFarm || FileCounts(options) is not { } fileCounts)
         {
-            Console.Error.WriteLine($"--farm: there is no farm CLI at {Path.GetFullPath(farmDll)} (deploy/publish-cli.sh makes one)");
             return 2;
         }
 
-        return await new MonorepoBenchmark(new FarmCli(Path.GetFullPath(farmDll))).RunAsync() ? 0 : 1;
+        return await new ScaleBenchmark(scaleFarm).RunAsync(fileCounts) ? 0 : 1;
     case ["monorepo-corpus", var directory]:
         Console.WriteLine($"{MonorepoCorpus.Generate(directory).FileCount} files in {Path.GetFullPath(directory)}");
         return 0;
@@ -53,4 +58,38 @@ static async Task<int> LayersAsync(string[] options)
     var tree = TreeGenerator.Ensure(directory, megabytes * 1024L * 1024L);
     await new LayerBenchmark(tree).RunAsync();
     return 0;
+}
+
+static FarmCli? FindFarm(string farmDll)
+{
+    if (!File.Exists(farmDll))
+    {
+        Console.Error.WriteLine($"--farm: there is no farm CLI at {Path.GetFullPath(farmDll)} (deploy/publish-cli.sh makes one)");
+        return null;
+    }
+
+    return new FarmCli(Path.GetFullPath(farmDll));
+}
+
+// [] or ["--files", "1000,10000"]
+static int[]? FileCounts(string[] options)
+{
+    switch (options)
+    {
+        case []:
+            return ScaleBenchmark.DefaultFileCounts;
+        case ["--files", var list]:
+            var counts = list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            var parsed = counts.Select(count => int.TryParse(count, NumberStyles.None, CultureInfo.InvariantCulture, out var files) && files > 0 ? files : 0).ToArray();
+            if (parsed.Length > 0 && parsed.All(files => files > 0))
+            {
+                return parsed;
+            }
+
+            Console.Error.WriteLine($"--files \"{list}\": give file counts above zero separated by commas, e.g. 1000,10000");
+            return null;
+        default:
+            Console.Error.WriteLine($"scale: unknown options \"{string.Join(' ', options)}\" (only --files N,N,...)");
+            return null;
+    }
 }

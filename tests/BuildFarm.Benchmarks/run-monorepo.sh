@@ -5,10 +5,4 @@
 #
 #   tests/BuildFarm.Benchmarks/run-monorepo.sh
 set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
-out="$root/.farm/bench"
-
-"$root/deploy/host-packages.sh"
-"$root/deploy/publish-cli.sh" "$out/farm"
-dotnet build -c Release -v quiet --nologo "$root/tests/BuildFarm.Benchmarks" -o "$out/benchmarks" >/dev/null
-dotnet "$out/benchmarks/BuildFarm.Benchmarks.dll" monorepo --farm "$out/farm/farm.dll"
+exec "$(dirname "$0")/publish-and-run.sh" monorepo

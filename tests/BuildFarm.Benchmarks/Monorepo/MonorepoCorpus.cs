@@ -27,6 +27,18 @@ public sealed class MonorepoCorpus
 
     public const string FinalRun = "cd /apps && sha256sum *.tar.gz > SHA256SUMS";
 
+    /// <summary>
+    /// The stages with a RUN, each with the stages whose RUN results its RUN reads through
+    /// <c>COPY --from</c>: the graph <see cref="CriticalPath"/> walks.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string[]> RunInputs { get; } = new Dictionary<string, string[]>(
+        [
+            new("lib", []),
+            .. Apps.Select(app => new KeyValuePair<string, string[]>($"app-{app}", ["lib"])),
+            new(FinalStage, [.. Apps.Select(app => $"app-{app}")]),
+        ],
+        StringComparer.Ordinal);
+
     public static string AppRun(string app) => $"sh /tools/build-app.sh {app} /src/app /deps/lib.tar.gz /out";
 
     public static string Dockerfile { get; } = string.Join('\n', [

@@ -2,25 +2,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using BuildFarm.Testing;
 
-namespace BuildFarm.Benchmarks.Monorepo;
-
-/// <summary>One step of a farm build: its name and outcome as <c>--metadata-file</c> reports them under <c>buildfarm.steps</c>.</summary>
-/// <param name="Outcome"><c>ran</c>, <c>cached</c>, <c>joined</c>, or <c>config</c> for a step with nothing to run (ENV, ...).</param>
-/// <param name="Started">When its <c>stepStarted</c> event came, in seconds since <c>farm build</c> started; null when it did not start (cached, config).</param>
-/// <param name="Finished">When its <c>stepFinished</c> event came. The metadata's <c>seconds</c> also count the wait for
-/// a <c>COPY --from</c> stage and for a free slot, so the events tell what the step itself took.</param>
-public sealed record FarmStep(string Name, string Outcome, double? Started, double? Finished)
-{
-    public bool Ran => Outcome is "ran" or "joined";
-}
-
-/// <summary>
-/// A finished <c>farm build</c>: its wall-clock time (process start to exit), its steps, and from
-/// its events' timestamps when the farm's first and last events came, in seconds since the start:
-/// before the first is the client's work (process start, context snapshot and upload, submit) and
-/// the farm's planning; between them the build; after the last the client's end (metadata, exit).
-/// </summary>
-public sealed record FarmBuild(double Seconds, IReadOnlyList<FarmStep> Steps, double FirstEvent, double LastEvent);
+namespace BuildFarm.Benchmarks.Farm;
 
 /// <summary>
 /// The Release <c>farm</c> CLI as users run it: separate processes, a <c>farm server</c> of a data
@@ -50,6 +32,11 @@ public sealed class FarmCli(string farmDll)
             start.ArgumentList.Add(argument);
         }
 
+        foreach (var (name, value) in ServerRequestLog.Environment)
+        {
+            start.Environment[name] = value;
+        }
+
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start farm server");
         var error = process.StandardError.ReadToEndAsync();
         try
@@ -61,8 +48,9 @@ public sealed class FarmCli(string farmDll)
                 if (line.StartsWith(Prefix, StringComparison.Ordinal))
                 {
                     var address = line[Prefix.Length..line.IndexOf(',', StringComparison.Ordinal)];
-                    _ = process.StandardOutput.ReadToEndAsync();
-                    return new FarmServer(process, new Uri(address), error);
+                    var requests = new ServerRequestLog();
+                    _ = ReadLinesAsync(process.StandardOutput, requests.Add);
+                    return new FarmServer(process, new Uri(address), requests, error);
                 }
             }
 
@@ -106,44 +94,38 @@ public sealed class FarmCli(string farmDll)
                 return new FarmStep(name, step["outcome"]!.GetValue<string>(), When("stepStarted", name), When("stepFinished", name));
             })
             .ToList();
-        return new FarmBuild(seconds, steps, events.Min(Time), events.Max(Time));
+        var requests = await server.Requests.SinceAsync(started, "Builds/Submit");
+        return new FarmBuild(seconds, steps, events.Min(Time), events.Max(Time), requests);
+    }
+
+    /// <summary>
+    /// What starting the CLI costs with nothing to do (<c>farm --version</c>, the best of three):
+    /// the part of a build's time before its first call to the server that is not the context's walk.
+    /// </summary>
+    public async Task<double> StartupSecondsAsync()
+    {
+        var best = double.MaxValue;
+        for (var run = 0; run < 3; run++)
+        {
+            var watch = Stopwatch.StartNew();
+            await ProcessRunner.RunCheckedAsync("dotnet", [Dll, "--version"]);
+            best = Math.Min(best, watch.Elapsed.TotalSeconds);
+        }
+
+        return best;
+    }
+
+    private static async Task ReadLinesAsync(StreamReader reader, Action<string> onLine)
+    {
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            onLine(line);
+        }
     }
 
     private static async Task<int> ExitCodeAsync(Process process)
     {
         await process.WaitForExitAsync();
         return process.ExitCode;
-    }
-}
-
-/// <summary>A running <c>farm server</c>; disposing stops it with SIGTERM and waits for it to exit.</summary>
-public sealed class FarmServer(Process process, Uri address, Task<string> error) : IAsyncDisposable
-{
-    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
-
-    public Uri Address { get; } = address;
-
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            if (!process.HasExited)
-            {
-                await ProcessRunner.RunCheckedAsync("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-                try
-                {
-                    await process.WaitForExitAsync().WaitAsync(StopTimeout);
-                }
-                catch (TimeoutException)
-                {
-                    process.Kill(entireProcessTree: true);
-                    throw new InvalidOperationException($"farm server did not stop within {StopTimeout.TotalSeconds:0} s of SIGTERM:\n{await error}");
-                }
-            }
-        }
-        finally
-        {
-            process.Dispose();
-        }
     }
 }
