@@ -16,6 +16,18 @@ public sealed class FarmServer(Process process, Uri address, ServerRequestLog re
 
     public ServerRequestLog Requests { get; } = requests;
 
+    /// <summary>The server process's resident memory now and at its peak (VmRSS, VmHWM), in MiB.</summary>
+    public (double Now, double Peak) ResidentMebibytes()
+    {
+        var fields = File.ReadAllLines($"/proc/{process.Id}/status")
+            .Select(static line => line.Split(':', 2))
+            .Where(static parts => parts.Length == 2)
+            .ToDictionary(static parts => parts[0], static parts => parts[1].Trim());
+        return (Kibibytes(fields["VmRSS"]) / 1024, Kibibytes(fields["VmHWM"]) / 1024);
+
+        static double Kibibytes(string value) => double.Parse(value.Split(' ')[0], CultureInfo.InvariantCulture);
+    }
+
     public async ValueTask DisposeAsync()
     {
         try

@@ -92,6 +92,10 @@ public sealed class ScaleBenchmark(FarmCli farm)
             Console.WriteLine($"{files} files, {scenario.Name}: buildah {buildahSeconds:F2} s, farm {build.Seconds:F2} s (load average before: {load})");
         }
 
+        // What the server keeps after building the context three times: nothing per file should outlive a build.
+        var (now, peak) = server.ResidentMebibytes();
+        Console.WriteLine($"{files} files: farm server resident memory after the builds {now:F0} MiB (peak {peak:F0} MiB)");
+
         return rows;
     }
 
