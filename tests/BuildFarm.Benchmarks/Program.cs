@@ -5,10 +5,12 @@ using BuildFarm.Benchmarks.Monorepo;
 // Usage: dotnet run -c Release --project tests/BuildFarm.Benchmarks -- layers [--mb 200] [--dir /tmp/buildfarm-bench]
 //        tests/BuildFarm.Benchmarks/run-monorepo.sh   (publishes the farm CLI and runs: monorepo --farm PATH/farm.dll)
 //        dotnet run -c Release --project tests/BuildFarm.Benchmarks -- monorepo-corpus DIR   (the corpus alone, to profile by hand)
+//        dotnet run -c Release --project tests/BuildFarm.Benchmarks -- snapshots   (as root: cold builds in process, snapshots promoted vs unpacked)
 const string Usage = """
     usage: BuildFarm.Benchmarks layers [--mb <tree size in MB, default 200>] [--dir <where the tree goes>]
            BuildFarm.Benchmarks monorepo --farm <the farm CLI's farm.dll>
            BuildFarm.Benchmarks monorepo-corpus <directory>
+           BuildFarm.Benchmarks snapshots
     """;
 switch (args)
 {
@@ -24,6 +26,9 @@ switch (args)
         return await new MonorepoBenchmark(new FarmCli(Path.GetFullPath(farmDll))).RunAsync() ? 0 : 1;
     case ["monorepo-corpus", var directory]:
         Console.WriteLine($"{MonorepoCorpus.Generate(directory).FileCount} files in {Path.GetFullPath(directory)}");
+        return 0;
+    case ["snapshots"]:
+        await SnapshotBenchmark.RunAsync();
         return 0;
     default:
         Console.Error.WriteLine(Usage);
