@@ -18,10 +18,12 @@ namespace BuildFarm.Execution;
 public sealed class ExecutionEngine
 {
     private readonly ContentStore _content;
+    private readonly bool _promoteLayerDirectories;
 
-    private ExecutionEngine(ContentStore content, ExecutionPaths paths, SnapshotStore snapshots, RuncSandbox sandbox)
+    private ExecutionEngine(ContentStore content, ExecutionPaths paths, SnapshotStore snapshots, RuncSandbox sandbox, bool promoteLayerDirectories)
     {
         _content = content;
+        _promoteLayerDirectories = promoteLayerDirectories;
         Paths = paths;
         Snapshots = snapshots;
         Sandbox = sandbox;
@@ -55,7 +57,7 @@ public sealed class ExecutionEngine
         var snapshots = new SnapshotStore(paths, content);
         snapshots.DeleteInterruptedUnpacks();
 
-        return new ExecutionEngine(content, paths, snapshots, new RuncSandbox(runc, options, timeProvider ?? TimeProvider.System));
+        return new ExecutionEngine(content, paths, snapshots, new RuncSandbox(runc, options, timeProvider ?? TimeProvider.System), options.PromoteLayerDirectories);
     }
 
     /// <summary>
@@ -89,7 +91,8 @@ public sealed class ExecutionEngine
 
     /// <summary>
     /// Lets <paramref name="fill"/> fill an empty directory and stores it as a layer of its own
-    /// (<c>COPY --link</c>). The directory is deleted however it ends.
+    /// (<c>COPY --link</c>). The directory becomes the layer's snapshot where that is exact
+    /// (<see cref="SnapshotStore"/>), and is deleted otherwise, however it ends.
     /// </summary>
     public async Task<LayerBlob> WriteLayerAsync(Func<string, Task> fill, LayerWriterOptions? layer, string? leaseId, CancellationToken cancellationToken = default)
     {
@@ -99,20 +102,28 @@ public sealed class ExecutionEngine
         try
         {
             await fill(directory).ConfigureAwait(false);
-            return await StoreLayerAsync(
-                blob => LayerWriter.WriteAsync(directory, blob, (layer ?? new LayerWriterOptions()) with { Source = LayerSource.Directory }, cancellationToken),
-                leaseId,
-                cancellationToken).ConfigureAwait(false);
+            var options = (layer ?? new LayerWriterOptions()) with { Source = LayerSource.Directory };
+            var written = await StoreLayerAsync(blob => LayerWriter.WriteAsync(directory, blob, options, cancellationToken), leaseId, cancellationToken).ConfigureAwait(false);
+            if (_promoteLayerDirectories)
+            {
+                Snapshots.Promote(written, directory, options);
+            }
+
+            return written;
         }
         finally
         {
-            Directory.Delete(directory, recursive: true);
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
         }
     }
 
     /// <summary>
     /// Mounts an overlay of <paramref name="parents"/>, lets <paramref name="change"/> change its
-    /// root, and stores what changed as a layer. The mount is released however it ends.
+    /// root, and stores what changed as a layer. The upper dir becomes the layer's snapshot where
+    /// that is exact (<see cref="SnapshotStore"/>). The mount is released however it ends.
     /// </summary>
     /// <param name="leaseId">A live lease of the content store that the new layer blob is added to.</param>
     public async Task<LayerBlob> ChangeAsync(IReadOnlyList<LayerBlob> parents, Func<OverlayRootFilesystem, Task> change, LayerWriterOptions? layer, string? leaseId, CancellationToken cancellationToken = default)
@@ -121,7 +132,13 @@ public sealed class ExecutionEngine
         ArgumentNullException.ThrowIfNull(change);
         await using var root = await Snapshots.MountAsync(parents, cancellationToken).ConfigureAwait(false);
         await change(root).ConfigureAwait(false);
-        return await StoreLayerAsync(blob => root.WriteLayerAsync(blob, layer, cancellationToken), leaseId, cancellationToken).ConfigureAwait(false);
+        var written = await StoreLayerAsync(blob => root.WriteLayerAsync(blob, layer, cancellationToken), leaseId, cancellationToken).ConfigureAwait(false);
+        if (_promoteLayerDirectories)
+        {
+            root.PromoteUpperDirectory(Snapshots);
+        }
+
+        return written;
     }
 
     // A layer goes into the content store under the caller's lease, committed only once written whole.

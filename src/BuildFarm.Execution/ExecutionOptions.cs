@@ -15,6 +15,14 @@ public sealed class ExecutionOptions
     /// <summary>How many of the last output lines a failed process's error shows.</summary>
     public int FailureOutputLines { get; set; } = 10;
 
+    /// <summary>
+    /// Whether the directory a layer was just written from (a step's upper dir, a
+    /// <c>COPY --link</c> directory) becomes the layer's snapshot where that is exact, instead of
+    /// the layer being unpacked from its blob when a later step mounts it. Off, every snapshot is
+    /// unpacked: for comparing the two, and a way back should promotion ever be in doubt.
+    /// </summary>
+    public bool PromoteLayerDirectories { get; set; } = true;
+
     /// <summary>Throws an <see cref="ArgumentException"/> listing every invalid setting.</summary>
     public void Validate()
     {

@@ -8,11 +8,13 @@ using BuildFarm.Benchmarks.Scale;
 //        tests/BuildFarm.Benchmarks/run-monorepo.sh   (publishes the farm CLI and runs: monorepo --farm PATH/farm.dll)
 //        tests/BuildFarm.Benchmarks/run-scale.sh [--files 1000,10000]   (likewise: scale --farm PATH/farm.dll [--files ...])
 //        dotnet run -c Release --project tests/BuildFarm.Benchmarks -- monorepo-corpus DIR   (the corpus alone, to profile by hand)
+//        dotnet run -c Release --project tests/BuildFarm.Benchmarks -- snapshots   (as root: cold builds in process, snapshots promoted vs unpacked)
 const string Usage = """
     usage: BuildFarm.Benchmarks layers [--mb <tree size in MB, default 200>] [--dir <where the tree goes>]
            BuildFarm.Benchmarks monorepo --farm <the farm CLI's farm.dll>
            BuildFarm.Benchmarks scale --farm <the farm CLI's farm.dll> [--files <N,N,...>, default 1000,10000,50000]
            BuildFarm.Benchmarks monorepo-corpus <directory>
+           BuildFarm.Benchmarks snapshots
     """;
 switch (args)
 {
@@ -29,6 +31,9 @@ switch (args)
         return await new ScaleBenchmark(scaleFarm).RunAsync(fileCounts) ? 0 : 1;
     case ["monorepo-corpus", var directory]:
         Console.WriteLine($"{MonorepoCorpus.Generate(directory).FileCount} files in {Path.GetFullPath(directory)}");
+        return 0;
+    case ["snapshots"]:
+        await SnapshotBenchmark.RunAsync();
         return 0;
     default:
         Console.Error.WriteLine(Usage);

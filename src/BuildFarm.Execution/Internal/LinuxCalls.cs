@@ -13,6 +13,7 @@ internal static partial class LinuxCalls
 {
     private const string Library = "libc";
     private const int CloneFs = 0x200;
+    private const int AtFdCwd = -100;
     private const long SysOpenat2 = 437; // the same number on every architecture (the syscall is newer than the split tables)
     private const ulong OpenReadOnly = 0;
     private const ulong OpenCloseOnExec = 0x80000;
@@ -25,6 +26,10 @@ internal static partial class LinuxCalls
     private const int EBUSY = 16;
     private const int ERANGE = 34;
     private const int EOPNOTSUPP = 95;
+    private const int ENODATA = 61;
+    private const int EEXIST = 17;
+    private const int ENOTEMPTY = 39;
+    private const uint RenameNoReplaceFlag = 1;
 
     public const int UnmountDetach = 2;
 
@@ -129,6 +134,36 @@ internal static partial class LinuxCalls
         }
     }
 
+    /// <summary>Removes an extended attribute of the path itself (not a symlink's target); nothing when it has none.</summary>
+    public static void RemoveXattr(string path, string name)
+    {
+        if (lremovexattr(path, name) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno != ENODATA)
+            {
+                throw new IOException($"Cannot remove xattr {name} of '{path}': {Marshal.GetPInvokeErrorMessage(errno)}.", errno);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Renames <paramref name="source"/> to <paramref name="target"/> in one step, unless the
+    /// target exists (false then): unlike rename(2), never replaces an empty directory.
+    /// </summary>
+    public static bool RenameNoReplace(string source, string target)
+    {
+        if (renameat2(AtFdCwd, source, AtFdCwd, target, RenameNoReplaceFlag) == 0)
+        {
+            return true;
+        }
+
+        var errno = Marshal.GetLastPInvokeError();
+        return errno is EEXIST or ENOTEMPTY
+            ? false
+            : throw new IOException($"Cannot rename '{source}' to '{target}': {Marshal.GetPInvokeErrorMessage(errno)}.", errno);
+    }
+
     [StructLayout(LayoutKind.Sequential)]
     private struct OpenHow
     {
@@ -154,6 +189,12 @@ internal static partial class LinuxCalls
 
     [LibraryImport(Library, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int chdir(string path);
+
+    [LibraryImport(Library, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int lremovexattr(string path, string name);
+
+    [LibraryImport(Library, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int renameat2(int oldDirectory, string oldPath, int newDirectory, string newPath, uint flags);
 
     [LibraryImport(Library, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial long syscall(long number, int dirfd, string path, ref OpenHow how, nuint size);

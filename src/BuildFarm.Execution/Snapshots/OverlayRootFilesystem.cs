@@ -13,7 +13,9 @@ public sealed class OverlayRootFilesystem : IAsyncDisposable
 {
     private readonly MountPointStubs _stubs = new();
     private bool _mounted;
+    private bool _unmountedCleanly;
     private bool _disposed;
+    private (LayerBlob Layer, LayerWriterOptions Options)? _written;
 
     private OverlayRootFilesystem(string id, string directory)
     {
@@ -84,7 +86,29 @@ public sealed class OverlayRootFilesystem : IAsyncDisposable
         _stubs.Remove(Path);
         Unmount();
         _stubs.PruneCopiedUp(UpperDirectory);
-        return await LayerWriter.WriteAsync(UpperDirectory, destination, (options ?? new LayerWriterOptions()) with { Source = LayerSource.OverlayUpper }, cancellationToken).ConfigureAwait(false);
+        options = (options ?? new LayerWriterOptions()) with { Source = LayerSource.OverlayUpper };
+        var layer = await LayerWriter.WriteAsync(UpperDirectory, destination, options, cancellationToken).ConfigureAwait(false);
+        _written = (layer, options);
+        return layer;
+    }
+
+    /// <summary>
+    /// After <see cref="WriteLayerAsync"/>, once the layer is stored: makes the upper dir the
+    /// layer's snapshot in <paramref name="snapshots"/> where that is exact, saving the next step
+    /// that mounts the layer from unpacking it.
+    /// </summary>
+    internal SnapshotPromotion PromoteUpperDirectory(SnapshotStore snapshots)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_written is not { } written)
+        {
+            throw new InvalidOperationException($"The root file system {Id} has written no layer to promote.");
+        }
+
+        // A detached overlay lives on while something holds it, and could still write to the upper dir.
+        return _unmountedCleanly
+            ? snapshots.Promote(written.Layer, UpperDirectory, written.Options)
+            : SnapshotPromotion.Refused("its overlay was still in use when unmounted");
     }
 
     public ValueTask DisposeAsync()
@@ -113,7 +137,7 @@ public sealed class OverlayRootFilesystem : IAsyncDisposable
         if (_mounted)
         {
             _mounted = false;
-            ExecDirectories.Unmount(Path);
+            _unmountedCleanly = ExecDirectories.Unmount(Path);
         }
     }
 

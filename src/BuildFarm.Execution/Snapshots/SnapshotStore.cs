@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using BuildFarm.Execution.Internal;
+using BuildFarm.Execution.Snapshots.Internal;
 using BuildFarm.Oci;
 using BuildFarm.Oci.Layers;
 using BuildFarm.Storage.Content;
@@ -13,15 +14,21 @@ namespace BuildFarm.Execution.Snapshots;
 /// overlays of them.
 /// </summary>
 /// <remarks>
-/// A step's own upper dir is never promoted to a snapshot: its modification times and overlay
-/// xattrs are not what the layer blob carries, and a later step must see the same tree on
-/// every silo, so every snapshot is unpacked from its blob.
+/// A later step must see the same tree on every silo, so a snapshot is always exactly what its
+/// blob unpacks to. A layer this silo has just written need not be unpacked for that: the
+/// directory it was written from (a step's upper dir, a <c>COPY --link</c> directory) is made
+/// into that tree in place (<see cref="SnapshotForm"/>: times clamped as the writer clamped
+/// them, overlayfs' own xattrs dropped, whiteouts made the applier's way) and renamed into
+/// place, which saves reading the blob back. Where that cannot be exact, the directory is
+/// dropped and the snapshot unpacked from the blob when a step first needs it.
 /// </remarks>
 public sealed class SnapshotStore
 {
     private readonly ExecutionPaths _paths;
     private readonly ContentStore _content;
     private readonly ConcurrentDictionary<Digest, Lazy<Task<string>>> _unpacking = new();
+    private long _unpackCount;
+    private long _promotionCount;
 
     internal SnapshotStore(ExecutionPaths paths, ContentStore content)
     {
@@ -29,6 +36,12 @@ public sealed class SnapshotStore
         _content = content;
         Directory.CreateDirectory(paths.Snapshots);
     }
+
+    /// <summary>How many layers this store has unpacked from their blobs.</summary>
+    public long UnpackCount => Interlocked.Read(ref _unpackCount);
+
+    /// <summary>How many directories that layers were written from this store has made their snapshots.</summary>
+    public long PromotionCount => Interlocked.Read(ref _promotionCount);
 
     /// <summary>The directory of a layer's snapshot, whether or not it is unpacked yet.</summary>
     public string PathOf(Digest diffId) => _paths.Snapshot(diffId);
@@ -99,6 +112,41 @@ public sealed class SnapshotStore
         return bytes;
     }
 
+    /// <summary>
+    /// Makes <paramref name="directory"/>, which <paramref name="layer"/> was just written from
+    /// with <paramref name="options"/>, the layer's snapshot, unless the layer has one already.
+    /// The caller owns the directory, and nothing may change it meanwhile (an upper dir's overlay
+    /// is unmounted); it is moved away, or left to the caller to delete.
+    /// </summary>
+    internal SnapshotPromotion Promote(LayerBlob layer, string directory, LayerWriterOptions options)
+    {
+        if (Contains(layer.DiffId))
+        {
+            return SnapshotPromotion.AlreadyThere;
+        }
+
+        try
+        {
+            if (SnapshotForm.TryNormalise(directory, options.Source, options.SourceDateEpoch?.ToUnixTimeSeconds()) is { } refusal)
+            {
+                return SnapshotPromotion.Refused(refusal);
+            }
+
+            if (!LinuxCalls.RenameNoReplace(directory, PathOf(layer.DiffId)))
+            {
+                return SnapshotPromotion.AlreadyThere; // promoted or unpacked meanwhile: snapshots of one diffID are identical
+            }
+        }
+        catch (IOException e)
+        {
+            // Say a file made immutable, or the exec dir on another file system: the blob still unpacks.
+            return SnapshotPromotion.Refused(e.Message);
+        }
+
+        Interlocked.Increment(ref _promotionCount);
+        return SnapshotPromotion.Promoted;
+    }
+
     /// <summary>Deletes snapshots whose unpacking was interrupted by a crash; called at start.</summary>
     internal void DeleteInterruptedUnpacks()
     {
@@ -121,10 +169,14 @@ public sealed class SnapshotStore
                 applied = await LayerApplier.ApplyAsync(blob, staging, LayerApplyMode.OverlayLower).ConfigureAwait(false);
             }
 
+            Interlocked.Increment(ref _unpackCount);
+
             if (applied.DiffId != layer.DiffId)
             {
                 throw new InvalidDataException($"Layer blob {layer.Descriptor.Digest} unpacks to diffID {applied.DiffId}, not the expected {layer.DiffId}.");
             }
+
+            SnapshotForm.FixRoot(staging);
 
             try
             {

@@ -129,6 +129,9 @@ public static class LayerApplier
         {
             ClearForNewEntry(path, isDirectory: false);
             LibC.MakeNode(path, FileStatus.TypeCharacter, 0, 0);
+
+            // The entry's time, not the unpacking's: every unpack of a layer gives the same tree.
+            LibC.SetTimes(path, header.ModificationTime);
         }
         else
         {

@@ -53,6 +53,12 @@ public sealed class StoragePrunerTests : IAsyncLifetime
         Assert.Equal(new UsageEntry(UsageKind.BuildCache, 2, records + layers.Sum(layer => built[layer]), 0, records + layers.Sum(layer => built[layer])), usage[UsageKind.BuildCache]);
         Assert.Equal(new UsageEntry(UsageKind.Unreferenced, 2, manifestAndConfig.Sum(digest => built[digest]), manifestAndConfig.Sum(digest => built[digest]), manifestAndConfig.Sum(digest => built[digest])), usage[UsageKind.Unreferenced]);
 
+        // busybox's snapshot, unpacked for the first RUN, and each RUN's, promoted from its upper dir.
+        var stepSnapshots = first.Steps.Select(step => step.Layer!.DiffId.Hex).ToList();
+        var stepSnapshotBytes = stepSnapshots.Sum(hex => FileBytes(Path.Combine(_data.Path, "snapshots", hex)));
+        var busyboxSnapshotBytes = FileBytes(Directory.GetDirectories(Path.Combine(_data.Path, "snapshots")).Single(path => !stepSnapshots.Contains(Path.GetFileName(path))));
+        Assert.Equal(new UsageEntry(UsageKind.Snapshots, 3, busyboxSnapshotBytes + stepSnapshotBytes, 0, stepSnapshotBytes), usage[UsageKind.Snapshots]);
+
         var pruned = await _pruner.PruneAsync(all: false);
 
         Assert.Equal(new Amount(2, manifestAndConfig.Sum(digest => built[digest])), pruned.Blobs);
@@ -63,9 +69,13 @@ public sealed class StoragePrunerTests : IAsyncLifetime
 
         Assert.Equal(new Amount(2, records), prunedAll.StepRecords);
         Assert.Equal(new Amount(4, layers.Sum(layer => built[layer]) + manifestAndConfig.Sum(digest => built[digest])), prunedAll.Blobs);
-        Assert.Equal(1, prunedAll.Snapshots.Count); // the first RUN's layer, which the second mounted
+        Assert.Equal(new Amount(2, stepSnapshotBytes), prunedAll.Snapshots); // both RUNs' layers
         Assert.Equal([StepOutcome.Ran, StepOutcome.Ran], (await BuildAsync()).Steps.Select(step => step.Outcome));
     }
+
+    // The bytes of the regular files below a directory, as du counts a snapshot's.
+    private static long FileBytes(string directory) =>
+        new DirectoryInfo(directory).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }).Where(static file => file.LinkTarget is null).Sum(static file => file.Length);
 
     private Task<BuildResult> BuildAsync() => _engine.BuildAsync(new BuildRequest { ContextDirectory = _context.Path });
 }

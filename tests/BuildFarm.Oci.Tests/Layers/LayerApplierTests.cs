@@ -83,7 +83,7 @@ public class LayerApplierTests
             .Directory("d")
             .File("d/old", "o");
         var layer = await BuildTarAsync(
-            FileEntry(".wh.gone", string.Empty),
+            (new TarHeader { Name = ".wh.gone", Kind = TarEntryKind.RegularFile, ModificationTime = 1262304000 }, string.Empty),
             DirEntry("d/"),
             FileEntry("d/.wh..wh..opq", string.Empty),
             FileEntry("d/new", "n"));
@@ -91,8 +91,10 @@ public class LayerApplierTests
 
         await LayerApplier.ApplyAsync(layer, snapshot, LayerApplyMode.OverlayLower);
 
+        // The whiteout has its entry's time, not the unpacking's: every unpack gives the same tree.
         var whiteout = LibC.LStat(Path.Combine(snapshot, "gone"));
         Assert.True(whiteout.IsOverlayWhiteout);
+        Assert.Equal(new FileTime(1262304000, 0), whiteout.ModificationTime);
         Assert.Equal("y"u8.ToArray(), LibC.GetXattr(Path.Combine(snapshot, "d"), "trusted.overlay.opaque"));
         var merged = dir.CreateDirectory("merged");
         Tools.Run("mount", ["-t", "overlay", "overlay", "-o", $"lowerdir={snapshot}:{dir.Combine("base")}", merged]);

@@ -1,4 +1,6 @@
 using BuildFarm.Api.V1;
+using BuildFarm.Oci;
+using BuildFarm.Oci.Images;
 using BuildFarm.Server.Tests.TestSupport;
 using BuildFarm.Storage.Pruning;
 using BuildFarm.Testing;
@@ -28,7 +30,7 @@ public sealed class StorageServiceTests
         var snapshots = await disk.EntriesAsync("snapshots");
         Assert.Equal(2, layers.Count);
         Assert.Equal(2, records.Length);
-        Assert.Equal(2, snapshots.Count); // busybox's, and the COPY layer's that RUN mounted
+        Assert.Equal(3, snapshots.Count); // busybox's, and each step's, promoted from the directory its layer was written from
 
         var usage = await farm.Client.DiskUsageAsync();
 
@@ -39,7 +41,7 @@ public sealed class StorageServiceTests
                 Entry(UsageKind.Images, 1, busybox.Values.Sum(), 0, 0),
                 Entry(UsageKind.BuildCache, 2, cacheBytes, 0, cacheBytes),
                 Entry(UsageKind.Unreferenced, unreferenced.Count, unreferencedBytes, unreferencedBytes, unreferencedBytes),
-                Entry(UsageKind.Snapshots, 2, snapshots.Values.Sum(), 0, snapshots.Values.Sum() - snapshots[busyboxDiffId.Hex]),
+                Entry(UsageKind.Snapshots, 3, snapshots.Values.Sum(), 0, snapshots.Values.Sum() - snapshots[busyboxDiffId.Hex]),
                 Entry(UsageKind.CacheMounts, 0, 0, 0, 0),
             ],
             usage);
@@ -104,20 +106,21 @@ public sealed class StorageServiceTests
         var snapshots = await disk.EntriesAsync("snapshots");
         var mounts = await disk.EntriesAsync("cache-mounts");
         Assert.Equal(3, records.Length);
-        Assert.Equal(3, snapshots.Count); // busybox, the build stage's COPY (for RUN) and RUN (for COPY --from)
+        var imageTop = ImageConfig.Parse(await File.ReadAllBytesAsync(Path.Combine(farm.DataDirectory, "blobs", "sha256", Digest.Parse(result.ConfigDigest).Hex))).RootFs.DiffIds[^1].Hex;
+        Assert.Equal(4, snapshots.Count); // busybox, and each step's, promoted from the directory its layer was written from
         Assert.Equal("hi\n".Length, mounts.Values.Single());
 
         var usage = await farm.Client.DiskUsageAsync();
 
         var cacheBytes = records.Sum() + cacheOnly.Sum(layer => blobs[layer]);
         var unreferencedBytes = unreferenced.Sum(digest => blobs[digest]);
-        var stepSnapshotBytes = snapshots.Values.Sum() - snapshots[busyboxDiffId.Hex];
+        var stepSnapshotBytes = snapshots.Values.Sum() - snapshots[busyboxDiffId.Hex] - snapshots[imageTop]; // the final COPY's is the image's
         Assert.Equal(
             [
                 Entry(UsageKind.Images, 2, busybox.Values.Sum() + image.Sum(digest => blobs[digest]), 0, 0),
                 Entry(UsageKind.BuildCache, 3, cacheBytes, 0, cacheBytes),
                 Entry(UsageKind.Unreferenced, unreferenced.Count, unreferencedBytes, unreferencedBytes, unreferencedBytes),
-                Entry(UsageKind.Snapshots, 3, snapshots.Values.Sum(), 0, stepSnapshotBytes),
+                Entry(UsageKind.Snapshots, 4, snapshots.Values.Sum(), 0, stepSnapshotBytes),
                 Entry(UsageKind.CacheMounts, 1, 3, 0, 3),
             ],
             usage);
@@ -137,14 +140,14 @@ public sealed class StorageServiceTests
             },
             pruned);
         Assert.Equal(busybox.Keys.Concat(image).Order(StringComparer.Ordinal), disk.Blobs().Keys.Order(StringComparer.Ordinal));
-        Assert.Equal([busyboxDiffId.Hex], (await disk.EntriesAsync("snapshots")).Keys);
+        Assert.Equal(new[] { busyboxDiffId.Hex, imageTop }.Order(StringComparer.Ordinal), (await disk.EntriesAsync("snapshots")).Keys.Order(StringComparer.Ordinal));
         Assert.Empty(disk.StepRecords());
         Assert.Equal(
             [
                 Entry(UsageKind.Images, 2, busybox.Values.Sum() + image.Sum(digest => blobs[digest]), 0, 0),
                 Entry(UsageKind.BuildCache, 0, 0, 0, 0),
                 Entry(UsageKind.Unreferenced, 0, 0, 0, 0),
-                Entry(UsageKind.Snapshots, 1, snapshots[busyboxDiffId.Hex], 0, 0),
+                Entry(UsageKind.Snapshots, 2, snapshots[busyboxDiffId.Hex] + snapshots[imageTop], 0, 0),
                 Entry(UsageKind.CacheMounts, 0, 0, 0, 0),
             ],
             await farm.Client.DiskUsageAsync());
