@@ -9,12 +9,14 @@ using BuildFarm.Benchmarks.Scale;
 //        tests/BuildFarm.Benchmarks/run-scale.sh [--files 1000,10000]   (likewise: scale --farm PATH/farm.dll [--files ...])
 //        dotnet run -c Release --project tests/BuildFarm.Benchmarks -- monorepo-corpus DIR   (the corpus alone, to profile by hand)
 //        dotnet run -c Release --project tests/BuildFarm.Benchmarks -- snapshots   (as root: cold builds in process, snapshots promoted vs unpacked)
+//        dotnet run -c Release --project tests/BuildFarm.Benchmarks -- upload [--files 10000] [--bytes 1024] [--dir /tmp/buildfarm-upload-bench]
 const string Usage = """
     usage: BuildFarm.Benchmarks layers [--mb <tree size in MB, default 200>] [--dir <where the tree goes>]
            BuildFarm.Benchmarks monorepo --farm <the farm CLI's farm.dll>
            BuildFarm.Benchmarks scale --farm <the farm CLI's farm.dll> [--files <N,N,...>, default 1000,10000,50000]
            BuildFarm.Benchmarks monorepo-corpus <directory>
            BuildFarm.Benchmarks snapshots
+           BuildFarm.Benchmarks upload [--files <count, default 10000>] [--bytes <per file, default 1024>] [--dir <work directory>]
     """;
 switch (args)
 {
@@ -29,6 +31,8 @@ switch (args)
         }
 
         return await new ScaleBenchmark(scaleFarm).RunAsync(fileCounts) ? 0 : 1;
+    case ["upload", .. var options]:
+        return await UploadAsync(options);
     case ["monorepo-corpus", var directory]:
         Console.WriteLine($"{MonorepoCorpus.Generate(directory).FileCount} files in {Path.GetFullPath(directory)}");
         return 0;
@@ -97,4 +101,32 @@ static int[]? FileCounts(string[] options)
             Console.Error.WriteLine($"scale: unknown options \"{string.Join(' ', options)}\" (only --files N,N,...)");
             return null;
     }
+}
+
+static async Task<int> UploadAsync(string[] options)
+{
+    var files = 10_000;
+    var bytes = 1024;
+    var directory = Path.Combine(Path.GetTempPath(), "buildfarm-upload-bench");
+    for (var i = 0; i < options.Length - 1; i += 2)
+    {
+        switch (options[i])
+        {
+            case "--files":
+                files = int.Parse(options[i + 1], CultureInfo.InvariantCulture);
+                break;
+            case "--bytes":
+                bytes = int.Parse(options[i + 1], CultureInfo.InvariantCulture);
+                break;
+            case "--dir":
+                directory = Path.GetFullPath(options[i + 1]);
+                break;
+            default:
+                Console.Error.WriteLine($"unknown option {options[i]}");
+                return 2;
+        }
+    }
+
+    await new UploadBenchmark(directory, files, bytes).RunAsync();
+    return 0;
 }

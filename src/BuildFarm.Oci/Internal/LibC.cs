@@ -3,7 +3,7 @@ using System.Text;
 
 namespace BuildFarm.Oci.Internal;
 
-/// <summary>The few Linux calls .NET has no API for: lstat with inode and device, xattrs, mknod, lchown, link, utimensat.</summary>
+/// <summary>The few Linux calls .NET has no API for: lstat with inode and device, xattrs, mknod, lchown, link, utimensat, syncfs and fsync of a directory.</summary>
 internal static partial class LibC
 {
     private const string Library = "libc";
@@ -16,6 +16,8 @@ internal static partial class LibC
     private const int EOPNOTSUPP = 95;
     private const int ENOENT = 2;
     private const int ENOTDIR = 20;
+    private const int OpenDirectory = 0x10000; // O_DIRECTORY (O_RDONLY is 0)
+    private const int OpenCloseOnExec = 0x80000;
 
     public static FileStatus LStat(string path) =>
         TryLStat(path) ?? throw Error("stat", path, errno: 2);
@@ -136,6 +138,37 @@ internal static partial class LibC
         }
     }
 
+    /// <summary>
+    /// syncfs(2): writes every dirty page and inode of the file system holding <paramref name="directory"/>
+    /// to disk, and reports a writeback error any file of it met. One call makes a whole batch of
+    /// freshly written files durable, far cheaper than an fsync per file (each one a journal commit).
+    /// </summary>
+    public static void SyncFileSystem(string directory) => WithDirectory(directory, "sync the file system of", static fd => syncfs(fd));
+
+    /// <summary>fsync(2) of a directory: makes the names created, renamed or removed in it durable.</summary>
+    public static void SyncDirectory(string directory) => WithDirectory(directory, "sync the directory", static fd => fsync(fd));
+
+    private static void WithDirectory(string directory, string action, Func<int, int> call)
+    {
+        var fd = open(directory, OpenDirectory | OpenCloseOnExec);
+        if (fd < 0)
+        {
+            throw Error(action, directory);
+        }
+
+        try
+        {
+            if (call(fd) != 0)
+            {
+                throw Error(action, directory);
+            }
+        }
+        finally
+        {
+            _ = close(fd);
+        }
+    }
+
     private static ulong MakeDev(uint major, uint minor) =>
         ((ulong)(major & 0xFFFFF000) << 32) | ((ulong)(major & 0xFFF) << 8) | ((ulong)(minor & 0xFFFFFF00) << 12) | (minor & 0xFF);
 
@@ -164,6 +197,18 @@ internal static partial class LibC
 
     [LibraryImport(Library, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int link(string existing, string newPath);
+
+    [LibraryImport(Library, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int open(string path, int flags);
+
+    [LibraryImport(Library, SetLastError = true)]
+    private static partial int close(int fd);
+
+    [LibraryImport(Library, SetLastError = true)]
+    private static partial int syncfs(int fd);
+
+    [LibraryImport(Library, SetLastError = true)]
+    private static partial int fsync(int fd);
 
     [LibraryImport(Library, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int utimensat(int dirfd, string path, ref long times, int flags);

@@ -9,7 +9,8 @@ namespace BuildFarm.Server.Content;
 
 /// <summary>
 /// The <c>buildfarm.v1.Content</c> service over a silo's <see cref="ContentStore"/>: tells clients
-/// which blobs are missing and takes uploads of them, each verified before it is stored.
+/// which blobs are missing and takes uploads of them, streamed one by one or in batches of small
+/// ones, each verified before it is stored.
 /// </summary>
 public sealed class ContentService(ContentStore store, FarmMetrics metrics) : Api.V1.Content.ContentBase
 {
@@ -46,5 +47,29 @@ public sealed class ContentService(ContentStore store, FarmMetrics metrics) : Ap
         var response = new UploadResponse();
         response.Stored.AddRange(session.Stored);
         return response;
+    }
+
+    public override Task<UploadBatchResponse> UploadBatch(UploadBatchRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var blobs = UploadBatchReader.Read(request);
+        var result = store.WriteBatch(blobs, cancellationToken: context.CancellationToken);
+        var response = new UploadBatchResponse();
+        var createdBytes = 0L;
+        for (var i = 0; i < blobs.Count; i++)
+        {
+            var outcome = result.Blobs[i];
+            response.Results.Add(new BatchBlobResult
+            {
+                Blob = request.Blobs[i].Blob,
+                Created = outcome.Created,
+                Error = outcome.Failure?.Message ?? string.Empty,
+            });
+            createdBytes += outcome.Created ? blobs[i].Size : 0;
+        }
+
+        metrics.Uploaded(createdBytes);
+        return Task.FromResult(response);
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using BuildFarm.Oci;
+using BuildFarm.Oci.Internal;
 using BuildFarm.Storage.Content.Internal;
 using BuildFarm.Storage.Eviction;
 using BuildFarm.Storage.Eviction.Internal;
@@ -199,6 +200,100 @@ public sealed class ContentStore : IDisposable
         return await writer.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Stores many small blobs with one disk sync for all of them rather than one per blob. Each
+    /// blob is checked against its declared digest and size before anything of it is written: one
+    /// that fails is refused alone (its outcome says why) and leaves nothing behind, while the
+    /// others are stored. The checked blobs go to temporary files in <c>ingest/</c> without a sync;
+    /// one syncfs(2) then puts all of them on disk; only then is each renamed into place, and one
+    /// fsync of the blob directory makes the new names durable before the outcomes are returned.
+    /// A crash before a blob's rename leaves only its <c>ingest/</c> file, which the next open
+    /// deletes; a blob's name never points at bytes that are not on disk.
+    /// A blob the store already holds is not written again (it counts as used), and content that
+    /// occurs twice in the batch is written once (the second outcome says not created).
+    /// </summary>
+    /// <remarks>
+    /// syncfs flushes the whole file system the store lives on, so its cost grows with what other
+    /// writers left unflushed there; on a dedicated data disk it is a single journal commit. It
+    /// measured 12-26 ms for 900 files of 1 KiB, where an fsync per file took 2.6-3.2 s and 16
+    /// fsyncs in parallel 130-160 ms (ext4).
+    /// </remarks>
+    /// <exception cref="LeaseNotFoundException">The lease is not live; nothing of the batch is stored.</exception>
+    /// <exception cref="IOException">The disk failed. Blobs already renamed into place stay (they are whole and synced); nothing else of the batch is stored.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled before the renames began; nothing of the batch is stored.</exception>
+    public BlobBatchResult WriteBatch(IReadOnlyList<BatchBlob> blobs, string? leaseId = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(blobs);
+        foreach (var blob in blobs)
+        {
+            RequireSha256(blob.Digest);
+            ArgumentOutOfRangeException.ThrowIfNegative(blob.Size, nameof(blobs));
+        }
+
+        lock (_sync)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (leaseId is not null)
+            {
+                Leases.EnsureLive(leaseId);
+            }
+        }
+
+        var outcomes = new BatchBlobOutcome?[blobs.Count];
+        // The first blob of each digest that passed its check; later ones with that digest share its outcome.
+        var firstOfDigest = new Dictionary<Digest, int>();
+        var ingested = new List<IngestedBlob>();
+        try
+        {
+            for (var i = 0; i < blobs.Count; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var blob = blobs[i];
+                if (BatchBlobFailure(blob) is { } failure)
+                {
+                    outcomes[i] = BatchBlobOutcome.Refused(failure);
+                }
+                else if (firstOfDigest.TryAdd(blob.Digest, i))
+                {
+                    outcomes[i] = UseExistingForBatch(blob, leaseId);
+                    if (outcomes[i] is null)
+                    {
+                        ingested.Add(Ingest(i, blob));
+                    }
+                }
+            }
+
+            if (ingested.Count > 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                LibC.SyncFileSystem(_paths.Ingest);
+                PlaceBatch(ingested, leaseId, outcomes);
+                LibC.SyncDirectory(_paths.Sha256);
+            }
+        }
+        catch
+        {
+            // Placed blobs are gone from ingest/ already; these deletes only meet the rest.
+            foreach (var blob in ingested)
+            {
+                File.Delete(blob.TemporaryPath);
+            }
+
+            throw;
+        }
+
+        for (var i = 0; i < blobs.Count; i++)
+        {
+            if (outcomes[i] is null && outcomes[firstOfDigest[blobs[i].Digest]] is { Blob: { } first })
+            {
+                outcomes[i] = BatchBlobOutcome.Stored(first, created: false);
+            }
+        }
+
+        var eviction = TotalBytes > _maxBytes ? Evict(_lowWaterBytes, isKept: firstOfDigest.ContainsKey) : null;
+        return new BlobBatchResult([.. outcomes.Select(static outcome => outcome!)], eviction);
+    }
+
     /// <summary>Reads a blob through and tells whether it matches its digest; a corrupt blob is removed.</summary>
     /// <exception cref="BlobNotFoundException">The store does not hold the blob.</exception>
     public async Task<bool> VerifyAsync(Digest digest, CancellationToken cancellationToken = default)
@@ -315,28 +410,8 @@ public sealed class ContentStore : IDisposable
                 Leases.EnsureLive(leaseId);
             }
 
-            created = !_index.TryGet(digest, out var existing);
-            if (existing is not null)
-            {
-                // A concurrent writer stored it first; its file is identical, keep it.
-                File.Delete(temporaryPath);
-                entry = existing;
-                RecordUse(entry);
-            }
-            else
-            {
-                File.Move(temporaryPath, _paths.BlobPath(digest), overwrite: true);
-                entry = new BlobEntry(digest, size, _time.GetUtcNow());
-                _index.Add(entry);
-                _accessLog.Append(digest, entry.LastUsed);
-                CompactAccessLogIfLarge();
-            }
-
-            if (leaseId is not null)
-            {
-                Leases.Add(leaseId, digest);
-            }
-
+            (entry, created) = PlaceIngested(temporaryPath, digest, size, leaseId);
+            CompactAccessLogIfLarge();
             totalBytes = _index.TotalBytes;
         }
 
@@ -354,6 +429,58 @@ public sealed class ContentStore : IDisposable
             {
                 File.Delete(_paths.BlobPath(entry.Digest));
             }
+        }
+    }
+
+    /// <summary>
+    /// Renames a verified temporary file into place as the blob and indexes it, or drops the file
+    /// when the blob is already held (a concurrent writer stored it first; its file is identical).
+    /// Called under <see cref="_sync"/>.
+    /// </summary>
+    private (BlobEntry Entry, bool Created) PlaceIngested(string temporaryPath, Digest digest, long size, string? leaseId)
+    {
+        BlobEntry entry;
+        var created = !_index.TryGet(digest, out var existing);
+        if (existing is not null)
+        {
+            File.Delete(temporaryPath);
+            entry = existing;
+            RecordUse(entry);
+        }
+        else
+        {
+            File.Move(temporaryPath, _paths.BlobPath(digest), overwrite: true);
+            entry = new BlobEntry(digest, size, _time.GetUtcNow());
+            _index.Add(entry);
+            _accessLog.Append(digest, entry.LastUsed);
+        }
+
+        if (leaseId is not null)
+        {
+            Leases.Add(leaseId, digest);
+        }
+
+        return (entry, created);
+    }
+
+    /// <summary>Places every blob of a synced batch, under one hold of the lock.</summary>
+    private void PlaceBatch(List<IngestedBlob> ingested, string? leaseId, BatchBlobOutcome?[] outcomes)
+    {
+        lock (_sync)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (leaseId is not null)
+            {
+                Leases.EnsureLive(leaseId);
+            }
+
+            foreach (var blob in ingested)
+            {
+                var (entry, created) = PlaceIngested(blob.TemporaryPath, blob.Digest, blob.Size, leaseId);
+                outcomes[blob.Index] = BatchBlobOutcome.Stored(entry.ToInfo(), created);
+            }
+
+            CompactAccessLogIfLarge();
         }
     }
 
@@ -477,6 +604,48 @@ public sealed class ContentStore : IDisposable
         }
     }
 
+    /// <summary>Why a batch blob's content is not what it claims, or null when it is.</summary>
+    private static BlobMismatchException? BatchBlobFailure(BatchBlob blob)
+    {
+        if (blob.Content.Length != blob.Size)
+        {
+            return new BlobMismatchException(blob.Digest, blob.Size, $"its content has {blob.Content.Length} bytes");
+        }
+
+        var digest = Digest.Sha256(blob.Content.Span);
+        return digest != blob.Digest ? new BlobMismatchException(blob.Digest, blob.Size, $"its content has digest {digest}") : null;
+    }
+
+    /// <summary>The outcome of a checked batch blob the store already holds, or null when it must be written.</summary>
+    private BatchBlobOutcome? UseExistingForBatch(BatchBlob blob, string? leaseId)
+    {
+        try
+        {
+            return TryUseExisting(blob.Digest, blob.Size, leaseId) is { } existing ? BatchBlobOutcome.Stored(existing.Blob, created: false) : null;
+        }
+        catch (BlobMismatchException failure)
+        {
+            return BatchBlobOutcome.Refused(failure);
+        }
+    }
+
+    /// <summary>Writes a checked batch blob to a new ingest/ file, without a sync: the batch syncs once for all.</summary>
+    private IngestedBlob Ingest(int index, BatchBlob blob)
+    {
+        var ingested = new IngestedBlob(index, blob.Digest, blob.Size, _paths.NewIngestPath());
+        try
+        {
+            using var file = File.OpenHandle(ingested.TemporaryPath, FileMode.CreateNew, FileAccess.Write);
+            RandomAccess.Write(file, blob.Content.Span, fileOffset: 0);
+            return ingested;
+        }
+        catch
+        {
+            File.Delete(ingested.TemporaryPath);
+            throw;
+        }
+    }
+
     private static void RequireSha256(Digest digest)
     {
         if (digest.IsEmpty || digest.Algorithm != "sha256")
@@ -502,4 +671,7 @@ public sealed class ContentStore : IDisposable
             }
         }
     }
+
+    /// <summary>A checked batch blob waiting in ingest/ for the batch's sync and rename.</summary>
+    private sealed record IngestedBlob(int Index, Digest Digest, long Size, string TemporaryPath);
 }

@@ -156,6 +156,101 @@ public sealed class ContentServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UploadBatch_stores_every_blob_and_answers_one_result_per_blob_in_request_order()
+    {
+        var held = Text("held");
+        await StoreAsync(held);
+        var empty = Array.Empty<byte>();
+        var full = RandomNumberGenerator.GetBytes(65_536);
+
+        var response = await _server.Content.UploadBatchAsync(Batch(Text("first"), held, empty, full, Text("first")));
+
+        Assert.Equal(
+            [Result(Text("first"), created: true), Result(held, created: false), Result(empty, created: true), Result(full, created: true), Result(Text("first"), created: false)],
+            response.Results);
+        Assert.Equal(full, await ReadStoredAsync(full));
+        Assert.Equal(Text("first"), await ReadStoredAsync(Text("first")));
+        Assert.Equal(4, _server.Store.List().Count);
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_server.DataDirectory, "blobs", "ingest")));
+    }
+
+    [Fact]
+    public async Task A_mismatch_in_the_middle_of_a_batch_refuses_that_blob_alone_and_stores_the_others()
+    {
+        var declared = RandomNumberGenerator.GetBytes(1_000);
+        var corrupt = declared.ToArray();
+        corrupt[500] ^= 0xFF;
+        var request = Batch(Text("before"), Text("after"));
+        request.Blobs.Insert(1, new BlobData { Blob = Ref(declared), Data = ByteString.CopyFrom(corrupt) });
+        request.Blobs.Add(new BlobData { Blob = new BlobRef { Digest = Digest.Sha256(Text("short")).ToString(), Size = 6 }, Data = ByteString.CopyFrom(Text("short")) });
+
+        var response = await _server.Content.UploadBatchAsync(request);
+
+        Assert.Equal(
+            [
+                Result(Text("before"), created: true),
+                new BatchBlobResult { Blob = Ref(declared), Error = $"Blob {Digest.Sha256(declared)} (1000 bytes) was not stored: its content has digest {Digest.Sha256(corrupt)}." },
+                Result(Text("after"), created: true),
+                new BatchBlobResult { Blob = request.Blobs[3].Blob, Error = $"Blob {Digest.Sha256(Text("short"))} (6 bytes) was not stored: its content has 5 bytes." },
+            ],
+            response.Results);
+        Assert.Equal(new[] { Digest.Sha256(Text("before")), Digest.Sha256(Text("after")) }.ToHashSet(), _server.Store.List().Select(static b => b.Digest).ToHashSet());
+        Assert.Equal(2, Directory.EnumerateFiles(_server.DataDirectory, "*", SearchOption.AllDirectories).Count(IsBlobOrIngest));
+    }
+
+    [Fact]
+    public async Task A_batch_of_more_than_1000_blobs_is_refused_whole()
+    {
+        var request = Batch([.. Enumerable.Range(0, 1_001).Select(static i => Text($"blob {i}"))]);
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await _server.Content.UploadBatchAsync(request));
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Equal("the batch has 1001 blobs, more than the 1000 allowed per UploadBatch call", error.Status.Detail);
+        Assert.Empty(_server.Store.List());
+    }
+
+    [Fact]
+    public async Task A_blob_over_64_KiB_in_a_batch_is_refused_naming_its_index()
+    {
+        var large = RandomNumberGenerator.GetBytes(65_537);
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await _server.Content.UploadBatchAsync(Batch(Text("a"), Text("b"), large)));
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Equal($"blobs[2]: blob {Digest.Sha256(large)} has 65537 bytes of data, more than the 65536 a batch takes per blob; send it with Upload", error.Status.Detail);
+        Assert.Empty(_server.Store.List());
+    }
+
+    [Fact]
+    public async Task A_batch_of_more_than_2_MiB_is_refused_naming_the_blob_that_passes_the_limit()
+    {
+        var blobs = Enumerable.Range(0, 33).Select(static _ => RandomNumberGenerator.GetBytes(65_536)).ToArray();
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await _server.Content.UploadBatchAsync(Batch(blobs)));
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Equal($"blobs[32]: blob {Digest.Sha256(blobs[32])} takes the batch to 2162688 bytes of data, more than the 2097152 allowed per UploadBatch call", error.Status.Detail);
+        Assert.Empty(_server.Store.List());
+    }
+
+    [Fact]
+    public async Task A_malformed_digest_in_a_batch_is_refused_whole_naming_the_entry()
+    {
+        var request = Batch(Text("fine"));
+        request.Blobs.Add(new BlobData { Blob = new BlobRef { Digest = "sha256:abc", Size = 3 }, Data = ByteString.CopyFrom(Text("abc")) });
+        request.Blobs.Add(new BlobData { Data = ByteString.CopyFrom(Text("no ref")) });
+
+        var malformed = await Assert.ThrowsAsync<RpcException>(async () => await _server.Content.UploadBatchAsync(request));
+        request.Blobs.RemoveAt(1);
+        var unnamed = await Assert.ThrowsAsync<RpcException>(async () => await _server.Content.UploadBatchAsync(request));
+
+        Assert.Equal((StatusCode.InvalidArgument, "blobs[1]: \"sha256:abc\" is not a blob digest (expected \"sha256:\" and 64 lowercase hex digits)"), (malformed.StatusCode, malformed.Status.Detail));
+        Assert.Equal((StatusCode.InvalidArgument, "blobs[1] names no blob: each carries its digest and size"), (unnamed.StatusCode, unnamed.Status.Detail));
+        Assert.Empty(_server.Store.List());
+    }
+
+    [Fact]
     public async Task The_server_answers_gRPC_health_checks()
     {
         var health = new Health.HealthClient(_server.Channel);
@@ -173,6 +268,15 @@ public sealed class ContentServiceTests : IAsyncLifetime
     private static BlobRef Ref(byte[] blob) => new() { Digest = Digest.Sha256(blob).ToString(), Size = blob.Length };
 
     private static StoredBlob Stored(byte[] blob, bool created) => new() { Blob = Ref(blob), Created = created };
+
+    private static BatchBlobResult Result(byte[] blob, bool created) => new() { Blob = Ref(blob), Created = created };
+
+    private static UploadBatchRequest Batch(params byte[][] blobs)
+    {
+        var request = new UploadBatchRequest();
+        request.Blobs.AddRange(blobs.Select(static blob => new BlobData { Blob = Ref(blob), Data = ByteString.CopyFrom(blob) }));
+        return request;
+    }
 
     private static FindMissingRequest Request(params byte[][] blobs)
     {

@@ -86,6 +86,26 @@ public sealed class SnapshotTests : IDisposable
     }
 
     [Fact]
+    public void Files_hashed_in_parallel_give_the_same_snapshot_blob_for_blob_as_the_cache_gives()
+    {
+        for (var i = 0; i < 600; i++)
+        {
+            _context.Write(($"d{i % 7}/sub{i % 3}/f{i:D3}.txt", $"content {i % 450}\n")); // 150 contents occur twice
+        }
+
+        var cache = Path.Combine(_context.Scratch, "digests.msgpack");
+        var cold = Take(cache);
+        var coldAgain = Take();
+        var warm = Take(cache);
+
+        Assert.Equal((600, 600, 0), (cold.FilesHashed, coldAgain.FilesHashed, warm.FilesHashed));
+        Assert.Equal(450 + 7 * 3 + 7 + 1, cold.Blobs.Count);
+        Assert.Equal(Listing(cold), Listing(coldAgain));
+        Assert.Equal(Listing(cold), Listing(warm));
+        Assert.Equal(cold.Root, warm.Root);
+    }
+
+    [Fact]
     public void A_deleted_file_drops_its_digest_from_the_cache_file()
     {
         _context.Write(("kept.txt", "kept"), ("gone.txt", "gone"));
@@ -127,6 +147,9 @@ public sealed class SnapshotTests : IDisposable
 
         Assert.Equal($"The build context '{missing}' is not a directory.", error.Message);
     }
+
+    /// <summary>The snapshot's blobs in its order: what each is and its digest.</summary>
+    private static string[] Listing(ContextSnapshot snapshot) => [.. snapshot.Blobs.Select(static b => $"{b.Description} {b.Digest} {b.Size}")];
 
     private ContextSnapshot Take(string? digestCache = null) => ContextSnapshot.Take(new ContextSnapshotOptions
     {

@@ -43,7 +43,7 @@ public sealed class SnapshotUploadTests : IAsyncLifetime
 
         // 6 files of 5 distinct contents (the two READMEs are one blob) and 5 directory nodes, the root included.
         Assert.Equal((6, 5, 3), (snapshot.Files, snapshot.Directories, snapshot.Symlinks));
-        Assert.Equal(new ContextUploadResult(10, 10, 10, upload.BytesUploaded, upload.Chunks), upload);
+        Assert.Equal(new ContextUploadResult(10, 10, 10, snapshot.Blobs.Sum(static b => b.Size), Chunks: 4, Batches: 1), upload);
         Assert.Equal(10, _server.Recorder.UploadedDigests.Count);
 
         var target = Path.Combine(_context.Scratch, "materialized");
@@ -68,8 +68,9 @@ public sealed class SnapshotUploadTests : IAsyncLifetime
         Assert.Equal(3, cold.FilesHashed);
         Assert.Equal(0, warm.FilesHashed);
         Assert.Equal(cold.Root, warm.Root);
-        Assert.Equal(new ContextUploadResult(BlobsInTree: 6, BlobsMissing: 0, BlobsStored: 0, BytesUploaded: 0, Chunks: 0), upload);
+        Assert.Equal(new ContextUploadResult(BlobsInTree: 6, BlobsMissing: 0, BlobsStored: 0, BytesUploaded: 0, Chunks: 0, Batches: 0), upload);
         Assert.Empty(_server.Recorder.Chunks);
+        Assert.Empty(_server.Recorder.Batches);
         Assert.Empty(Assert.Single(_server.Recorder.FindMissingAnswers).Missing);
     }
 
@@ -112,6 +113,32 @@ public sealed class SnapshotUploadTests : IAsyncLifetime
         Assert.Equal([65_536, 65_536, 65_536, 65_536, 37_856], bigChunks.Select(static c => c.Data.Length));
         Assert.All(chunks, static chunk => Assert.True(chunk.CalculateSize() < 85_000, $"a chunk of {chunk.CalculateSize()} bytes"));
         Assert.Equal(big, await File.ReadAllBytesAsync(Path.Combine(await MaterializeAsync(), "big.bin")));
+    }
+
+    [Fact]
+    public async Task Small_blobs_go_in_batches_within_the_farm_limits_and_larger_ones_are_streamed()
+    {
+        for (var directory = 0; directory < 3; directory++)
+        {
+            for (var file = 0; file < 400; file++)
+            {
+                _context.Write(($"d{directory}/f{file:D3}.txt", $"file {file} of directory {directory}\n"));
+            }
+        }
+
+        var big = RandomNumberGenerator.GetBytes(65_537); // one byte over what a batch takes per blob
+        _context.WriteBytes("big.bin", big);
+        var snapshot = Take();
+
+        var upload = await Upload(snapshot);
+
+        // 1,201 files and 4 directory nodes: all but big.bin fit a batch, 1,000 blobs per call at most.
+        Assert.Equal(new ContextUploadResult(1_205, 1_205, 1_205, snapshot.Blobs.Sum(static b => b.Size), Chunks: 2, Batches: 2), upload);
+        Assert.Equal([1_000, 204], _server.Recorder.Batches.Select(static b => b.Blobs.Count).Order().Reverse());
+        Assert.Equal([Digest.Sha256(big).ToString()], _server.Recorder.Chunks.Where(static c => c.Blob is not null).Select(static c => c.Blob.Digest));
+        Assert.Equal(snapshot.Blobs.Select(static b => b.Digest.ToString()).Order(StringComparer.Ordinal), _server.Recorder.UploadedDigests.Order(StringComparer.Ordinal));
+        Assert.All(snapshot.Blobs, blob => Assert.True(_server.Store.Exists(blob.Digest), blob.Description));
+        Assert.Equal(big, await File.ReadAllBytesAsync(Path.Combine(await MaterializeAsync(snapshot), "big.bin")));
     }
 
     [Fact]

@@ -5,19 +5,23 @@ using Grpc.Core.Interceptors;
 
 namespace BuildFarm.Api.Tests.TestSupport;
 
-/// <summary>Records, on the client side of a real channel, every Upload chunk and FindMissing answer that goes over the wire.</summary>
+/// <summary>Records, on the client side of a real channel, every Upload chunk, UploadBatch request and FindMissing answer that goes over the wire.</summary>
 internal sealed class RecordingInterceptor : Interceptor
 {
     public ConcurrentQueue<UploadChunk> Chunks { get; } = new();
 
+    public ConcurrentQueue<UploadBatchRequest> Batches { get; } = new();
+
     public ConcurrentQueue<FindMissingResponse> FindMissingAnswers { get; } = new();
 
-    /// <summary>The digests of the blobs whose upload began, in order.</summary>
-    public List<string> UploadedDigests => [.. Chunks.Where(static c => c.Blob is not null).Select(static c => c.Blob.Digest)];
+    /// <summary>The digests of the blobs whose upload began: streamed ones in order, then those sent in batches (in flight together, so in no fixed order).</summary>
+    public List<string> UploadedDigests =>
+        [.. Chunks.Where(static c => c.Blob is not null).Select(static c => c.Blob.Digest), .. Batches.SelectMany(static b => b.Blobs).Select(static b => b.Blob.Digest)];
 
     public void Clear()
     {
         Chunks.Clear();
+        Batches.Clear();
         FindMissingAnswers.Clear();
     }
 
@@ -40,6 +44,11 @@ internal sealed class RecordingInterceptor : Interceptor
         ClientInterceptorContext<TRequest, TResponse> context,
         AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
     {
+        if (request is UploadBatchRequest batch)
+        {
+            Batches.Enqueue(batch);
+        }
+
         var call = continuation(request, context);
         return new AsyncUnaryCall<TResponse>(Record(call.ResponseAsync), call.ResponseHeadersAsync, call.GetStatus, call.GetTrailers, call.Dispose);
     }

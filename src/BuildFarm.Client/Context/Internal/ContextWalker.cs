@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using BuildFarm.Dockerfile.Ignore;
 using BuildFarm.Oci;
 using BuildFarm.Oci.Internal;
@@ -11,6 +12,12 @@ namespace BuildFarm.Client.Context.Internal;
 /// prunes what it ignores, except the Dockerfile and the ignore file themselves, which are always
 /// sent, as docker's client does; an ignored directory is entered only when an exception could
 /// bring something below it back.
+/// <para>
+/// The walk runs in three passes: the directory walk (lstat and ignore rules, one thread), the
+/// hashing of the files the digest cache does not know (in parallel, as many as there are
+/// processors), then the tree's nodes from the leaves up in the walk's order, so the snapshot is
+/// the same whatever order the hashes finished in.
+/// </para>
 /// </summary>
 internal sealed class ContextWalker
 {
@@ -22,6 +29,7 @@ internal sealed class ContextWalker
     private readonly CancellationToken _cancellationToken;
     private readonly Dictionary<Digest, ContextBlob> _blobs = [];
     private readonly List<string> _skipped = [];
+    private readonly List<PendingFile> _pendingFiles = [];
     private int _files;
     private int _directories;
     private int _symlinks;
@@ -82,14 +90,16 @@ internal sealed class ContextWalker
     private TreeNode WalkRoot()
     {
         _directories++;
-        return Node(string.Empty, WalkDirectory(string.Empty, _selection is null ? PathReach.Inside : PathReach.OnTheWay));
+        var children = WalkDirectory(string.Empty, _selection is null ? PathReach.Inside : PathReach.OnTheWay);
+        HashFiles();
+        return Build(string.Empty, children);
     }
 
     /// <summary>The entries to send from one directory; <paramref name="reach"/> is the directory's own.</summary>
-    private List<TreeEntry> WalkDirectory(string relativeDirectory, PathReach reach)
+    private List<PendingEntry> WalkDirectory(string relativeDirectory, PathReach reach)
     {
         _cancellationToken.ThrowIfCancellationRequested();
-        var entries = new List<TreeEntry>();
+        var entries = new List<PendingEntry>();
         foreach (var name in ListNames(relativeDirectory))
         {
             var relative = relativeDirectory.Length == 0 ? name : relativeDirectory + "/" + name;
@@ -108,7 +118,7 @@ internal sealed class ContextWalker
         return entries;
     }
 
-    private TreeEntry? Entry(string relative, string name, FileStatus status, PathReach reach)
+    private PendingEntry? Entry(string relative, string name, FileStatus status, PathReach reach)
     {
         if (reach == PathReach.Unread)
         {
@@ -136,7 +146,7 @@ internal sealed class ContextWalker
             }
 
             _directories++;
-            return Node(relative, children).AsDirectory(name, status.Permissions, status.Uid, status.Gid);
+            return new PendingDirectory(name, status, relative, children);
         }
 
         if (ignored || reach == PathReach.OnTheWay)
@@ -147,10 +157,9 @@ internal sealed class ContextWalker
         if (status.IsRegular)
         {
             _files++;
-            var hostPath = Path.Join(_root, relative);
-            var (digest, size) = _digests.Get(hostPath, relative, status);
-            _blobs.TryAdd(digest, ContextBlob.ForFile(digest, size, relative, hostPath));
-            return TreeEntry.File(name, status.Permissions, status.Uid, status.Gid, size, digest);
+            var file = new PendingFile(name, status, relative, Path.Join(_root, relative));
+            _pendingFiles.Add(file);
+            return file;
         }
 
         if (status.IsSymlink)
@@ -158,7 +167,7 @@ internal sealed class ContextWalker
             _symlinks++;
             var target = new FileInfo(Path.Join(_root, relative)).LinkTarget
                 ?? throw new IOException($"The context path \"{relative}\" stopped being a symlink while it was read.");
-            return TreeEntry.Symlink(name, status.Permissions, status.Uid, status.Gid, target);
+            return new PendingSymlink(TreeEntry.Symlink(name, status.Permissions, status.Uid, status.Gid, target));
         }
 
         _skipped.Add(relative);
@@ -178,6 +187,68 @@ internal sealed class ContextWalker
 
     private bool LeadsToAlwaysSent(string relativeDirectory) =>
         _alwaysSent.Any(path => path.StartsWith(relativeDirectory + "/", StringComparison.Ordinal));
+
+    /// <summary>
+    /// Hashes the files the digest cache does not know, as many at once as there are processors.
+    /// When some fail, the first failure in walk order is thrown, whichever failed first in time.
+    /// </summary>
+    private void HashFiles()
+    {
+        var misses = new List<PendingFile>();
+        foreach (var file in _pendingFiles)
+        {
+            file.Content = _digests.TryGetCached(file.HostPath, file.Status);
+            if (file.Content is null)
+            {
+                misses.Add(file);
+            }
+        }
+
+        var failures = new ExceptionDispatchInfo?[misses.Count];
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = _cancellationToken };
+        Parallel.For(0, misses.Count, options, i =>
+        {
+            var file = misses[i];
+            try
+            {
+                file.Content = DigestCacheFile.Hash(file.HostPath, file.Relative, file.Status);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                failures[i] = ExceptionDispatchInfo.Capture(e);
+            }
+        });
+        failures.FirstOrDefault(static failure => failure is not null)?.Throw();
+        foreach (var file in misses)
+        {
+            _digests.Record(file.HostPath, file.Status, file.Content!.Value.Digest);
+        }
+    }
+
+    /// <summary>The node of a walked directory, its subdirectories' first; blobs are added in walk order.</summary>
+    private TreeNode Build(string relative, List<PendingEntry> children)
+    {
+        var entries = new List<TreeEntry>(children.Count);
+        foreach (var child in children)
+        {
+            entries.Add(child switch
+            {
+                PendingFile file => FileEntry(file),
+                PendingDirectory directory => Build(directory.Relative, directory.Children).AsDirectory(directory.Name, directory.Status.Permissions, directory.Status.Uid, directory.Status.Gid),
+                PendingSymlink link => link.Entry,
+                _ => throw new InvalidOperationException($"unknown walked entry {child.GetType().Name}"),
+            });
+        }
+
+        return Node(relative, entries);
+    }
+
+    private TreeEntry FileEntry(PendingFile file)
+    {
+        var (digest, size) = file.Content!.Value;
+        _blobs.TryAdd(digest, ContextBlob.ForFile(digest, size, file.Relative, file.HostPath));
+        return TreeEntry.File(file.Name, file.Status.Permissions, file.Status.Uid, file.Status.Gid, size, digest);
+    }
 
     private TreeNode Node(string relative, List<TreeEntry> entries)
     {
@@ -210,4 +281,37 @@ internal sealed class ContextWalker
 
     private sealed class SymlinkOnReadPathException(string relative)
         : Exception($"the Dockerfile reads through the symlink \"{relative}\", which may lead anywhere in the context");
+
+    /// <summary>An entry the directory walk kept, before its files are hashed.</summary>
+    private abstract class PendingEntry;
+
+    private sealed class PendingFile(string name, FileStatus status, string relative, string hostPath) : PendingEntry
+    {
+        public string Name { get; } = name;
+
+        public FileStatus Status { get; } = status;
+
+        public string Relative { get; } = relative;
+
+        public string HostPath { get; } = hostPath;
+
+        /// <summary>Set by the hashing pass, from the digest cache or the file.</summary>
+        public (Digest Digest, long Size)? Content { get; set; }
+    }
+
+    private sealed class PendingDirectory(string name, FileStatus status, string relative, List<PendingEntry> children) : PendingEntry
+    {
+        public string Name { get; } = name;
+
+        public FileStatus Status { get; } = status;
+
+        public string Relative { get; } = relative;
+
+        public List<PendingEntry> Children { get; } = children;
+    }
+
+    private sealed class PendingSymlink(TreeEntry entry) : PendingEntry
+    {
+        public TreeEntry Entry { get; } = entry;
+    }
 }

@@ -62,16 +62,18 @@ internal sealed class DigestCacheFile
         return new DigestCacheFile(path, entries);
     }
 
-    /// <summary>The digest and length of a regular file's content, read only when the cache has no valid entry.</summary>
-    /// <exception cref="IOException">The file changed size while it was read.</exception>
-    public (Digest Digest, long Size) Get(string hostPath, string relativePath, FileStatus status)
+    /// <summary>The cached digest and length of a regular file, or null when the cache has no valid entry (then <see cref="Hash"/> it).</summary>
+    /// <remarks>Not thread-safe: the walk asks from one thread, then hashes the misses in parallel.</remarks>
+    public (Digest Digest, long Size)? TryGetCached(string hostPath, FileStatus status)
     {
         _used.Add(hostPath);
-        if (_entries.TryGetValue(hostPath, out var cached) && cached.Matches(status))
-        {
-            return (Digest.Parse(cached.Digest), cached.Size);
-        }
+        return _entries.TryGetValue(hostPath, out var cached) && cached.Matches(status) ? (Digest.Parse(cached.Digest), cached.Size) : null;
+    }
 
+    /// <summary>Reads a regular file and returns its digest and length; safe to call from many threads at once.</summary>
+    /// <exception cref="IOException">The file changed while it was read.</exception>
+    public static (Digest Digest, long Size) Hash(string hostPath, string relativePath, FileStatus status)
+    {
         Digest digest;
         long length;
         using (var stream = new FileStream(hostPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0))
@@ -80,7 +82,6 @@ internal sealed class DigestCacheFile
             length = stream.Position;
         }
 
-        FilesHashed++;
         // Any write, or a swap of the path for another file or a symlink, between the walk's lstat
         // and the end of the read moves the change time or the inode: what was read is then not
         // what the tree would claim, so nothing is recorded.
@@ -90,8 +91,14 @@ internal sealed class DigestCacheFile
             throw new IOException($"The context file \"{relativePath}\" changed while it was being read; run again once it is written.");
         }
 
-        _entries[hostPath] = StoredDigest.From(hostPath, status, digest);
         return (digest, length);
+    }
+
+    /// <summary>Remembers what <see cref="Hash"/> found, for the next walk.</summary>
+    public void Record(string hostPath, FileStatus status, Digest digest)
+    {
+        FilesHashed++;
+        _entries[hostPath] = StoredDigest.From(hostPath, status, digest);
     }
 
     /// <summary>
