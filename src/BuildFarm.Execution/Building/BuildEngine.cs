@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using BuildFarm.Dockerfile.Ignore;
 using BuildFarm.Dockerfile.Parsing;
 using BuildFarm.Dockerfile.Planning;
 using BuildFarm.Dockerfile.Scoping;
