@@ -1,3 +1,4 @@
+using BuildFarm.Execution.Tests.TestSupport;
 using BuildFarm.Testing.FileTrees;
 using static BuildFarm.Testing.FileTrees.FileTreeEntry;
 
@@ -99,10 +100,14 @@ public sealed class BeyondBuildahTests(DifferentialFixture fixture)
         Directory("combined"),
         File("combined/exec.sh", "#!/bin/sh\n", 0b111_101_000));
 
+    // From the context directory and from the tree a client sends: the same tree either way.
     private async Task AssertTreeAsync(string name, params FileTreeEntry[] added)
     {
-        var ours = await fixture.BuildWithEngineAsync(name);
-        var diff = FileTree.Diff(fixture.BaseTree.Overlay(added), ours.Tree, "expected", "engine");
-        Assert.True(diff.Length == 0, $"{name}:\n{diff}");
+        foreach (var context in new[] { ContextKind.Directory, ContextKind.Tree })
+        {
+            var ours = await fixture.BuildWithEngineAsync(name, context);
+            var diff = FileTree.Diff(fixture.BaseTree.Overlay(added), ours.Tree, "expected", $"engine ({context})");
+            Assert.True(diff.Length == 0, $"{name}, context as a {context}:\n{diff}");
+        }
     }
 }

@@ -7,6 +7,7 @@ using BuildFarm.Oci.Layout;
 using BuildFarm.Storage;
 using BuildFarm.Storage.Content;
 using BuildFarm.Storage.Steps;
+using BuildFarm.Execution.Tests.TestSupport;
 using BuildFarm.Testing;
 using BuildFarm.Testing.FileTrees;
 
@@ -83,11 +84,14 @@ public sealed class DifferentialFixture : IAsyncLifetime
         _buildahImages.GetOrAdd(@case.Name, _ => new Lazy<Task<BuiltImage>>(() => BuildWithBuildahAsync(@case))).Value;
 
     /// <summary>Builds a corpus case with the engine, exports the image as an OCI layout and unpacks it with umoci.</summary>
-    public async Task<BuiltImage> BuildWithEngineAsync(string caseName, IReadOnlyDictionary<string, string>? buildArgs = null, string? target = null)
+    /// <param name="kind">Whether the engine reads the context directory, or the tree a client makes of it.</param>
+    public async Task<BuiltImage> BuildWithEngineAsync(string caseName, ContextKind kind, IReadOnlyDictionary<string, string>? buildArgs = null, string? target = null)
     {
+        var context = await ContextAsync(caseName);
         var result = await Engine.BuildAsync(new BuildRequest
         {
-            ContextDirectory = await ContextAsync(caseName),
+            ContextDirectory = kind == ContextKind.Directory ? context : null,
+            ContextTree = kind == ContextKind.Tree ? await ContextTrees.SendAsync(context, Store) : null,
             BuildArgs = buildArgs ?? new Dictionary<string, string>(),
             Target = target,
         });

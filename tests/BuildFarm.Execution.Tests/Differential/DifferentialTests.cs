@@ -1,3 +1,4 @@
+using BuildFarm.Execution.Tests.TestSupport;
 using BuildFarm.Testing.FileTrees;
 using static BuildFarm.Testing.FileTrees.FileTreeEntry;
 
@@ -120,15 +121,26 @@ public sealed class DifferentialTests(DifferentialFixture fixture)
         },
     ];
 
-    public static TheoryData<string> CaseNames => [.. Cases.Select(c => c.Name)];
+    // Every case twice: from the context directory, and from the tree a client sends the farm.
+    public static TheoryData<string, ContextKind> CaseNames()
+    {
+        var data = new TheoryData<string, ContextKind>();
+        foreach (var @case in Cases)
+        {
+            data.Add(@case.Name, ContextKind.Directory);
+            data.Add(@case.Name, ContextKind.Tree);
+        }
+
+        return data;
+    }
 
     [Theory]
     [MemberData(nameof(CaseNames))]
-    public async Task Engine_builds_the_image_buildah_builds(string name)
+    public async Task Engine_builds_the_image_buildah_builds(string name, ContextKind context)
     {
         var @case = Cases.Single(c => c.Name == name);
         var reference = await fixture.BuildahImageAsync(@case);
-        var ours = await fixture.BuildWithEngineAsync(@case.Name, @case.BuildArgs, @case.Target);
+        var ours = await fixture.BuildWithEngineAsync(@case.Name, context, @case.BuildArgs, @case.Target);
 
         var expectedTree = WithoutRunStubs(reference.Tree);
 

@@ -1,3 +1,4 @@
+using BuildFarm.Execution.Tests.TestSupport;
 using BuildFarm.Testing.FileTrees;
 using static BuildFarm.Testing.FileTrees.FileTreeEntry;
 
@@ -13,7 +14,7 @@ public sealed class MultiStageUnpackTests(DifferentialFixture fixture)
     [Fact]
     public async Task A_multi_stage_build_unpacks_to_the_expected_tree()
     {
-        var image = await fixture.BuildWithEngineAsync("multistage-scratch");
+        var image = await fixture.BuildWithEngineAsync("multistage-scratch", ContextKind.Tree);
 
         var busybox = fixture.BaseTree["bin/busybox"]!;
         FileTree expected = new(

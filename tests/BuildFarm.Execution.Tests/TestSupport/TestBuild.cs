@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using BuildFarm.Client.Context;
 using BuildFarm.Execution.Building;
 using BuildFarm.Execution.Caching;
 using BuildFarm.Execution.Mounts;
@@ -85,21 +84,9 @@ public sealed class TestBuild : IDisposable
         return new BuildOutcome(result, [.. recorded]);
     }
 
-    /// <summary>
-    /// Snapshots the whole context with the client's own walker (<c>.dockerignore</c> applied, as a
-    /// client sends it) and stores the blobs the store lacks, as the farm's upload would.
-    /// </summary>
-    public async Task<Oci.Digest> SendContextAsync(CancellationToken cancellationToken = default)
-    {
-        var snapshot = ContextSnapshot.Take(new ContextSnapshotOptions { ContextDirectory = _context.Path, OnlyPathsTheDockerfileReads = false }, cancellationToken);
-        foreach (var blob in snapshot.Blobs.Where(blob => !Fixture.Store.Exists(blob.Digest)))
-        {
-            await using var content = blob.OpenRead();
-            await Fixture.Store.WriteAsync(content, blob.Digest, blob.Size, cancellationToken: cancellationToken);
-        }
-
-        return snapshot.Root;
-    }
+    /// <summary>Sends the context to the fixture's store as a client would (see <see cref="ContextTrees"/>).</summary>
+    public Task<Oci.Digest> SendContextAsync(CancellationToken cancellationToken = default) =>
+        ContextTrees.SendAsync(_context.Path, Fixture.Store, cancellationToken);
 
     /// <summary>The stored manifest of a result.</summary>
     public async Task<ImageManifest> ManifestAsync(BuildResult result) =>
