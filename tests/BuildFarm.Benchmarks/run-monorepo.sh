@@ -11,4 +11,4 @@ out="$root/.farm/bench"
 "$root/deploy/host-packages.sh"
 "$root/deploy/publish-cli.sh" "$out/farm"
 dotnet build -c Release -v quiet --nologo "$root/tests/BuildFarm.Benchmarks" -o "$out/benchmarks" >/dev/null
-dotnet "$out/benchmarks/BuildFarm.Benchmarks.dll" monorepo --farm "$out/farm/farm.dll"
+dotnet "$out/benchmarks/BuildFarm.Benchmarks.dll" monorepo --farm "$out/farm/farm"
