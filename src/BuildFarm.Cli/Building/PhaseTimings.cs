@@ -11,8 +11,9 @@ internal sealed class PhaseTimings
 {
     public const string Variable = "FARM_TIMINGS";
 
-    private readonly List<(string Phase, TimeSpan Took)> _phases = [];
+    private readonly List<(string Phase, TimeSpan Took, TimeSpan? Cpu)> _phases = [];
     private long _since = Stopwatch.GetTimestamp();
+    private TimeSpan _cpuSince = Environment.CpuUsage.TotalTime;
 
     private PhaseTimings()
     {
@@ -26,15 +27,19 @@ internal sealed class PhaseTimings
     public void Mark(string phase)
     {
         var now = Stopwatch.GetTimestamp();
-        _phases.Add((phase, Stopwatch.GetElapsedTime(_since, now)));
+        var cpu = Environment.CpuUsage.TotalTime;
+        _phases.Add((phase, Stopwatch.GetElapsedTime(_since, now), cpu - _cpuSince));
         _since = now;
+        _cpuSince = cpu;
     }
 
     public async Task WriteAsync(TextWriter error)
     {
-        foreach (var (phase, took) in _phases)
+        // CPU time as well as wall time: on a busy machine the wall time is mostly waiting for a core.
+        foreach (var (phase, took, cpu) in _phases)
         {
-            await error.WriteLineAsync($"farm timing: {phase,-28} {took.TotalMilliseconds,8:0.0} ms").ConfigureAwait(false);
+            var cpuText = cpu is { } spent ? $"{spent.TotalMilliseconds,8:0.0} ms cpu" : "";
+            await error.WriteLineAsync($"farm timing: {phase,-28} {took.TotalMilliseconds,8:0.0} ms {cpuText}").ConfigureAwait(false);
         }
     }
 
@@ -43,7 +48,7 @@ internal sealed class PhaseTimings
     private PhaseTimings WithStartUp()
     {
         using var self = Process.GetCurrentProcess();
-        _phases.Add(("start-up and argument parsing", DateTime.Now - self.StartTime));
+        _phases.Add(("start-up and argument parsing", DateTime.Now - self.StartTime, _cpuSince));
         return this;
     }
 }
