@@ -47,27 +47,17 @@ internal static class BuildCommand
             }
 
             var outputSpecs = (parseResult.GetValue(outputs) ?? []).Select(OutputSpec.Parse).ToList();
+            var userLabels = Pairs(parseResult.GetValue(labels), "--label", static _ => null);
             timings?.Mark("options");
-            var git = GitCheckout.Find(contextDirectory);
-            timings?.Mark("git");
+            // git answers while the context is walked: its two process starts are most of what it costs.
+            var gitLookup = Task.Run(() => GitCheckout.Find(contextDirectory), cancellationToken);
             var request = new SubmitRequest
             {
                 Target = parseResult.GetValue(target) ?? string.Empty,
                 NoCache = parseResult.GetValue(noCache),
                 Push = parseResult.GetValue(push),
             };
-            request.Tags.AddRange((parseResult.GetValue(tags) ?? []).Select(t => GitCheckout.ExpandTag(t, git)));
             request.BuildArgs.Add(Pairs(parseResult.GetValue(buildArgs), "--build-arg", context.Environment.GetVariable));
-            if (git is not null)
-            {
-                request.Labels[GitCheckout.RevisionLabel] = git.Sha;
-                if (git.Source is { } source)
-                {
-                    request.Labels[GitCheckout.SourceLabel] = source;
-                }
-            }
-
-            request.Labels.Add(Pairs(parseResult.GetValue(labels), "--label", static _ => null));
             request.NoCacheFilter.AddRange(parseResult.GetValue(noCacheFilter) ?? []);
             request.Outputs.AddRange(outputSpecs.Select(o => o.ToMessage()));
 
@@ -89,6 +79,19 @@ internal static class BuildCommand
             timings?.Mark("context walk");
             await new ContextUploader(client.Content).UploadAsync(snapshot, cancellationToken).ConfigureAwait(false);
             timings?.Mark("find missing and upload");
+            var git = await gitLookup.ConfigureAwait(false);
+            timings?.Mark("git (left to wait for)");
+            request.Tags.AddRange((parseResult.GetValue(tags) ?? []).Select(t => GitCheckout.ExpandTag(t, git)));
+            if (git is not null)
+            {
+                request.Labels[GitCheckout.RevisionLabel] = git.Sha;
+                if (git.Source is { } source)
+                {
+                    request.Labels[GitCheckout.SourceLabel] = source;
+                }
+            }
+
+            request.Labels.Add(userLabels);
             request.ContextRoot = snapshot.Root.ToString();
             if (inContext)
             {
