@@ -15,6 +15,7 @@ packages=(
   xz-utils bzip2  # ADD extracts xz and bzip2 archives through them, as Docker pipes xz
   prometheus      # promtool checks a real /metrics scrape
   openssh-client  # ssh-agent, ssh-add, ssh-keygen: a real agent for the RUN --mount=type=ssh tests
+  clang           # deploy/publish-cli.sh compiles farm ahead of time (NativeAOT links with clang)
 )
 
 missing=()

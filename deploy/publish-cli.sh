@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# Publishes the farm CLI (which also runs `farm server`) to OUTPUT_DIR, ready to run as
-# `dotnet OUTPUT_DIR/farm.dll` or `OUTPUT_DIR/farm`.
+# Publishes the farm CLI to OUTPUT_DIR, ready to run as `OUTPUT_DIR/farm`:
 #
 #   deploy/publish-cli.sh OUTPUT_DIR
 #
-# Precompiled (ReadyToRun): every `farm build` is a new process, and without it the JIT compiles
-# the client, the Dockerfile planner and gRPC anew each time, most of a warm build's wall time.
+# farm, which runs every client command, is compiled ahead of time (NativeAOT, which needs clang:
+# deploy/host-packages.sh installs it): every `farm build` is a new process, and a JIT-compiled
+# client spends most of a warm build's client time starting up and compiling itself.
+# `farm server` hands over to farm-server beside it: Orleans and ASP.NET cannot be compiled
+# ahead of time, so the server is published precompiled (ReadyToRun) for the .NET runtime.
 set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: $0 OUTPUT_DIR" >&2; exit 2; }
 root=$(cd "$(dirname "$0")/.." && pwd)
+command -v clang >/dev/null || { echo "$0: clang is missing (NativeAOT links with it); run deploy/host-packages.sh" >&2; exit 1; }
 dotnet publish -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
-  -v quiet --nologo "$root/src/BuildFarm.Cli" -o "$1" >/dev/null
+  -v quiet --nologo "$root/src/BuildFarm.Cli.Server" -o "$1" >/dev/null
+# Last, so that the native farm replaces the apphost farm-server's publish puts beside it.
+dotnet publish -c Release -r linux-x64 -v quiet --nologo "$root/src/BuildFarm.Cli" -o "$1" >/dev/null

@@ -14,7 +14,7 @@ export FARM_DATA_DIR=${FARM_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/build
 
 "$root/deploy/host-packages.sh"
 "$root/deploy/publish-cli.sh" "$work/bin"
-farm() { dotnet "$work/bin/farm.dll" "$@"; }
+farm() { "$work/bin/farm" "$@"; }
 
 # The base image, made from Debian's busybox-static: the same bytes on every machine.
 mkdir -p "$work/base-images"

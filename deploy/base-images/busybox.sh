@@ -24,7 +24,9 @@ readonly config_type="application/vnd.oci.image.config.v1+json"
 readonly manifest_type="application/vnd.oci.image.manifest.v1+json"
 readonly index_type="application/vnd.oci.image.index.v1+json"
 # "BusyBox v1.35.0 (Debian 1:1.35.0-4+deb12u1+b1) multi-call binary." -> "v1.35.0 (Debian 1:1.35.0-4+deb12u1+b1)"
-version=$("$busybox" 2>&1 | head -n 1 | sed -e 's/^BusyBox //' -e 's/ multi-call binary\.$//')
+# sed reads the whole help text: with `head -n 1` busybox could die of SIGPIPE, failing this
+# script under pipefail now and then (silently, as the assignment's status).
+version=$("$busybox" 2>&1 | sed -n -e '1{s/^BusyBox //;s/ multi-call binary\.$//;p;}')
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

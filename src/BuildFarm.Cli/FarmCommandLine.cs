@@ -26,7 +26,7 @@ public static class FarmCommandLine
         root.Subcommands.Add(PushCommand.Create(context));
         root.Subcommands.Add(RmiCommand.Create(context));
         root.Subcommands.Add(SaveCommand.Create(context));
-        root.Subcommands.Add(ServerCommand.Create(context));
+        root.Subcommands.Add(ServerHandOffCommand.Create(context));
         root.Subcommands.Add(TagCommand.Create(context));
         return root;
     }

@@ -5,34 +5,34 @@ using BuildFarm.Benchmarks.Monorepo;
 using BuildFarm.Benchmarks.Scale;
 
 // Usage: dotnet run -c Release --project tests/BuildFarm.Benchmarks -- layers [--mb 200] [--dir /tmp/buildfarm-bench]
-//        tests/BuildFarm.Benchmarks/run-monorepo.sh   (publishes the farm CLI and runs: monorepo --farm PATH/farm.dll)
-//        tests/BuildFarm.Benchmarks/run-scale.sh [--files 1000,10000]   (likewise: scale --farm PATH/farm.dll [--files ...])
+//        tests/BuildFarm.Benchmarks/run-monorepo.sh   (publishes the farm CLI and runs: monorepo --farm PATH/farm)
+//        tests/BuildFarm.Benchmarks/run-scale.sh [--files 1000,10000]   (likewise: scale --farm PATH/farm [--files ...])
 //        dotnet run -c Release --project tests/BuildFarm.Benchmarks -- monorepo-corpus DIR   (the corpus alone, to profile by hand)
 //        dotnet run -c Release --project tests/BuildFarm.Benchmarks -- snapshots   (as root: cold builds in process, snapshots promoted vs unpacked)
-//        dotnet run -c Release --project tests/BuildFarm.Benchmarks -- upload [--files 10000] [--bytes 1024] [--dir /tmp/buildfarm-upload-bench]
+//        tests/BuildFarm.Benchmarks/publish-and-run.sh upload [--files 10000] [--bytes 1024] [--dir /tmp/buildfarm-upload-bench]   (likewise: upload --farm PATH/farm ...)
 const string Usage = """
     usage: BuildFarm.Benchmarks layers [--mb <tree size in MB, default 200>] [--dir <where the tree goes>]
-           BuildFarm.Benchmarks monorepo --farm <the farm CLI's farm.dll>
-           BuildFarm.Benchmarks scale --farm <the farm CLI's farm.dll> [--files <N,N,...>, default 1000,10000,50000]
+           BuildFarm.Benchmarks monorepo --farm <the farm CLI: OUTPUT_DIR/farm of deploy/publish-cli.sh>
+           BuildFarm.Benchmarks scale --farm <the farm CLI> [--files <N,N,...>, default 1000,10000,50000]
            BuildFarm.Benchmarks monorepo-corpus <directory>
            BuildFarm.Benchmarks snapshots
-           BuildFarm.Benchmarks upload [--files <count, default 10000>] [--bytes <per file, default 1024>] [--dir <work directory>]
+           BuildFarm.Benchmarks upload --farm <the farm CLI> [--files <count, default 10000>] [--bytes <per file, default 1024>] [--dir <work directory>]
     """;
 switch (args)
 {
     case ["layers", .. var options]:
         return await LayersAsync(options);
-    case ["monorepo", "--farm", var farmDll]:
-        return FindFarm(farmDll) is { } monorepoFarm ? (await new MonorepoBenchmark(monorepoFarm).RunAsync() ? 0 : 1) : 2;
-    case ["scale", "--farm", var farmDll, .. var options]:
-        if (FindFarm(farmDll) is not { } scaleFarm || FileCounts(options) is not { } fileCounts)
+    case ["monorepo", "--farm", var farmProgram]:
+        return FindFarm(farmProgram) is { } monorepoFarm ? (await new MonorepoBenchmark(monorepoFarm).RunAsync() ? 0 : 1) : 2;
+    case ["scale", "--farm", var farmProgram, .. var options]:
+        if (FindFarm(farmProgram) is not { } scaleFarm || FileCounts(options) is not { } fileCounts)
         {
             return 2;
         }
 
         return await new ScaleBenchmark(scaleFarm).RunAsync(fileCounts) ? 0 : 1;
-    case ["upload", .. var options]:
-        return await UploadAsync(options);
+    case ["upload", "--farm", var farmProgram, .. var options]:
+        return FindFarm(farmProgram) is { } uploadFarm ? await UploadAsync(uploadFarm, options) : 2;
     case ["monorepo-corpus", var directory]:
         Console.WriteLine($"{MonorepoCorpus.Generate(directory).FileCount} files in {Path.GetFullPath(directory)}");
         return 0;
@@ -69,15 +69,15 @@ static async Task<int> LayersAsync(string[] options)
     return 0;
 }
 
-static FarmCli? FindFarm(string farmDll)
+static FarmCli? FindFarm(string farm)
 {
-    if (!File.Exists(farmDll))
+    if (!File.Exists(farm))
     {
-        Console.Error.WriteLine($"--farm: there is no farm CLI at {Path.GetFullPath(farmDll)} (deploy/publish-cli.sh makes one)");
+        Console.Error.WriteLine($"--farm: there is no farm CLI at {Path.GetFullPath(farm)} (deploy/publish-cli.sh makes one)");
         return null;
     }
 
-    return new FarmCli(Path.GetFullPath(farmDll));
+    return new FarmCli(Path.GetFullPath(farm));
 }
 
 // [] or ["--files", "1000,10000"]
@@ -103,7 +103,7 @@ static int[]? FileCounts(string[] options)
     }
 }
 
-static async Task<int> UploadAsync(string[] options)
+static async Task<int> UploadAsync(FarmCli farm, string[] options)
 {
     var files = 10_000;
     var bytes = 1024;
@@ -127,6 +127,6 @@ static async Task<int> UploadAsync(string[] options)
         }
     }
 
-    await new UploadBenchmark(directory, files, bytes).RunAsync();
+    await new UploadBenchmark(farm, directory, files, bytes).RunAsync();
     return 0;
 }

@@ -13,7 +13,7 @@ namespace BuildFarm.Benchmarks;
 /// UploadBatch calls, and prints files, bytes and seconds of each. The snapshot is taken once,
 /// before either, so only the upload is timed.
 /// </summary>
-public sealed class UploadBenchmark(string directory, int files, int fileBytes)
+public sealed class UploadBenchmark(FarmCli farm, string directory, int files, int fileBytes)
 {
     private const int FilesPerDirectory = 100;
 
@@ -23,7 +23,6 @@ public sealed class UploadBenchmark(string directory, int files, int fileBytes)
         Generate(context);
         var snapshot = ContextSnapshot.Take(new ContextSnapshotOptions { ContextDirectory = context, OnlyPathsTheDockerfileReads = false });
         var bytes = snapshot.Blobs.Sum(static blob => blob.Size);
-        var farm = new FarmCli(Path.Combine(AppContext.BaseDirectory, "farm.dll"));
         Console.WriteLine($"context: {files} files of {fileBytes} bytes, {snapshot.Blobs.Count} blobs (files and directory nodes), {bytes} bytes");
         foreach (var (name, batch) in new[] { ("streamed (Upload)", false), ("batched (UploadBatch)", true) })
         {

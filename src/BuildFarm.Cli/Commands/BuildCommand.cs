@@ -33,6 +33,7 @@ internal static class BuildCommand
         };
         FarmAction.Set(command, async (parseResult, cancellationToken) =>
         {
+            var timings = PhaseTimings.From(context.Environment);
             var contextDirectory = Path.GetFullPath(parseResult.GetValue(contextPath)!);
             if (!Directory.Exists(contextDirectory))
             {
@@ -46,15 +47,41 @@ internal static class BuildCommand
             }
 
             var outputSpecs = (parseResult.GetValue(outputs) ?? []).Select(OutputSpec.Parse).ToList();
-            var git = GitCheckout.Find(contextDirectory);
+            var userLabels = Pairs(parseResult.GetValue(labels), "--label", static _ => null);
+            timings?.Mark("options");
+            // git answers while the context is walked: its two process starts are most of what it costs.
+            var gitLookup = Task.Run(() => GitCheckout.Find(contextDirectory), cancellationToken);
             var request = new SubmitRequest
             {
                 Target = parseResult.GetValue(target) ?? string.Empty,
                 NoCache = parseResult.GetValue(noCache),
                 Push = parseResult.GetValue(push),
             };
-            request.Tags.AddRange((parseResult.GetValue(tags) ?? []).Select(t => GitCheckout.ExpandTag(t, git)));
             request.BuildArgs.Add(Pairs(parseResult.GetValue(buildArgs), "--build-arg", context.Environment.GetVariable));
+            request.NoCacheFilter.AddRange(parseResult.GetValue(noCacheFilter) ?? []);
+            request.Outputs.AddRange(outputSpecs.Select(o => o.ToMessage()));
+
+            var error = parseResult.InvocationConfiguration.Error;
+            using var client = await context.ConnectAsync(parseResult, cancellationToken).ConfigureAwait(false);
+            timings?.Mark("connect");
+
+            var relativeDockerfile = Path.GetRelativePath(contextDirectory, dockerfile);
+            var inContext = !relativeDockerfile.StartsWith("..", StringComparison.Ordinal) && !Path.IsPathRooted(relativeDockerfile);
+            var snapshotOptions = new ContextSnapshotOptions
+            {
+                ContextDirectory = contextDirectory,
+                DockerfilePath = dockerfile,
+                BuildArgs = new Dictionary<string, string>(request.BuildArgs),
+                Target = request.Target.Length == 0 ? null : request.Target,
+                DigestCacheFile = Path.Combine(context.DataDirectory(parseResult), "client-digests.msgpack"),
+            };
+            var snapshot = await Task.Run(() => ContextSnapshot.Take(snapshotOptions, cancellationToken), cancellationToken).ConfigureAwait(false);
+            timings?.Mark("context walk");
+            await new ContextUploader(client.Content).UploadAsync(snapshot, cancellationToken).ConfigureAwait(false);
+            timings?.Mark("find missing and upload");
+            var git = await gitLookup.ConfigureAwait(false);
+            timings?.Mark("git (left to wait for)");
+            request.Tags.AddRange((parseResult.GetValue(tags) ?? []).Select(t => GitCheckout.ExpandTag(t, git)));
             if (git is not null)
             {
                 request.Labels[GitCheckout.RevisionLabel] = git.Sha;
@@ -64,25 +91,7 @@ internal static class BuildCommand
                 }
             }
 
-            request.Labels.Add(Pairs(parseResult.GetValue(labels), "--label", static _ => null));
-            request.NoCacheFilter.AddRange(parseResult.GetValue(noCacheFilter) ?? []);
-            request.Outputs.AddRange(outputSpecs.Select(o => o.ToMessage()));
-
-            var error = parseResult.InvocationConfiguration.Error;
-            using var client = await context.ConnectAsync(parseResult, cancellationToken).ConfigureAwait(false);
-
-            var relativeDockerfile = Path.GetRelativePath(contextDirectory, dockerfile);
-            var inContext = !relativeDockerfile.StartsWith("..", StringComparison.Ordinal) && !Path.IsPathRooted(relativeDockerfile);
-            var (snapshot, _) = await client.UploadContextAsync(
-                new ContextSnapshotOptions
-                {
-                    ContextDirectory = contextDirectory,
-                    DockerfilePath = dockerfile,
-                    BuildArgs = new Dictionary<string, string>(request.BuildArgs),
-                    Target = request.Target.Length == 0 ? null : request.Target,
-                    DigestCacheFile = Path.Combine(context.DataDirectory(parseResult), "client-digests.msgpack"),
-                },
-                cancellationToken).ConfigureAwait(false);
+            request.Labels.Add(userLabels);
             request.ContextRoot = snapshot.Root.ToString();
             if (inContext)
             {
@@ -98,11 +107,17 @@ internal static class BuildCommand
             BuildEvent? last = null;
             await foreach (var buildEvent in client.SubmitAsync(request, cancellationToken).ConfigureAwait(false))
             {
+                if (last is null)
+                {
+                    timings?.Mark("submit to first event");
+                }
+
                 last = buildEvent;
                 await printer.ShowAsync(buildEvent).ConfigureAwait(false);
             }
 
             await printer.CompleteAsync().ConfigureAwait(false);
+            timings?.Mark("build on the farm");
             switch (last?.KindCase)
             {
                 case BuildEvent.KindOneofCase.BuildFinished:
@@ -129,6 +144,12 @@ internal static class BuildCommand
             if (mode == "quiet")
             {
                 await parseResult.InvocationConfiguration.Output.WriteLineAsync(result.ConfigDigest).ConfigureAwait(false);
+            }
+
+            if (timings is not null)
+            {
+                timings.Mark("outputs");
+                await timings.WriteAsync(error).ConfigureAwait(false);
             }
         });
         return command;

@@ -104,6 +104,11 @@ public sealed class DockerIgnore
     /// <param name="relativePath">Relative to the context root, slash-separated (<c>src/app.cs</c>).</param>
     public bool IsIgnored(string relativePath)
     {
+        if (Patterns.Count == 0)
+        {
+            return false; // most contexts: asked for every path they hold, with nothing to clean or compare
+        }
+
         var path = UnixPath.Clean(relativePath.TrimStart('/'));
         if (path is "." or "/")
         {

@@ -8,26 +8,27 @@ namespace BuildFarm.Benchmarks.Farm;
 /// The Release <c>farm</c> CLI as users run it: separate processes, a <c>farm server</c> of a data
 /// directory started once, and <c>farm build --server</c> against it.
 /// </summary>
-public sealed class FarmCli(string farmDll)
+public sealed class FarmCli(string farm)
 {
     private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(10);
 
-    public string Dll { get; } = farmDll;
+    /// <summary>The natively compiled <c>farm</c> of deploy/publish-cli.sh.</summary>
+    public string Program { get; } = farm;
 
     /// <summary><c>farm load</c> through the running server.</summary>
     public Task LoadAsync(FarmServer server, string archive) =>
-        ProcessRunner.RunCheckedAsync("dotnet", [Dll, "--server", server.Address.ToString(), "load", "-i", archive]);
+        ProcessRunner.RunCheckedAsync(Program, ["--server", server.Address.ToString(), "load", "-i", archive]);
 
     /// <summary>Starts <c>farm server</c> on free ports and waits until it listens.</summary>
     public async Task<FarmServer> StartServerAsync(string dataDirectory)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(Program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in (string[])[Dll, "--data-dir", dataDirectory, "server", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"])
+        foreach (var argument in (string[])["--data-dir", dataDirectory, "server", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"])
         {
             start.ArgumentList.Add(argument);
         }
@@ -73,8 +74,8 @@ public sealed class FarmCli(string farmDll)
         var started = DateTimeOffset.UtcNow;
         var watch = Stopwatch.StartNew();
         var result = await ProcessRunner.RunAsync(
-            "dotnet",
-            [Dll, "--server", server.Address.ToString(), "--data-dir", dataDirectory, "build", "--progress", "rawjson", "--metadata-file", metadataFile, "-t", tag, contextDirectory],
+            Program,
+            ["--server", server.Address.ToString(), "--data-dir", dataDirectory, "build", "--progress", "rawjson", "--metadata-file", metadataFile, "-t", tag, contextDirectory],
             BuildTimeout);
         var seconds = watch.Elapsed.TotalSeconds;
         if (result.ExitCode != 0)
@@ -108,7 +109,7 @@ public sealed class FarmCli(string farmDll)
         for (var run = 0; run < 3; run++)
         {
             var watch = Stopwatch.StartNew();
-            await ProcessRunner.RunCheckedAsync("dotnet", [Dll, "--version"]);
+            await ProcessRunner.RunCheckedAsync(Program, ["--version"]);
             best = Math.Min(best, watch.Elapsed.TotalSeconds);
         }
 

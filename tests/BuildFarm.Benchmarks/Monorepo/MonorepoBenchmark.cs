@@ -38,7 +38,7 @@ public sealed class MonorepoBenchmark(FarmCli farm)
         using var scratch = new TempDirectory("buildfarm-monorepo");
         var corpus = MonorepoCorpus.Generate(scratch.Combine("context"));
         Console.WriteLine($"corpus: {corpus.Root}, {corpus.FileCount} files; {Environment.ProcessorCount} cores");
-        Console.WriteLine($"buildah: {(await ProcessRunner.RunCheckedAsync("buildah", ["--version"])).Trim()}; farm: {farm.Dll}");
+        Console.WriteLine($"buildah: {(await ProcessRunner.RunCheckedAsync("buildah", ["--version"])).Trim()}; farm: {farm.Program}");
 
         var busybox = await BusyboxImage.GetAsync();
         var runAlone = await RunCommandsAlone.MeasureAsync(corpus, scratch.CreateDirectory("run-alone"));

@@ -33,7 +33,7 @@ public sealed class ScaleBenchmark(FarmCli farm)
     public async Task<bool> RunAsync(IReadOnlyList<int> fileCounts)
     {
         ArgumentNullException.ThrowIfNull(fileCounts);
-        Console.WriteLine($"buildah: {(await ProcessRunner.RunCheckedAsync("buildah", ["--version"])).Trim()}; farm: {farm.Dll}; {Environment.ProcessorCount} cores");
+        Console.WriteLine($"buildah: {(await ProcessRunner.RunCheckedAsync("buildah", ["--version"])).Trim()}; farm: {farm.Program}; {Environment.ProcessorCount} cores");
         Console.WriteLine($"load average at the start: {SystemLoad.Averages()}");
         var busybox = await BusyboxImage.GetAsync();
         var startup = await farm.StartupSecondsAsync();

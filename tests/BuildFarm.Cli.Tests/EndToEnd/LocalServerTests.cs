@@ -42,7 +42,7 @@ public sealed class LocalServerTests : IAsyncLifetime
         Assert.Equal(started, reused);
         Assert.Matches("^http://127\\.0\\.0\\.1:[0-9]+/$", started.Address);
         Assert.EndsWith(
-            $"\0{FarmProcess.Program}\0server\0--listen\0127.0.0.1:0\0--metrics-listen\0127.0.0.1:0\0--data-dir\0{_session.DataDirectory}\0--docker-config\0{Path.Combine(_session.Home, ".docker")}\0",
+            $"\0{FarmProcess.ServerProgram}\0server\0--listen\0127.0.0.1:0\0--metrics-listen\0127.0.0.1:0\0--data-dir\0{_session.DataDirectory}\0--docker-config\0{Path.Combine(_session.Home, ".docker")}\0",
             LinuxHost.CommandLine(started.Pid),
             StringComparison.Ordinal);
         Assert.Equal(started.Pid, LinuxHost.SessionId(started.Pid)); // setsid: no terminal's hangup reaches it

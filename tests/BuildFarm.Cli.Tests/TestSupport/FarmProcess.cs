@@ -5,7 +5,7 @@ using System.Text;
 namespace BuildFarm.Cli.Tests.TestSupport;
 
 /// <summary>
-/// One <c>farm</c> command run as a process of its own: <c>dotnet farm.dll ...</c>, the CLI this
+/// One <c>farm</c> command run as a process of its own: <c>dotnet exec farm.dll ...</c>, the CLI this
 /// test project builds beside itself. Its environment is cut off from the test host's (no
 /// FARM_*, DOCKER_CONFIG or XDG_DATA_HOME, a home of the test's). What it prints is captured as it
 /// comes, so a test can wait for a line; disposing kills whatever still runs.
@@ -13,6 +13,14 @@ namespace BuildFarm.Cli.Tests.TestSupport;
 internal sealed class FarmProcess : IDisposable
 {
     public static readonly string Program = Path.Combine(AppContext.BaseDirectory, "farm.dll");
+
+    /// <summary>The program <c>farm server</c> hands over to, beside <see cref="Program"/>.</summary>
+    public static readonly string ServerProgram = Path.Combine(AppContext.BaseDirectory, "farm-server.dll");
+
+    // farm needs Microsoft.Extensions.Logging.Abstractions (gRPC's client refers to it) and carries
+    // its own copy, but not in this output, which it shares with farm-server: there the SDK leaves
+    // that assembly to the ASP.NET framework, which only farm-server's runtime config names.
+    private static readonly string RuntimeConfig = Path.Combine(AppContext.BaseDirectory, "farm-server.runtimeconfig.json");
 
     /// <summary>Long enough for a cold build on a busy 2-core machine; a hung farm fails instead of hanging the run.</summary>
     public static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(3);
@@ -71,7 +79,11 @@ internal sealed class FarmProcess : IDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        startInfo.ArgumentList.Add("exec");
+        startInfo.ArgumentList.Add("--runtimeconfig");
+        startInfo.ArgumentList.Add(RuntimeConfig);
         startInfo.ArgumentList.Add(Program);
+        var programArguments = startInfo.ArgumentList.Count;
         foreach (var argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);
@@ -84,7 +96,7 @@ internal sealed class FarmProcess : IDisposable
 
         startInfo.Environment["HOME"] = home;
         var process = new Process { StartInfo = startInfo };
-        var farm = new FarmProcess(process, "farm " + string.Join(' ', startInfo.ArgumentList.Skip(1)));
+        var farm = new FarmProcess(process, "farm " + string.Join(' ', startInfo.ArgumentList.Skip(programArguments)));
         process.OutputDataReceived += (_, e) => farm.Append(farm._output, e.Data);
         process.ErrorDataReceived += (_, e) => farm.Append(farm._error, e.Data);
         process.Start();

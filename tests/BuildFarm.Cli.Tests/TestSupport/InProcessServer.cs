@@ -1,10 +1,11 @@
 using System.CommandLine;
 using System.Text.RegularExpressions;
+using BuildFarm.Cli.Server;
 
 namespace BuildFarm.Cli.Tests.TestSupport;
 
 /// <summary>
-/// <c>farm server</c> run in this process, as a user runs it: it holds its data directory's store
+/// <c>farm server</c> (farm-server's command tree) run in this process, as a user runs it: it holds its data directory's store
 /// and announces itself there, so <c>farm</c> commands on that data directory reach it as they
 /// reach a local server. Disposing stops it as Ctrl+C does.
 /// </summary>
@@ -30,7 +31,7 @@ internal sealed partial class InProcessServer : IAsyncDisposable
         var stop = new CancellationTokenSource();
         string[] args = ["--data-dir", dataDirectory, "server", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", .. options];
         // Run apart from the test's synchronization context, so that stopping it from a synchronous Dispose cannot deadlock.
-        var run = Task.Run(() => FarmCommandLine.Create(environment).Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, stop.Token));
+        var run = Task.Run(() => FarmServerCommandLine.Create(environment).Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, stop.Token));
         if (await Task.WhenAny(output.Announced, run) != output.Announced)
         {
             stop.Dispose();

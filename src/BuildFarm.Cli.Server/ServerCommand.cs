@@ -1,31 +1,23 @@
 using System.CommandLine;
 using System.Net;
 using BuildFarm.Cli.Building;
+using BuildFarm.Cli.Commands;
 using BuildFarm.Server.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace BuildFarm.Cli.Commands;
+namespace BuildFarm.Cli.Server;
 
-/// <summary><c>farm server</c>: runs the farm on this machine (one embedded silo, the gRPC API) until stopped.</summary>
+/// <summary><c>farm server</c> (handed over to <c>farm-server</c>): runs the farm on this machine (one embedded silo, the gRPC API) until stopped.</summary>
 internal static class ServerCommand
 {
     public static Command Create(FarmContext context)
     {
-        var listen = new Option<string>("--listen")
-        {
-            Description = "The gRPC address, host:port (plain-text HTTP/2). Port 0 picks a free port.",
-            DefaultValueFactory = _ => "127.0.0.1:7575",
-        };
-        var metricsListen = new Option<string>("--metrics-listen")
-        {
-            Description = "The Prometheus endpoint, host:port; /metrics is served there over HTTP/1. Port 0 picks a free port.",
-            DefaultValueFactory = _ => "127.0.0.1:9464",
-        };
-        var command = new Command("server", "Run the build farm on this machine: an embedded silo, the gRPC API and /metrics, state kept in the data directory.") { listen, metricsListen };
+        var options = new ServerOptions();
+        var command = options.CreateCommand();
         FarmAction.Set(command, async (parseResult, cancellationToken) =>
         {
-            var endpoint = Endpoint(parseResult, listen);
-            var metricsEndpoint = Endpoint(parseResult, metricsListen);
+            var endpoint = Endpoint(parseResult, options.Listen);
+            var metricsEndpoint = Endpoint(parseResult, options.MetricsListen);
 
             var dataDirectory = context.DataDirectory(parseResult);
             await using var server = await FarmServer.StartAsync(

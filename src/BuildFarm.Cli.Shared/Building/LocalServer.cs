@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace BuildFarm.Cli.Building;
 
@@ -8,7 +9,7 @@ namespace BuildFarm.Cli.Building;
 /// in <c>&lt;data-dir&gt;/server.json</c>; <c>farm build</c> without <c>--server</c> uses it, or
 /// starts one in the background that stays up, so the next build finds a warm farm.
 /// </summary>
-internal static class LocalServer
+internal static partial class LocalServer
 {
     private const string FileName = "server.json";
 
@@ -19,7 +20,7 @@ internal static class LocalServer
     public static IDisposable Announce(string dataDirectory, Uri address)
     {
         var path = Path.Combine(dataDirectory, FileName);
-        var json = JsonSerializer.Serialize(new Announcement(address.ToString(), Environment.ProcessId));
+        var json = JsonSerializer.Serialize(new Announcement(address.ToString(), Environment.ProcessId), AnnouncementJson.Default.Announcement);
         Storage.AtomicFile.Write(path, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(json)));
         return new Removal(path);
     }
@@ -56,7 +57,7 @@ internal static class LocalServer
         var path = Path.Combine(dataDirectory, FileName);
         try
         {
-            var announcement = JsonSerializer.Deserialize<Announcement>(File.ReadAllText(path));
+            var announcement = JsonSerializer.Deserialize(File.ReadAllText(path), AnnouncementJson.Default.Announcement);
             return announcement is not null && IsAlive(announcement.Pid) ? new Uri(announcement.Address) : null;
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or JsonException)
@@ -81,11 +82,9 @@ internal static class LocalServer
     // The server outlives this command: its output goes to a log file, not to this terminal.
     private static void Start(string dataDirectory, IReadOnlyList<string> serverOptions, string logPath)
     {
-        var self = Environment.ProcessPath ?? throw new FarmException("cannot tell which program this is, to start a farm server");
+        var (server, prefix) = ServerProgram.Locate();
         var start = new ProcessStartInfo { FileName = "/bin/sh", UseShellExecute = false };
-        var program = Path.GetFileNameWithoutExtension(self) == "dotnet"
-            ? $"{Quote(self)} {Quote(typeof(LocalServer).Assembly.Location)}"
-            : Quote(self);
+        var program = string.Join(' ', [Quote(server), .. prefix.Select(Quote)]);
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add($"setsid {program} server --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 --data-dir {Quote(dataDirectory)}{string.Concat(serverOptions.Select(static option => " " + Quote(option)))} >>{Quote(logPath)} 2>&1 </dev/null &");
         using var process = Process.Start(start) ?? throw new FarmException("could not start a farm server");
@@ -95,6 +94,10 @@ internal static class LocalServer
     private static string Quote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     private sealed record Announcement(string Address, int Pid);
+
+    // Generated (de)serialization: farm is compiled ahead of time, where reflection-based JSON is not available.
+    [JsonSerializable(typeof(Announcement))]
+    private sealed partial class AnnouncementJson : JsonSerializerContext;
 
     private sealed class Removal(string path) : IDisposable
     {

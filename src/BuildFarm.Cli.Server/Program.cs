@@ -1,0 +1,3 @@
+using BuildFarm.Cli.Server;
+
+return await FarmServerCommandLine.Create().Parse(args).InvokeAsync();
