@@ -12,7 +12,15 @@ set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: $0 OUTPUT_DIR" >&2; exit 2; }
 root=$(cd "$(dirname "$0")/.." && pwd)
 command -v clang >/dev/null || { echo "$0: clang is missing (NativeAOT links with it); run deploy/host-packages.sh" >&2; exit 1; }
+# Each program is published into a fresh directory of its own, then both are put together: dotnet
+# publish deletes from its output what an earlier publish of the same project there wrote and this
+# one does not, so publishing both into one directory lets the second take away files of the first
+# (the R2R farm of earlier versions wrote the very libraries farm-server now needs).
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
 dotnet publish -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
-  -v quiet --nologo "$root/src/BuildFarm.Cli.Server" -o "$1" >/dev/null
-# Last, so that the native farm replaces the apphost farm-server's publish puts beside it.
-dotnet publish -c Release -r linux-x64 -v quiet --nologo "$root/src/BuildFarm.Cli" -o "$1" >/dev/null
+  -v quiet --nologo "$root/src/BuildFarm.Cli.Server" -o "$stage/server" >/dev/null
+dotnet publish -c Release -r linux-x64 -v quiet --nologo "$root/src/BuildFarm.Cli" -o "$stage/farm" >/dev/null
+mkdir -p "$1"
+cp -a "$stage/server/." "$1/"
+cp -a "$stage/farm/." "$1/"
