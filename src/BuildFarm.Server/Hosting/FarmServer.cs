@@ -54,7 +54,15 @@ public sealed class FarmServer : IAsyncDisposable
         try
         {
             var execution = await ExecutionEngine.OpenAsync(store).ConfigureAwait(false);
-            var builder = WebApplication.CreateSlimBuilder();
+            // The content root is the data directory, not whatever directory the server was started
+            // in, and configuration files are not watched: the host's default watches its content
+            // root recursively with inotify, which for a server started in a monorepo (or above its
+            // own data directory) meant a watch per directory and an event per file a build wrote.
+            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+            {
+                ContentRootPath = options.DataDirectory,
+                Args = ["--hostBuilder:reloadConfigOnChange=false"],
+            });
             options.ConfigureLogging?.Invoke(builder.Logging);
             builder.WebHost.ConfigureKestrel(kestrel =>
             {
