@@ -7,7 +7,7 @@ public static class FarmReport
     public static void PrintPhases(IEnumerable<(string Label, FarmBuild Build)> builds, double startupSeconds)
     {
         ArgumentNullException.ThrowIfNull(builds);
-        Console.WriteLine("where the farm's time went, s (from the server's request log and the build's events; the CLI reports no phases itself):");
+        Console.WriteLine("where the farm's time went, s (from the server's request log and the build's events, measured outside the CLI):");
         Console.WriteLine($"  start+walk: process start to the first call, of which the CLI's start-up alone (`farm --version`) is {startupSeconds:F2} s");
         Console.WriteLine($"{"build",-20} {"wall",6} {"start+walk",11} {"find missing",13} {"upload",7} {"submit+plan",12} {"build",7} {"to exit",8}");
         foreach (var (label, build) in builds)
