@@ -75,9 +75,10 @@ internal static class BuildCommand
                 Target = request.Target.Length == 0 ? null : request.Target,
                 DigestCacheFile = Path.Combine(context.DataDirectory(parseResult), "client-digests.msgpack"),
             };
-            var snapshot = await Task.Run(() => ContextSnapshot.Take(snapshotOptions, cancellationToken), cancellationToken).ConfigureAwait(false);
+            // The two halves of FarmClient.UploadContextAsync, apart so that each is timed.
+            var snapshot = await FarmClient.SnapshotContextAsync(snapshotOptions, cancellationToken).ConfigureAwait(false);
             timings?.Mark("context walk");
-            await new ContextUploader(client.Content).UploadAsync(snapshot, cancellationToken).ConfigureAwait(false);
+            await client.UploadAsync(snapshot, cancellationToken).ConfigureAwait(false);
             timings?.Mark("find missing and upload");
             var git = await gitLookup.ConfigureAwait(false);
             timings?.Mark("git (left to wait for)");

@@ -46,10 +46,17 @@ public sealed partial class FarmClient : IDisposable
     /// <summary>Snapshots a context (<c>.dockerignore</c> applied, only what the Dockerfile reads where that is known) and uploads what the farm lacks.</summary>
     public async Task<(ContextSnapshot Snapshot, ContextUploadResult Upload)> UploadContextAsync(ContextSnapshotOptions options, CancellationToken cancellationToken = default)
     {
-        var snapshot = await Task.Run(() => ContextSnapshot.Take(options, cancellationToken), cancellationToken).ConfigureAwait(false);
-        var upload = await new ContextUploader(Content).UploadAsync(snapshot, cancellationToken).ConfigureAwait(false);
-        return (snapshot, upload);
+        var snapshot = await SnapshotContextAsync(options, cancellationToken).ConfigureAwait(false);
+        return (snapshot, await UploadAsync(snapshot, cancellationToken).ConfigureAwait(false));
     }
+
+    /// <summary>The first half of <see cref="UploadContextAsync"/>: walks the context off the caller's thread.</summary>
+    public static Task<ContextSnapshot> SnapshotContextAsync(ContextSnapshotOptions options, CancellationToken cancellationToken = default) =>
+        Task.Run(() => ContextSnapshot.Take(options, cancellationToken), cancellationToken);
+
+    /// <summary>The second half of <see cref="UploadContextAsync"/>: sends what the farm lacks of a snapshot.</summary>
+    public Task<ContextUploadResult> UploadAsync(ContextSnapshot snapshot, CancellationToken cancellationToken = default) =>
+        new ContextUploader(Content).UploadAsync(snapshot, cancellationToken);
 
     /// <summary>Submits a build and yields its events until it ends.</summary>
     public IAsyncEnumerable<BuildEvent> SubmitAsync(SubmitRequest request, CancellationToken cancellationToken = default) =>
