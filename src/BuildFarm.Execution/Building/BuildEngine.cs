@@ -6,6 +6,7 @@ using BuildFarm.Execution.Caching;
 using BuildFarm.Execution.Internal;
 using BuildFarm.Execution.Pruning;
 using BuildFarm.Execution.Sources;
+using BuildFarm.Execution.Steps;
 using BuildFarm.Oci;
 using BuildFarm.Oci.Images;
 using BuildFarm.Storage.Content;
@@ -17,7 +18,7 @@ namespace BuildFarm.Execution.Building;
 /// reads, reuses recorded results, joins a step another build is already running, runs the rest
 /// (independent stages at the same time) and writes the image into the content store.
 /// </summary>
-public sealed class BuildEngine
+public sealed class BuildEngine : IStepRunner
 {
     // Enough for the selections of many builds' steps; each entry is a key string and a digest.
     private const int SelectionChecksumCapacity = 50_000;
@@ -29,7 +30,8 @@ public sealed class BuildEngine
     // Builds are for the silo's own platform; the planner's default is the same.
     internal static Platform BuildPlatform { get; } = Platform.Parse(PredefinedArgs.DefaultPlatform);
 
-    public BuildEngine(ExecutionEngine execution, ContentStore content, IStepCache cache, BuildEngineOptions? options = null, TimeProvider? timeProvider = null)
+    /// <param name="runner">Where steps that must run go; this engine itself by default.</param>
+    public BuildEngine(ExecutionEngine execution, ContentStore content, IStepCache cache, BuildEngineOptions? options = null, TimeProvider? timeProvider = null, IStepRunner? runner = null)
     {
         ArgumentNullException.ThrowIfNull(execution);
         ArgumentNullException.ThrowIfNull(content);
@@ -42,6 +44,7 @@ public sealed class BuildEngine
         Options = options;
         Time = timeProvider ?? TimeProvider.System;
         StepSlots = new SemaphoreSlim(options.MaxConcurrentSteps);
+        Runner = runner ?? this;
     }
 
     internal ExecutionEngine Execution { get; }
@@ -49,6 +52,12 @@ public sealed class BuildEngine
     internal ContentStore Content { get; }
 
     internal IStepCache Cache { get; }
+
+    /// <summary>Where this engine's builds send the steps that must run.</summary>
+    internal IStepRunner Runner { get; }
+
+    /// <summary>The builds running here, for their steps that run here too.</summary>
+    internal PreparedBuilds PreparedBuilds { get; } = new();
 
     public BuildEngineOptions Options { get; }
 
@@ -129,10 +138,38 @@ public sealed class BuildEngine
         return await run.ExecuteAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static BuildPlanOptions PlanOptions(BuildRequest request, KnownBaseImages images) => new()
+    /// <summary>
+    /// Runs one step from its description on this silo, when one of its slots is free: plans the
+    /// build again from the digests the description gives (unless the build runs here), makes the
+    /// inputs it names available and writes the step's layer into this silo's store.
+    /// </summary>
+    /// <exception cref="ArgumentException">The description names a step its build's plan does not have.</exception>
+    /// <exception cref="Storage.Content.BlobNotFoundException">A blob the description names is not in this silo's store.</exception>
+    /// <exception cref="Sandbox.ProcessFailedException">A RUN command failed.</exception>
+    public Task<CachedStep> RunAsync(StepDescription step, StepSession session, CancellationToken cancellationToken)
     {
-        BuildArgs = request.BuildArgs,
-        Target = request.Target,
+        ArgumentNullException.ThrowIfNull(step);
+        ArgumentNullException.ThrowIfNull(session);
+        return InSlotAsync(
+            async () =>
+            {
+                if (session.Started is { } started)
+                {
+                    await started().ConfigureAwait(false);
+                }
+
+                var build = PreparedBuilds.Find(step.Build.Identity())
+                    ?? await PreparedBuild.FromInputsAsync(step.Build, this, cancellationToken).ConfigureAwait(false);
+                await using var described = new DescribedStep(this, build, step, session, cancellationToken);
+                return new CachedStep(await new StepExecutor(described).RunAsync().ConfigureAwait(false), Options.WorkerName);
+            },
+            cancellationToken);
+    }
+
+    internal static BuildPlanOptions PlanOptions(IReadOnlyDictionary<string, string> buildArgs, string? target, KnownBaseImages images) => new()
+    {
+        BuildArgs = buildArgs,
+        Target = target,
         BaseImages = images,
     };
 
@@ -145,7 +182,7 @@ public sealed class BuildEngine
         while (true)
         {
             var known = new KnownBaseImages(images);
-            var plan = BuildPlanner.Plan(dockerfile, PlanOptions(request, known));
+            var plan = BuildPlanner.Plan(dockerfile, PlanOptions(request.BuildArgs, request.Target, known));
             var missing = known.Requested
                 .Concat(plan.Stages.SelectMany(s => s.Steps).SelectMany(s => s.Inputs).Where(i => i.Kind == InputKind.Image).Select(i => i.Reference!))
                 .Where(reference => !images.ContainsKey(reference))

@@ -2,6 +2,7 @@ using BuildFarm.Execution.Building;
 using BuildFarm.Execution.Caching;
 using BuildFarm.Execution.Pruning;
 using BuildFarm.Execution.Tests.TestSupport;
+using BuildFarm.Oci;
 using BuildFarm.Storage;
 using BuildFarm.Storage.Content;
 using BuildFarm.Storage.Pruning;
@@ -45,13 +46,15 @@ public sealed class StoragePrunerTests : IAsyncLifetime
         var first = await BuildAsync();
         var built = _store.List().ToDictionary(blob => blob.Digest, blob => blob.Size);
         var layers = first.Steps.Select(step => step.Layer!.Descriptor.Digest).ToList();
-        var manifestAndConfig = built.Keys.Where(digest => digest == first.Manifest.Digest || digest == first.ConfigDigest).ToList();
+        // The Dockerfile too: a build stores it so that its steps can be described by digest.
+        var dockerfile = Digest.Sha256(File.ReadAllBytes(Path.Combine(_context.Path, "Dockerfile")));
+        var unreferenced = built.Keys.Where(digest => digest == first.Manifest.Digest || digest == first.ConfigDigest || digest == dockerfile).ToList();
         var records = Directory.GetFiles(Path.Combine(_data.Path, "steps")).Sum(path => new FileInfo(path).Length);
 
         var usage = await _pruner.MeasureAsync();
 
         Assert.Equal(new UsageEntry(UsageKind.BuildCache, 2, records + layers.Sum(layer => built[layer]), 0, records + layers.Sum(layer => built[layer])), usage[UsageKind.BuildCache]);
-        Assert.Equal(new UsageEntry(UsageKind.Unreferenced, 2, manifestAndConfig.Sum(digest => built[digest]), manifestAndConfig.Sum(digest => built[digest]), manifestAndConfig.Sum(digest => built[digest])), usage[UsageKind.Unreferenced]);
+        Assert.Equal(new UsageEntry(UsageKind.Unreferenced, 3, unreferenced.Sum(digest => built[digest]), unreferenced.Sum(digest => built[digest]), unreferenced.Sum(digest => built[digest])), usage[UsageKind.Unreferenced]);
 
         // busybox's snapshot, unpacked for the first RUN, and each RUN's, promoted from its upper dir.
         var stepSnapshots = first.Steps.Select(step => step.Layer!.DiffId.Hex).ToList();
@@ -61,14 +64,14 @@ public sealed class StoragePrunerTests : IAsyncLifetime
 
         var pruned = await _pruner.PruneAsync(all: false);
 
-        Assert.Equal(new Amount(2, manifestAndConfig.Sum(digest => built[digest])), pruned.Blobs);
+        Assert.Equal(new Amount(3, unreferenced.Sum(digest => built[digest])), pruned.Blobs);
         Assert.Equal(Amount.Zero, pruned.StepRecords);
         Assert.Equal([StepOutcome.Cached, StepOutcome.Cached], (await BuildAsync()).Steps.Select(step => step.Outcome));
 
         var prunedAll = await _pruner.PruneAsync(all: true);
 
         Assert.Equal(new Amount(2, records), prunedAll.StepRecords);
-        Assert.Equal(new Amount(4, layers.Sum(layer => built[layer]) + manifestAndConfig.Sum(digest => built[digest])), prunedAll.Blobs);
+        Assert.Equal(new Amount(5, layers.Sum(layer => built[layer]) + unreferenced.Sum(digest => built[digest])), prunedAll.Blobs);
         Assert.Equal(new Amount(2, stepSnapshotBytes), prunedAll.Snapshots); // both RUNs' layers
         Assert.Equal([StepOutcome.Ran, StepOutcome.Ran], (await BuildAsync()).Steps.Select(step => step.Outcome));
     }

@@ -30,6 +30,8 @@ internal sealed class BuildRun
     private readonly DateTimeOffset _epoch;
     private readonly ConcurrentDictionary<int, Task<StageOutput>> _stages = new();
     private readonly ConcurrentDictionary<StepId, StepResult> _results = new();
+    private readonly BuildContext _context;
+    private BuildInputs? _inputs;
 
     public BuildRun(BuildEngine engine, BuildRequest request, BuildPlan plan, IReadOnlyDictionary<string, BaseImage> images, BuildContext context, BuildEventSink? events)
     {
@@ -37,6 +39,7 @@ internal sealed class BuildRun
         _request = request;
         _plan = plan;
         Images = images;
+        _context = context;
         Context = context.Tree;
         ContextIdentity = context.Identity;
         _events = events;
@@ -71,6 +74,8 @@ internal sealed class BuildRun
         Engine.Content.Leases.Create(LeaseId);
         try
         {
+            _inputs = await DescribeAsync().ConfigureAwait(false);
+            using var prepared = Engine.PreparedBuilds.Add(_inputs.Identity(), new PreparedBuild(_plan, _context));
             foreach (var stage in _plan.Stages)
             {
                 foreach (var step in stage.Steps)
@@ -175,14 +180,52 @@ internal sealed class BuildRun
             key,
             reuse: !noCache,
             IsStored,
-            cancellationToken => Engine.InSlotAsync(
-                async () =>
+            cancellationToken => Engine.Runner.RunAsync(
+                new StepDescription
                 {
-                    await EmitAsync(new StepStarted(Now, step.Id, name, key)).ConfigureAwait(false);
-                    return new CachedStep(await new StepExecutor(this, step, name, below, sources).RunAsync().ConfigureAwait(false), Engine.Options.WorkerName);
+                    Key = key,
+                    Build = _inputs!,
+                    Step = step.Id,
+                    Parents = [.. below],
+                    InputLayers = sources.InputLayers,
+                    Downloads = sources.Downloads,
+                },
+                new StepSession
+                {
+                    Secrets = _request.Secrets,
+                    SshAgents = _request.SshAgents,
+                    Output = (line, _) => EmitAsync(new StepLog(line.Timestamp, step.Id, name, line)),
+                    Started = () => EmitAsync(new StepStarted(Now, step.Id, name, key)),
+                    LeaseId = LeaseId,
                 },
                 cancellationToken),
             Cancellation);
+
+    // What every step's description shares. The Dockerfile goes into the store (under the build's
+    // lease) so that a step can be planned from its digest wherever it runs.
+    private async Task<BuildInputs> DescribeAsync()
+    {
+        var dockerfile = System.Text.Encoding.UTF8.GetBytes(_context.DockerfileText);
+        var digest = Digest.Sha256(dockerfile);
+        using (var stream = new MemoryStream(dockerfile, writable: false))
+        {
+            await Engine.Content.WriteAsync(stream, digest, dockerfile.Length, LeaseId, Cancellation).ConfigureAwait(false);
+        }
+
+        return new BuildInputs
+        {
+            Dockerfile = digest,
+            DockerfileName = _context.DockerfileName,
+            BuildArgs = _request.BuildArgs,
+            Target = _request.Target,
+            BaseImages = Images.ToDictionary(image => image.Key, image => image.Value.Manifest, StringComparer.Ordinal),
+            ContextTree = _context.TreeRoot,
+            ContextIgnoreFile = _context.IgnoreFile,
+            ContextDirectory = _context.TreeRoot is null ? Path.GetFullPath(_request.ContextDirectory!) : null,
+            Compression = LayerOptions.Compression,
+            SourceDateEpoch = _epoch,
+        };
+    }
 
     // A recorded layer whose blob has since been evicted is no hit: the step runs again.
     private bool IsStored(CachedStep step) => step.Layer is null || Engine.Content.Exists(step.Layer.Descriptor.Digest);

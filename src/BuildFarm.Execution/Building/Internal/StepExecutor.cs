@@ -9,15 +9,19 @@ using BuildFarm.Oci.Layers;
 
 namespace BuildFarm.Execution.Building.Internal;
 
-/// <summary>Does what one step does to the file system and returns the layer it made.</summary>
-internal sealed class StepExecutor(BuildRun run, PlannedStep step, string name, IReadOnlyList<LayerBlob> below, StepSources sources)
+/// <summary>Does what one described step does to the file system and returns the layer it made.</summary>
+internal sealed class StepExecutor(DescribedStep described)
 {
-    public Task<LayerBlob> RunAsync() => step.Instruction switch
+    private readonly PlannedStep _step = described.Step;
+    private readonly IReadOnlyList<LayerBlob> _below = described.Description.Parents;
+    private readonly ExecutionEngine _execution = described.Engine.Execution;
+
+    public Task<LayerBlob> RunAsync() => _step.Instruction switch
     {
         RunInstruction instruction => RunCommandAsync(instruction),
         WorkdirInstruction => CreateWorkingDirectoryAsync(),
         FileInstruction instruction => CopyAsync(instruction),
-        _ => throw new NotSupportedException($"{step.Instruction.Keyword} steps are not supported yet."),
+        _ => throw new NotSupportedException($"{_step.Instruction.Keyword} steps are not supported yet."),
     };
 
     private async Task<LayerBlob> RunCommandAsync(RunInstruction instruction)
@@ -29,17 +33,17 @@ internal sealed class StepExecutor(BuildRun run, PlannedStep step, string name, 
 
         var process = new SandboxProcess
         {
-            Arguments = step.Command!,
-            Environment = [.. step.Environment.Select(v => $"{v.Name}={v.Value}"), .. step.ProxyEnvironment.Select(p => $"{p.Key}={p.Value}")],
-            WorkingDirectory = step.WorkingDirectory,
-            User = step.User,
+            Arguments = _step.Command!,
+            Environment = [.. _step.Environment.Select(v => $"{v.Name}={v.Value}"), .. _step.ProxyEnvironment.Select(p => $"{p.Key}={p.Value}")],
+            WorkingDirectory = _step.WorkingDirectory,
+            User = _step.User,
             Network = instruction.Network,
         };
 
         // A heredoc script with a shebang runs as a file of its own, mounted read-only where the
         // plan says (BuildKit's /dev/pipes/NAME), never part of the layer.
-        var scripts = step.Inputs.Where(input => input.Kind == InputKind.Inline).ToList();
-        var scriptDirectory = scripts.Count > 0 ? run.Engine.Execution.Paths.NewExecDirectory() : null;
+        var scripts = _step.Inputs.Where(input => input.Kind == InputKind.Inline).ToList();
+        var scriptDirectory = scripts.Count > 0 ? _execution.Paths.NewExecDirectory() : null;
         try
         {
             if (scriptDirectory is not null)
@@ -49,7 +53,7 @@ internal sealed class StepExecutor(BuildRun run, PlannedStep step, string name, 
                 foreach (var script in scripts)
                 {
                     var file = Path.Combine(scriptDirectory, mounts.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                    await File.WriteAllTextAsync(file, script.Content, run.Cancellation).ConfigureAwait(false);
+                    await File.WriteAllTextAsync(file, script.Content, described.Cancellation).ConfigureAwait(false);
                     Oci.Internal.LibC.Chmod(file, 0b111_101_101);
                     mounts.Add(new BindMount(file, script.Paths[0]));
                 }
@@ -57,18 +61,18 @@ internal sealed class StepExecutor(BuildRun run, PlannedStep step, string name, 
                 process = process with { Mounts = [.. process.Mounts, .. mounts] };
             }
 
-            return await run.Engine.Execution.RunStepAsync(
+            return await _execution.RunStepAsync(
                 new RunStepRequest
                 {
-                    Parents = below,
+                    Parents = _below,
                     Process = process,
-                    Mounts = step.Mounts,
-                    MountSources = step.Mounts.Count > 0 ? new BuildMountSources(run, step) : null,
-                    Layer = run.LayerOptions,
-                    LeaseId = run.LeaseId,
+                    Mounts = _step.Mounts,
+                    MountSources = _step.Mounts.Count > 0 ? new BuildMountSources(described) : null,
+                    Layer = described.LayerOptions,
+                    LeaseId = described.Session.LeaseId,
                 },
-                (line, cancellationToken) => run.EmitAsync(new StepLog(line.Timestamp, step.Id, name, line)),
-                run.Cancellation).ConfigureAwait(false);
+                described.Session.Output ?? ((_, _) => ValueTask.CompletedTask),
+                described.Cancellation).ConfigureAwait(false);
         }
         finally
         {
@@ -94,34 +98,34 @@ internal sealed class StepExecutor(BuildRun run, PlannedStep step, string name, 
             IsAdd = instruction is AddInstruction,
             Unpack = (instruction as AddInstruction)?.Unpack,
             Checksum = (instruction as AddInstruction)?.Checksum,
-            FetchedUrls = sources.Downloads,
+            FetchedUrls = await described.DownloadsAsync().ConfigureAwait(false),
         };
         if (!instruction.Link)
         {
-            return await run.Engine.Execution.ChangeAsync(
-                below,
-                root => FileCopier.CopyAsync(request, root.Path, run.Engine.Http, run.Cancellation),
-                run.LayerOptions,
-                run.LeaseId,
-                run.Cancellation).ConfigureAwait(false);
+            return await _execution.ChangeAsync(
+                _below,
+                root => FileCopier.CopyAsync(request, root.Path, described.Engine.Http, described.Cancellation),
+                described.LayerOptions,
+                described.Session.LeaseId,
+                described.Cancellation).ConfigureAwait(false);
         }
 
         // --link: the files alone make the layer, whatever is below (names in --chown cannot be looked up).
-        return await run.Engine.Execution.WriteLayerAsync(
-            directory => FileCopier.CopyAsync(request, directory, run.Engine.Http, run.Cancellation),
-            run.LayerOptions,
-            run.LeaseId,
-            run.Cancellation).ConfigureAwait(false);
+        return await _execution.WriteLayerAsync(
+            directory => FileCopier.CopyAsync(request, directory, described.Engine.Http, described.Cancellation),
+            described.LayerOptions,
+            described.Session.LeaseId,
+            described.Cancellation).ConfigureAwait(false);
     }
 
     // The tree a COPY reads: the stage or image it names, else the context (none for heredocs and URLs only).
     private async Task<SourceTree?> SourceTreeAsync(FileInstruction instruction)
     {
-        for (var i = 0; i < step.Inputs.Count; i++)
+        for (var i = 0; i < _step.Inputs.Count; i++)
         {
-            if (step.Inputs[i].Kind is InputKind.Context or InputKind.Stage or InputKind.Image)
+            if (_step.Inputs[i].Kind is InputKind.Context or InputKind.Stage or InputKind.Image)
             {
-                return await sources.TreeAsync(i).ConfigureAwait(false);
+                return await described.TreeAsync(i).ConfigureAwait(false);
             }
         }
 
@@ -130,16 +134,16 @@ internal sealed class StepExecutor(BuildRun run, PlannedStep step, string name, 
 
     // BuildKit creates the directory, and missing parents, owned by the user in force.
     private Task<LayerBlob> CreateWorkingDirectoryAsync() =>
-        run.Engine.Execution.ChangeAsync(
-            below,
+        _execution.ChangeAsync(
+            _below,
             root =>
             {
-                var user = step.User.Length == 0 ? ContainerUser.Root : ContainerUser.Resolve(step.User, root.Path);
+                var user = _step.User.Length == 0 ? ContainerUser.Root : ContainerUser.Resolve(_step.User, root.Path);
                 var target = new CopyTarget(root.Path, ChmodSpec.None, (user.Uid, user.Gid));
-                target.CreateDirectories(target.Resolve(step.WorkingDirectory));
+                target.CreateDirectories(target.Resolve(_step.WorkingDirectory));
                 return Task.CompletedTask;
             },
-            run.LayerOptions,
-            run.LeaseId,
-            run.Cancellation);
+            described.LayerOptions,
+            described.Session.LeaseId,
+            described.Cancellation);
 }

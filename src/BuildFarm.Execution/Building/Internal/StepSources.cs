@@ -5,6 +5,7 @@ using BuildFarm.Dockerfile.Planning;
 using BuildFarm.Execution.Files;
 using BuildFarm.Execution.Snapshots;
 using BuildFarm.Execution.Sources;
+using BuildFarm.Execution.Steps;
 using BuildFarm.Oci;
 using BuildFarm.Oci.Layers;
 
@@ -19,7 +20,7 @@ internal sealed class StepSources : IAsyncDisposable
 {
     private readonly BuildRun _run;
     private readonly List<OverlayRootFilesystem> _mounts = [];
-    private readonly List<FetchedUrl> _downloads = [];
+    private readonly List<DownloadedFile> _downloads = [];
     private readonly Dictionary<int, SourceTree> _trees = [];
     private readonly IReadOnlyList<IReadOnlyList<LayerBlob>?> _layers;
     private readonly FileDigestCache _stageDigests = new();
@@ -36,8 +37,11 @@ internal sealed class StepSources : IAsyncDisposable
     /// <summary>One per input of the step, in order.</summary>
     public IReadOnlyList<Digest> Checksums { get; private set; } = [];
 
-    /// <summary>The ADD URLs the step reads, downloaded to checksum them and copied from there.</summary>
-    public IReadOnlyList<FetchedUrl> Downloads => _downloads;
+    /// <summary>The ADD URLs the step reads, downloaded to checksum them and kept in the store under the build's lease for the step to copy.</summary>
+    public IReadOnlyList<DownloadedFile> Downloads => _downloads;
+
+    /// <summary>One per input: the layers of the stage or image it reads, or null (<see cref="StepDescription.InputLayers"/>).</summary>
+    public IReadOnlyList<IReadOnlyList<LayerBlob>?> InputLayers => _layers;
 
     /// <summary>Waits for the stages the step reads and checksums every input.</summary>
     public static async Task<StepSources> OpenAsync(PlannedStep step, BuildRun run)
@@ -102,12 +106,6 @@ internal sealed class StepSources : IAsyncDisposable
         }
 
         _mounts.Clear();
-        foreach (var download in _downloads)
-        {
-            File.Delete(download.ContentPath);
-        }
-
-        _downloads.Clear();
     }
 
     private async Task<Digest> ChecksumAsync(int index)
@@ -129,11 +127,31 @@ internal sealed class StepSources : IAsyncDisposable
             case InputKind.Url:
                 var checksumFlag = (Step.Instruction as AddInstruction)?.Checksum;
                 var download = await UrlFetcher.FetchAsync(_run.Engine.Http, input.Reference!, _run.Engine.DownloadDirectory, checksumFlag, _run.Cancellation).ConfigureAwait(false);
-                _downloads.Add(download);
+                try
+                {
+                    _downloads.Add(await StoreAsync(download).ConfigureAwait(false));
+                }
+                finally
+                {
+                    File.Delete(download.ContentPath);
+                }
+
                 return download.Digest;
             default:
                 throw new NotSupportedException($"ADD {input.Reference}: Git sources are not supported; clone in a RUN step or a build stage instead.");
         }
+    }
+
+    // Into the store, so that the step reads it by digest wherever it runs.
+    private async Task<DownloadedFile> StoreAsync(FetchedUrl download)
+    {
+        var modified = File.GetLastWriteTimeUtc(download.ContentPath);
+        await using (var content = File.OpenRead(download.ContentPath))
+        {
+            await _run.Engine.Content.WriteAsync(content, download.Digest, content.Length, _run.LeaseId, _run.Cancellation).ConfigureAwait(false);
+        }
+
+        return new DownloadedFile(download.Url, download.FileName, download.Digest, new DateTimeOffset(modified, TimeSpan.Zero));
     }
 
     private async Task<Digest> MemoizedAsync(string key, int index)

@@ -24,29 +24,52 @@ internal static class StoredImages
             throw new BaseImageNotFoundException(reference, "no image by that name is loaded or pulled (farm load / farm pull)");
         }
 
+        if (MediaTypes.IsIndex(target.MediaType))
+        {
+            var index = ImageIndex.Parse(await ReadAsync(reference, () => blobs.ReadDocumentAsync(target, cancellationToken)).ConfigureAwait(false));
+            target = index.FindManifest(platform)
+                ?? throw new BaseImageNotFoundException(reference, $"its index has no manifest for {platform}");
+        }
+
+        var image = await ReadManifestAsync(store, reference, target, cancellationToken).ConfigureAwait(false);
+        if (image.Layers.FirstOrDefault(layer => !store.Exists(layer.Descriptor.Digest)) is { } missing)
+        {
+            throw new BaseImageNotFoundException(reference, $"its layer {missing.Descriptor.Digest} is not in the store");
+        }
+
+        return image;
+    }
+
+    /// <summary>
+    /// The image whose platform manifest is <paramref name="manifest"/>, as a step description names
+    /// it: its manifest and config must be in the store, its layers need not be (a step fetches the
+    /// ones it reads).
+    /// </summary>
+    /// <exception cref="BaseImageNotFoundException">The manifest or config is not in the store, or they disagree.</exception>
+    public static Task<BaseImage> ReadManifestAsync(ContentStore store, string reference, Digest manifest, CancellationToken cancellationToken)
+    {
+        var info = store.GetInfo(manifest) ?? throw new BaseImageNotFoundException(reference, $"its manifest {manifest} is not in the store");
+        return ReadManifestAsync(store, reference, new Descriptor { MediaType = MediaTypes.OciManifest, Digest = manifest, Size = info.Size }, cancellationToken);
+    }
+
+    private static async Task<BaseImage> ReadManifestAsync(ContentStore store, string reference, Descriptor target, CancellationToken cancellationToken)
+    {
+        var (manifest, config) = await ReadAsync(reference, () => new ContentStoreBlobs(store).ReadImageAsync(target, cancellationToken)).ConfigureAwait(false);
+        if (config.RootFs.DiffIds.Count != manifest.Layers.Count)
+        {
+            throw new BaseImageNotFoundException(reference, $"its config lists {config.RootFs.DiffIds.Count} diffIDs for {manifest.Layers.Count} layers");
+        }
+
+        // The uncompressed size is not in a manifest; 0 says "unknown", and nothing here needs it.
+        var layers = manifest.Layers.Select((layer, i) => new LayerBlob(layer, config.RootFs.DiffIds[i], 0)).ToList();
+        return new BaseImage(reference, target.Digest, config, layers);
+    }
+
+    private static async Task<T> ReadAsync<T>(string reference, Func<ValueTask<T>> read)
+    {
         try
         {
-            if (MediaTypes.IsIndex(target.MediaType))
-            {
-                var index = ImageIndex.Parse(await blobs.ReadDocumentAsync(target, cancellationToken).ConfigureAwait(false));
-                target = index.FindManifest(platform)
-                    ?? throw new BaseImageNotFoundException(reference, $"its index has no manifest for {platform}");
-            }
-
-            var (manifest, config) = await blobs.ReadImageAsync(target, cancellationToken).ConfigureAwait(false);
-            if (config.RootFs.DiffIds.Count != manifest.Layers.Count)
-            {
-                throw new BaseImageNotFoundException(reference, $"its config lists {config.RootFs.DiffIds.Count} diffIDs for {manifest.Layers.Count} layers");
-            }
-
-            // The uncompressed size is not in a manifest; 0 says "unknown", and nothing here needs it.
-            var layers = manifest.Layers.Select((layer, i) => new LayerBlob(layer, config.RootFs.DiffIds[i], 0)).ToList();
-            if (layers.FirstOrDefault(layer => !store.Exists(layer.Descriptor.Digest)) is { } missing)
-            {
-                throw new BaseImageNotFoundException(reference, $"its layer {missing.Descriptor.Digest} is not in the store");
-            }
-
-            return new BaseImage(reference, config, layers);
+            return await read().ConfigureAwait(false);
         }
         catch (Storage.Content.BlobNotFoundException e)
         {
