@@ -25,10 +25,34 @@ public static class LayerWriter
         minimumSegmentSize: 256 << 10,
         useSynchronizationContext: false);
 
-    public static async Task<LayerBlob> WriteAsync(string directory, Stream destination, LayerWriterOptions? options = null, CancellationToken cancellationToken = default)
+    public static Task<LayerBlob> WriteAsync(string directory, Stream destination, LayerWriterOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new LayerWriterOptions();
         var entries = DirectoryScanner.Scan(directory, options.Source, options.SourceDateEpoch?.ToUnixTimeSeconds());
+        return WriteAsync((output, token) => WriteTarAsync(entries, output, token), destination, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes the layer that <paramref name="baseLayer"/> becomes with the changes of an overlay
+    /// upper dir applied, byte for byte the layer <see cref="WriteAsync(string, Stream, LayerWriterOptions?, CancellationToken)"/>
+    /// would write from the changed tree — without reading the files the changes left alone.
+    /// </summary>
+    /// <param name="baseLayer">The layer before the changes: a blob, compressed or not, that this writer wrote, with no whiteouts and no hard links.</param>
+    /// <param name="changes">
+    /// The changes: an uncompressed tar this writer wrote from an upper dir (<see cref="LayerSource.OverlayUpper"/>),
+    /// with the same clamping; it is read twice, so it must be seekable.
+    /// </param>
+    /// <exception cref="NotSupportedException">The base layer has whiteouts or hard links, or the changes have hard links.</exception>
+    public static Task<LayerBlob> WritePatchedAsync(Stream baseLayer, Stream changes, Stream destination, LayerWriterOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(baseLayer);
+        ArgumentNullException.ThrowIfNull(changes);
+        return WriteAsync((output, token) => LayerPatcher.WriteAsync(baseLayer, changes, output, token), destination, options ?? new LayerWriterOptions(), cancellationToken);
+    }
+
+    // One streaming pass: the tar is hashed into the diffID and compressed into the blob as it is written.
+    private static async Task<LayerBlob> WriteAsync(Func<Stream, CancellationToken, Task> writeTar, Stream destination, LayerWriterOptions options, CancellationToken cancellationToken)
+    {
         using var failure = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var compressed = options.Compression != LayerCompression.None;
 
@@ -39,7 +63,7 @@ public static class LayerWriter
 
         var stages = new List<Task>
         {
-            RunStageAsync(tar.Writer, [], failure, token => WriteTarAsync(entries, tar.Writer.AsStream(leaveOpen: true), token)),
+            RunStageAsync(tar.Writer, [], failure, token => writeTar(tar.Writer.AsStream(leaveOpen: true), token)),
             RunStageAsync(toCompress?.Writer, [tar.Reader], failure, token => tar.Reader.CopyToAsync(diff, token)),
         };
         if (toCompress is not null)
