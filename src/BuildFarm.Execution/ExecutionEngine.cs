@@ -5,6 +5,7 @@ using BuildFarm.Execution.Sandbox;
 using BuildFarm.Execution.Sandbox.Internal;
 using BuildFarm.Execution.Snapshots;
 using BuildFarm.Execution.Steps;
+using BuildFarm.Oci.Images;
 using BuildFarm.Oci.Layers;
 using BuildFarm.Storage.Content;
 
@@ -136,6 +137,42 @@ public sealed class ExecutionEngine
         if (_promoteLayerDirectories)
         {
             root.PromoteUpperDirectory(Snapshots);
+        }
+
+        return written;
+    }
+
+    /// <summary>
+    /// Like <see cref="ChangeAsync"/>, for a step whose result is close to that of an earlier run,
+    /// <paramref name="previous"/>: mounts that result on top of <paramref name="parents"/>, lets
+    /// <paramref name="change"/> make it this run's result, and writes the whole layer by patching
+    /// the earlier layer with what changed (<see cref="LayerWriter.WritePatchedAsync"/>), and its
+    /// snapshot from the earlier one, so that neither reads what the change left alone.
+    /// </summary>
+    /// <param name="previous">A layer made on <paramref name="parents"/> by this writer, with no whiteouts and no hard links.</param>
+    public async Task<LayerBlob> PatchAsync(IReadOnlyList<LayerBlob> parents, LayerBlob previous, Func<OverlayRootFilesystem, Task> change, LayerWriterOptions? layer, string? leaseId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parents);
+        ArgumentNullException.ThrowIfNull(previous);
+        ArgumentNullException.ThrowIfNull(change);
+        var options = layer ?? new LayerWriterOptions();
+        await using var root = await Snapshots.MountAsync([.. parents, previous], cancellationToken).ConfigureAwait(false);
+        await change(root).ConfigureAwait(false);
+
+        // The changes are small next to the layer, and both the layer and the snapshot read them.
+        await using var changes = new FileStream(Path.Combine(root.Directory, "changes.tar"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, bufferSize: 1 << 16);
+        await root.WriteLayerAsync(changes, options with { Compression = LayerCompression.None }, cancellationToken).ConfigureAwait(false);
+        changes.Position = 0;
+        LayerBlob written;
+        await using (var before = _content.OpenRead(previous.Descriptor.Digest))
+        {
+            written = await StoreLayerAsync(blob => LayerWriter.WritePatchedAsync(before, changes, blob, options, cancellationToken), leaseId, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_promoteLayerDirectories)
+        {
+            changes.Position = 0;
+            await Snapshots.DeriveAsync(written, previous, changes, cancellationToken).ConfigureAwait(false);
         }
 
         return written;

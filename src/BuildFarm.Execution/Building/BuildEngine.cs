@@ -56,6 +56,12 @@ public sealed class BuildEngine : IStepRunner
     /// <summary>Where this engine's builds send the steps that must run.</summary>
     internal IStepRunner Runner { get; }
 
+    /// <summary>The last result of each COPY from a context on this silo, which the next run of it on a changed context patches.</summary>
+    internal ContextCopyHistory CopyHistory { get; } = new();
+
+    /// <summary>How many COPY steps were made by patching the result of an earlier run on a changed context, rather than copying everything.</summary>
+    public long CopiesPatched => CopyHistory.Patched;
+
     /// <summary>The builds running here, for their steps that run here too.</summary>
     internal PreparedBuilds PreparedBuilds { get; } = new();
 

@@ -147,6 +147,48 @@ public sealed class SnapshotStore
         return SnapshotPromotion.Promoted;
     }
 
+    /// <summary>
+    /// Makes the snapshot of <paramref name="layer"/>, which was written by patching
+    /// <paramref name="previous"/> with <paramref name="changes"/> (an uncompressed tar of an upper
+    /// dir, whiteouts included), from <paramref name="previous"/>'s snapshot: a linked clone of it
+    /// with the changes applied, which is what the layer's blob unpacks to, for the cost of the
+    /// clone's links and the changes' bytes. The snapshot of <paramref name="previous"/> must exist.
+    /// </summary>
+    internal async Task<SnapshotPromotion> DeriveAsync(LayerBlob layer, LayerBlob previous, Stream changes, CancellationToken cancellationToken)
+    {
+        if (Contains(layer.DiffId))
+        {
+            return SnapshotPromotion.AlreadyThere;
+        }
+
+        var staging = _paths.NewUnpackDirectory(layer.DiffId);
+        try
+        {
+            Directory.CreateDirectory(staging);
+            LinkedClone.Copy(PathOf(previous.DiffId), staging, cancellationToken);
+            await LayerApplier.ApplyAsync(changes, staging, LayerApplyMode.Merge, cancellationToken).ConfigureAwait(false);
+            SnapshotForm.FixRoot(staging);
+            if (!LinuxCalls.RenameNoReplace(staging, PathOf(layer.DiffId)))
+            {
+                return SnapshotPromotion.AlreadyThere;
+            }
+        }
+        catch (IOException e)
+        {
+            return SnapshotPromotion.Refused(e.Message);
+        }
+        finally
+        {
+            if (Directory.Exists(staging))
+            {
+                ExecDirectories.Delete(staging);
+            }
+        }
+
+        Interlocked.Increment(ref _promotionCount);
+        return SnapshotPromotion.Promoted;
+    }
+
     /// <summary>Deletes snapshots whose unpacking was interrupted by a crash; called at start.</summary>
     internal void DeleteInterruptedUnpacks()
     {

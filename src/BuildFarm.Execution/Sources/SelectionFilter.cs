@@ -32,6 +32,16 @@ internal sealed class SelectionFilter
         _exclude = excludes.Count == 0 ? DockerIgnore.Empty : DockerIgnore.Parse(string.Join('\n', excludes), "--exclude");
     }
 
+    /// <summary>
+    /// Whether an exception (<c>!pattern</c>) of the ignore file or the excludes could bring back
+    /// something below a hidden directory. Without one, what is hidden depends on its path alone
+    /// (<see cref="IsHidden"/>) and hides everything below it.
+    /// </summary>
+    public bool HasExceptions => _tree.Ignore.HasExceptions || _exclude.HasExceptions;
+
+    /// <summary>Whether the entry at <paramref name="path"/>, <paramref name="relative"/> to the selected directory, is left out; only where there are no <see cref="HasExceptions"/>.</summary>
+    public bool IsHidden(string path, string relative) => _tree.IsIgnored(path) || _exclude.IsIgnored(relative);
+
     /// <summary>Whether an <c>--exclude</c> drops a whole selected path.</summary>
     public bool Excludes(SourceMatch match) => _exclude.IsIgnored(Path.GetFileName(match.MatchedPath));
 

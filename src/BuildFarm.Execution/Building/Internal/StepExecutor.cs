@@ -100,6 +100,21 @@ internal sealed class StepExecutor(DescribedStep described)
             Checksum = (instruction as AddInstruction)?.Checksum,
             FetchedUrls = await described.DownloadsAsync().ConfigureAwait(false),
         };
+        if (request.Source is not ContentSourceTree context || instruction is not CopyInstruction)
+        {
+            return await CopyWholeAsync(instruction, request).ConfigureAwait(false);
+        }
+
+        var history = described.Engine.CopyHistory;
+        var family = ContextCopyHistory.Family(_step, _below, context, described.Build.Context.IgnoreFile);
+        var layer = await history.TryPatchAsync(family, request, instruction, _below, described).ConfigureAwait(false)
+            ?? await CopyWholeAsync(instruction, request).ConfigureAwait(false);
+        history.Record(family, context.Tree.Root, layer);
+        return layer;
+    }
+
+    private async Task<LayerBlob> CopyWholeAsync(FileInstruction instruction, CopyRequest request)
+    {
         if (!instruction.Link)
         {
             return await _execution.ChangeAsync(

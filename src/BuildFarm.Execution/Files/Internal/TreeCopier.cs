@@ -65,6 +65,26 @@ internal sealed class TreeCopier(SourceTree source, SelectionFilter filter, Copy
         _pending.Clear();
     }
 
+    /// <summary>
+    /// Copies the entry <paramref name="sourcePath"/>, <paramref name="relative"/> to the selected
+    /// directory being copied, to <paramref name="targetPath"/> (a host path whose parent exists)
+    /// exactly as copying the whole directory would have: what a patch of an earlier copy redoes.
+    /// </summary>
+    public void CopyNested(string sourcePath, string relative, string targetPath) =>
+        CopyEntry(sourcePath, relative, targetPath, overwriteMetadata: true);
+
+    /// <summary>
+    /// Gives the directory <paramref name="targetPath"/>, a copy of <paramref name="sourcePath"/>
+    /// nested in a copied directory, the metadata a copy of it ends with, as copying the whole directory
+    /// would have after its contents (which changes its time).
+    /// </summary>
+    public void FinishNestedDirectory(string sourcePath, string targetPath)
+    {
+        var status = source.Status(sourcePath);
+        LibC.Chmod(targetPath, status.Permissions);
+        target.ApplyMetadata(targetPath, status, source, sourcePath);
+    }
+
     // fsutil's copier.copy. relative is the path inside the copied source (empty for the source itself).
     private void CopyEntry(string sourcePath, string relative, string targetPath, bool overwriteMetadata)
     {
