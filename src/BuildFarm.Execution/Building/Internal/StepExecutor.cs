@@ -95,6 +95,7 @@ internal sealed class StepExecutor(BuildRun run, PlannedStep step, string name, 
             Unpack = (instruction as AddInstruction)?.Unpack,
             Checksum = (instruction as AddInstruction)?.Checksum,
             FetchedUrls = sources.Downloads,
+            GitCheckouts = await sources.CheckoutGitSourcesAsync().ConfigureAwait(false),
         };
         if (!instruction.Link)
         {

@@ -20,6 +20,8 @@ internal sealed class StepSources : IAsyncDisposable
     private readonly BuildRun _run;
     private readonly List<OverlayRootFilesystem> _mounts = [];
     private readonly List<FetchedUrl> _downloads = [];
+    private readonly List<ResolvedGitSource> _gitSources = [];
+    private readonly List<GitCheckout> _checkouts = [];
     private readonly Dictionary<int, SourceTree> _trees = [];
     private readonly IReadOnlyList<IReadOnlyList<LayerBlob>?> _layers;
     private readonly FileDigestCache _stageDigests = new();
@@ -38,6 +40,20 @@ internal sealed class StepSources : IAsyncDisposable
 
     /// <summary>The ADD URLs the step reads, downloaded to checksum them and copied from there.</summary>
     public IReadOnlyList<FetchedUrl> Downloads => _downloads;
+
+    /// <summary>
+    /// The Git sources the step reads, checked out now (their checksums, taken when the step
+    /// opened, needed only the commits their refs resolve to).
+    /// </summary>
+    public async Task<IReadOnlyList<GitCheckout>> CheckoutGitSourcesAsync()
+    {
+        while (_checkouts.Count < _gitSources.Count)
+        {
+            _checkouts.Add(await GitFetcher.CheckoutAsync(_gitSources[_checkouts.Count], _run.Engine.DownloadDirectory, _run.Cancellation).ConfigureAwait(false));
+        }
+
+        return _checkouts;
+    }
 
     /// <summary>Waits for the stages the step reads and checksums every input.</summary>
     public static async Task<StepSources> OpenAsync(PlannedStep step, BuildRun run)
@@ -108,6 +124,12 @@ internal sealed class StepSources : IAsyncDisposable
         }
 
         _downloads.Clear();
+        foreach (var checkout in _checkouts)
+        {
+            Directory.Delete(checkout.Directory, recursive: true);
+        }
+
+        _checkouts.Clear();
     }
 
     private async Task<Digest> ChecksumAsync(int index)
@@ -131,8 +153,13 @@ internal sealed class StepSources : IAsyncDisposable
                 var download = await UrlFetcher.FetchAsync(_run.Engine.Http, input.Reference!, _run.Engine.DownloadDirectory, checksumFlag, _run.Cancellation).ConfigureAwait(false);
                 _downloads.Add(download);
                 return download.Digest;
+            case InputKind.Git:
+                var add = Step.Instruction as AddInstruction;
+                var git = await GitFetcher.ResolveAsync(GitSourceSpec.Parse(input.Reference!), add?.Checksum, add?.KeepGitDir, _run.Cancellation).ConfigureAwait(false);
+                _gitSources.Add(git);
+                return git.Checksum;
             default:
-                throw new NotSupportedException($"ADD {input.Reference}: Git sources are not supported; clone in a RUN step or a build stage instead.");
+                throw new NotSupportedException($"Step {Step.Id} reads an input of unknown kind {input.Kind}.");
         }
     }
 
