@@ -87,7 +87,7 @@ internal sealed class StepExecutor(BuildRun run, PlannedStep step, string name, 
             InlineSources = instruction.InlineSources,
             Destination = instruction.Destination,
             Source = await SourceTreeAsync(instruction).ConfigureAwait(false),
-            Chown = instruction.Chown,
+            Chown = sources.LinkOwner ?? instruction.Chown,
             Chmod = instruction.Chmod,
             Parents = instruction is CopyInstruction { Parents: true },
             Excludes = instruction.Excludes,
@@ -107,7 +107,7 @@ internal sealed class StepExecutor(BuildRun run, PlannedStep step, string name, 
                 run.Cancellation).ConfigureAwait(false);
         }
 
-        // --link: the files alone make the layer, whatever is below (names in --chown cannot be looked up).
+        // --link: the files alone make the layer, whatever is below (--chown names were resolved below it when the step opened).
         return await run.Engine.Execution.WriteLayerAsync(
             directory => FileCopier.CopyAsync(request, directory, run.Engine.Http, run.Cancellation),
             run.LayerOptions,

@@ -3,6 +3,7 @@ using System.Text;
 using BuildFarm.Dockerfile.Instructions;
 using BuildFarm.Dockerfile.Planning;
 using BuildFarm.Execution.Files;
+using BuildFarm.Execution.Files.Internal;
 using BuildFarm.Execution.Snapshots;
 using BuildFarm.Execution.Sources;
 using BuildFarm.Oci;
@@ -38,6 +39,14 @@ internal sealed class StepSources : IAsyncDisposable
     /// <summary>One per input of the step, in order.</summary>
     public IReadOnlyList<Digest> Checksums { get; private set; } = [];
 
+    /// <summary>
+    /// A <c>COPY --link</c> whose <c>--chown</c> names a user or group: the <c>uid:gid</c> the names
+    /// have in the stage's root below the step (BuildKit resolves them against the state the copy
+    /// applies to). The layer is made apart from that root, so the ids, not the names, go into it
+    /// and into the step's key. Null otherwise.
+    /// </summary>
+    public string? LinkOwner { get; private set; }
+
     /// <summary>The ADD URLs the step reads, downloaded to checksum them and copied from there.</summary>
     public IReadOnlyList<FetchedUrl> Downloads => _downloads;
 
@@ -56,7 +65,7 @@ internal sealed class StepSources : IAsyncDisposable
     }
 
     /// <summary>Waits for the stages the step reads and checksums every input.</summary>
-    public static async Task<StepSources> OpenAsync(PlannedStep step, BuildRun run)
+    public static async Task<StepSources> OpenAsync(PlannedStep step, BuildRun run, IReadOnlyList<LayerBlob> below)
     {
         var layers = new List<IReadOnlyList<LayerBlob>?>();
         foreach (var input in step.Inputs)
@@ -79,6 +88,11 @@ internal sealed class StepSources : IAsyncDisposable
             }
 
             sources.Checksums = checksums;
+            if (step.Instruction is FileInstruction { Link: true, Chown: { } chown } && CopyOwner.NamesAnyone(chown))
+            {
+                sources.LinkOwner = await sources.ResolveOwnerBelowAsync(chown, below).ConfigureAwait(false);
+            }
+
             return sources;
         }
         catch
@@ -160,6 +174,36 @@ internal sealed class StepSources : IAsyncDisposable
                 return git.Checksum;
             default:
                 throw new NotSupportedException($"Step {Step.Id} reads an input of unknown kind {input.Kind}.");
+        }
+    }
+
+    private async Task<string> ResolveOwnerBelowAsync(string chown, IReadOnlyList<LayerBlob> below)
+    {
+        string root;
+        if (below.Count > 0)
+        {
+            var mounted = await _run.Engine.Execution.Snapshots.MountAsync(below, _run.Cancellation).ConfigureAwait(false);
+            _mounts.Add(mounted);
+            root = mounted.Path;
+        }
+        else
+        {
+            // Scratch: no /etc/passwd, so only the error a missing name gets.
+            root = Path.Combine(_run.Engine.DownloadDirectory, "empty-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(root);
+        }
+
+        try
+        {
+            var (uid, gid) = CopyOwner.Resolve(chown, root)!.Value;
+            return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{uid}:{gid}");
+        }
+        finally
+        {
+            if (below.Count == 0)
+            {
+                Directory.Delete(root);
+            }
         }
     }
 
