@@ -107,6 +107,17 @@ public sealed class AddGitTests(EngineFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_git_protocol_is_fetched_from_git_daemon()
+    {
+        using var daemon = await GitDaemon.StartAsync(_server.Root);
+        using var build = new TestBuild(fixture);
+
+        var outcome = await build.BuildAsync($"FROM busybox\nADD {daemon.BaseUrl}/app.git#v1 /x\n");
+
+        Assert.Equal(V1Tree, await Layers.ReadAsync(fixture.Store, outcome.Result.Steps[0].Layer!));
+    }
+
+    [Fact]
     public async Task A_checksum_is_the_commit_or_a_prefix_of_it()
     {
         using var build = new TestBuild(fixture);
