@@ -126,11 +126,16 @@ public sealed class AddGitTests(EngineFixture fixture) : IAsyncLifetime
         var garbage = await Assert.ThrowsAsync<StepFailedException>(() => build.BuildAsync($"FROM busybox\nADD --checksum=foobar {_repository.Url}#v1 /x\n"));
         var missing = await Assert.ThrowsAsync<StepFailedException>(() => build.BuildAsync($"FROM busybox\nADD {_repository.Url}#nope /x\n"));
         var inconsistent = await Assert.ThrowsAsync<StepFailedException>(() => build.BuildAsync($"FROM busybox\nADD --keep-git-dir=false {_repository.Url}?keep-git-dir=true /x\n"));
+        var withPassword = _repository.Url.Replace("http://", "http://user:hunter2@", StringComparison.Ordinal).Replace("/app.git", "/absent.git", StringComparison.Ordinal);
+        var unreachable = await Assert.ThrowsAsync<StepFailedException>(() => build.BuildAsync($"FROM busybox\nADD {withPassword}#main /x\n"));
 
         Assert.Equal(V1Tree, await Layers.ReadAsync(fixture.Store, good.Result.Steps[0].Layer!));
         Assert.EndsWith($"expected checksum to match {_v2}, got {_v1}", wrong.Message);
         Assert.EndsWith("invalid checksum foobar for Git URL, expected hex commit hash", garbage.Message);
         Assert.EndsWith("repository does not contain ref nope, output: \"\"", missing.Message);
         Assert.EndsWith("inconsistent keep-git-dir configuration", inconsistent.Message);
+        Assert.Contains($": failed to fetch remote {withPassword.Replace("hunter2", "xxxxx", StringComparison.Ordinal)}: ", unreachable.Message, StringComparison.Ordinal);
+        // The instruction is quoted as written; what the farm and git say after it never shows the password.
+        Assert.DoesNotContain("hunter2", unreachable.Message[unreachable.Message.IndexOf(": failed to fetch remote", StringComparison.Ordinal)..], StringComparison.Ordinal);
     }
 }

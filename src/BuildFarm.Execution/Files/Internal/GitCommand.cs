@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 
 namespace BuildFarm.Execution.Files.Internal;
 
@@ -8,7 +9,7 @@ namespace BuildFarm.Execution.Files.Internal;
 /// hanging), ssh in batch mode, and only the network protocols BuildKit accepts
 /// (<c>file</c> only where the farm itself asks for it: a checkout fetching from its own fetch).
 /// </summary>
-internal static class GitCommand
+internal static partial class GitCommand
 {
     private const string NetworkProtocols = "http:https:git:ssh";
 
@@ -56,6 +57,10 @@ internal static class GitCommand
 
         var stdout = await output.ConfigureAwait(false);
         var stderr = await errors.ConfigureAwait(false);
-        return process.ExitCode == 0 ? stdout : throw new FileCopyException($"{failure}: {stderr.Trim()}");
+        // git may quote the remote it failed to reach: never with the password it holds.
+        return process.ExitCode == 0 ? stdout : throw new FileCopyException($"{failure}: {Password().Replace(stderr.Trim(), "${user}xxxxx@")}");
     }
+
+    [GeneratedRegex(@"(?<user>://[^/@:\s]+:)[^@\s/]+@")]
+    private static partial Regex Password();
 }
