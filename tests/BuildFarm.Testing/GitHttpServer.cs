@@ -9,8 +9,7 @@ namespace BuildFarm.Testing;
 /// <summary>
 /// Git's own smart HTTP server, <c>git http-backend</c>, run as a CGI program behind a minimal
 /// HTTP/1.1 front on 127.0.0.1 (a port the kernel gives it), serving every repository below
-/// <see cref="Root"/> at <c>/NAME.git</c>. One request per connection, answered until close;
-/// requests are counted so tests can tell a cache hit (nothing fetched) from a fetch.
+/// <see cref="Root"/> at <c>/NAME.git</c>. One request per connection, answered until close.
 /// </summary>
 public sealed class GitHttpServer : IDisposable
 {
@@ -18,7 +17,6 @@ public sealed class GitHttpServer : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly TempDirectory _root = new("buildfarm-git-server");
     private readonly Task _serving;
-    private int _requests;
 
     public GitHttpServer()
     {
@@ -31,9 +29,6 @@ public sealed class GitHttpServer : IDisposable
 
     /// <summary>The directory whose repositories are served.</summary>
     public string Root => _root.Path;
-
-    /// <summary>HTTP requests answered so far.</summary>
-    public int Requests => Volatile.Read(ref _requests);
 
     /// <summary>Creates a repository <c>NAME.git</c> with a fixed author and commit times (so commits have the same ids on every run) and returns its working directory.</summary>
     public async Task<GitRepository> CreateRepositoryAsync(string name)
@@ -83,7 +78,6 @@ public sealed class GitHttpServer : IDisposable
             try
             {
                 await RespondAsync(client.GetStream(), cancellationToken);
-                Interlocked.Increment(ref _requests);
             }
             catch (Exception error) when (error is IOException or OperationCanceledException or InvalidOperationException)
             {
