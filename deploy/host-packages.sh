@@ -14,7 +14,8 @@ packages=(
   libcap2-bin     # setcap: a real binary security.capability xattr in the tar tests
   xz-utils bzip2  # ADD extracts xz and bzip2 archives through them, as Docker pipes xz
   prometheus      # promtool checks a real /metrics scrape
-  openssh-client  # ssh-agent, ssh-add, ssh-keygen: a real agent for the RUN --mount=type=ssh tests
+  openssh-client  # ssh-agent, ssh-add, ssh-keygen: the farm's --ssh agents and the RUN --mount=type=ssh tests
+  git             # ADD from Git runs git (ls-remote, fetch, checkout); tests serve repos with git http-backend and git daemon
   clang           # deploy/publish-cli.sh compiles farm ahead of time (NativeAOT links with clang)
 )
 

@@ -26,10 +26,12 @@ internal static class BuildCommand
         progress.AcceptOnlyFromAmong("auto", "tty", "plain", "rawjson", "quiet");
         var outputs = new Option<string[]>("--output", "-o") { Description = "type=oci|docker|local|registry,dest=PATH. Repeatable." };
         var push = new Option<bool>("--push") { Description = "Push the tagged image (--output type=registry)." };
+        var secrets = new Option<string[]>("--secret") { Description = "A secret for RUN --mount=type=secret: id=ID[,src=FILE|,env=NAME]. Repeatable." };
+        var ssh = new Option<string[]>("--ssh") { Description = "Keys for RUN --mount=type=ssh: ID=KEYFILE[,KEYFILE] (ID default for mounts without id=). Repeatable." };
         var metadataFile = new Option<string?>("--metadata-file") { Description = "Write the build's result (digests, names, steps) as JSON to this file." };
         var command = new Command("build", "Build an image from a Dockerfile on the farm.")
         {
-            contextPath, file, tags, buildArgs, labels, target, noCache, noCacheFilter, progress, outputs, push, metadataFile,
+            contextPath, file, tags, buildArgs, labels, target, noCache, noCacheFilter, progress, outputs, push, secrets, ssh, metadataFile,
         };
         FarmAction.Set(command, async (parseResult, cancellationToken) =>
         {
@@ -60,6 +62,7 @@ internal static class BuildCommand
             request.BuildArgs.Add(Pairs(parseResult.GetValue(buildArgs), "--build-arg", context.Environment.GetVariable));
             request.NoCacheFilter.AddRange(parseResult.GetValue(noCacheFilter) ?? []);
             request.Outputs.AddRange(outputSpecs.Select(o => o.ToMessage()));
+            AddSecrets(request, parseResult.GetValue(secrets) ?? [], parseResult.GetValue(ssh) ?? [], context.Environment.GetVariable);
 
             var error = parseResult.InvocationConfiguration.Error;
             using var client = await context.ConnectAsync(parseResult, cancellationToken).ConfigureAwait(false);
@@ -154,6 +157,27 @@ internal static class BuildCommand
             }
         });
         return command;
+    }
+
+    // Read on the client, as buildx does; the farm keeps them in memory for the build only.
+    private static void AddSecrets(SubmitRequest request, IEnumerable<string> secrets, IEnumerable<string> ssh, Func<string, string?> getVariable)
+    {
+        foreach (var secret in secrets.Select(s => SecretSpec.Parse(s, getVariable)))
+        {
+            request.Secrets[secret.Id] = ByteString.CopyFrom(secret.ReadValue(getVariable));
+        }
+
+        foreach (var agent in ssh.Select(SshSpec.Parse))
+        {
+            if (request.Ssh.Any(a => a.Id == agent.Id))
+            {
+                throw new FarmException($"--ssh {agent.Id} is given twice");
+            }
+
+            var keys = new SshAgentKeys { Id = agent.Id };
+            keys.PrivateKeys.AddRange(agent.ReadKeys().Select(ByteString.CopyFrom));
+            request.Ssh.Add(keys);
+        }
     }
 
     private static async Task ExportAsync(FarmClient client, string buildId, OutputSpec output, FarmContext context, CancellationToken cancellationToken)

@@ -21,7 +21,14 @@ public abstract record FileInstruction(
     string? Chown,
     string? Chmod,
     bool Link,
-    IReadOnlyList<string> Excludes) : Instruction;
+    IReadOnlyList<string> Excludes) : Instruction
+{
+    /// <summary>
+    /// The destination as written with its variables expanded, set by the planner (which makes
+    /// <see cref="Destination"/> absolute against the working directory): the image history shows it.
+    /// </summary>
+    public string? WrittenDestination { get; init; }
+}
 
 /// <summary><c>COPY [--from] [--chown] [--chmod] [--link] [--parents] [--exclude] src... dest</c>.</summary>
 /// <param name="From"><c>--from</c>: a stage name, a stage index, or an image; null for the build context.</param>

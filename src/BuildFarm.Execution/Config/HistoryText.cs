@@ -96,9 +96,9 @@ public static class HistoryText
             text.Append(" <<").Append(inline.Name);
         }
 
-        // BuildKit writes the destination as written (after expansion); the plan keeps it made
-        // absolute against the working directory, so a relative destination reads differently here.
-        return text.Append(' ').Append(file.Destination).ToString();
+        // BuildKit's commit message ends with the destination as written (variables expanded),
+        // relative or not, never the absolute path it copies to.
+        return text.Append(' ').Append(file.WrittenDestination ?? file.Destination).ToString();
     }
 
     /// <summary>The argv of a RUN, CMD or ENTRYPOINT step, shell already prepended by the planner.</summary>

@@ -44,4 +44,10 @@ public sealed record CopyRequest
     /// copied from there instead of being fetched again.
     /// </summary>
     public IReadOnlyList<FetchedUrl> FetchedUrls { get; init; } = [];
+
+    /// <summary>
+    /// Git sources, checked out by <see cref="GitFetcher"/>: a source found here is added from its
+    /// checkout (the contents of its tree, or of its subdir) rather than read as a path or URL.
+    /// </summary>
+    public IReadOnlyList<GitCheckout> GitCheckouts { get; init; } = [];
 }

@@ -91,6 +91,19 @@ public static class FileCopier
         var localFilter = request.Source is null ? null : new SelectionFilter(request.Source, request.Excludes);
         foreach (var source in request.Sources)
         {
+            if (request.GitCheckouts.FirstOrDefault(git => git.Source == source) is { } checkout)
+            {
+                if (!request.IsAdd)
+                {
+                    throw new FileCopyException($"COPY {source}: source can't be a git ref for COPY");
+                }
+
+                // BuildKit copies the checkout's "/" into the destination: its contents, never the directory itself.
+                var checkoutTree = SourceTree.ForRootFileSystem(checkout.Tree, new FileDigestCache());
+                items.Add(new CopyItem(checkoutTree, new SourceMatch(source, checkout.Subdir, checkout.Subdir), new SelectionFilter(checkoutTree, []), Unpack: false));
+                continue;
+            }
+
             if (UrlFetcher.IsUrl(source))
             {
                 if (!request.IsAdd)

@@ -317,7 +317,8 @@ public sealed class RunMounts : IAsyncDisposable
             // BuildKit skips a missing optional secret: no file, no variable.
             if (mount.Required)
             {
-                throw new RunMountException($"RUN --mount=type=secret,id={id},required: the build has no secret \"{id}\"");
+                // BuildKit's words (secrets.ErrNotFound wrapped with the id).
+                throw new RunMountException($"secret {id}: not found");
             }
 
             return;

@@ -42,6 +42,15 @@ public sealed record StepDescription
     /// <summary>The ADD URLs the step reads, as downloaded when its key was computed; their content is a blob in the store.</summary>
     public IReadOnlyList<DownloadedFile> Downloads { get; init; } = [];
 
+    /// <summary>The Git sources the step reads (ADD), by the commit each ref resolved to when its key was computed.</summary>
+    public IReadOnlyList<GitCommit> GitSources { get; init; } = [];
+
+    /// <summary>
+    /// <c>COPY --link --chown=NAME</c>: the <c>uid:gid</c> the names have in the stage below,
+    /// resolved when the key was computed (the layer is made apart from that stage); null otherwise.
+    /// </summary>
+    public string? LinkOwner { get; init; }
+
     /// <summary>Every blob the step reads besides its context files: the Dockerfile, base image manifests, parent and input layers, downloads.</summary>
     public IEnumerable<Digest> Blobs() =>
         new[] { Build.Dockerfile }
@@ -107,6 +116,11 @@ public sealed record BuildInputs
             BaseImages = new SortedDictionary<string, Digest>(BaseImages.ToDictionary(), StringComparer.Ordinal),
         });
 }
+
+/// <summary>A Git source of ADD at the commit its ref resolved to (<see cref="Files.GitFetcher"/>).</summary>
+/// <param name="Source">The source as written in the Dockerfile.</param>
+/// <param name="Checksum">What the step's key counts for it.</param>
+public sealed record GitCommit(string Source, string Commit, string UsedRef, bool KeepGitDir, Digest Checksum);
 
 /// <summary>An ADD URL's download: its content is the blob <see cref="Digest"/>.</summary>
 /// <param name="FileName">The name ADD gives the file.</param>

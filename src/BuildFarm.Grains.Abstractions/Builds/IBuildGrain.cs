@@ -9,8 +9,11 @@ namespace BuildFarm.Grains.Builds;
 /// </summary>
 public interface IBuildGrain : IGrainWithStringKey
 {
-    /// <summary>Starts the build unless it was started before (then this is a no-op).</summary>
-    Task<BuildSummary> StartAsync(BuildSpec spec);
+    /// <summary>
+    /// Starts the build unless it was started before (then this is a no-op). The spec is kept with
+    /// the build's record; <paramref name="secrets"/> only in memory, while the build runs.
+    /// </summary>
+    Task<BuildSummary> StartAsync(BuildSpec spec, BuildSecrets secrets);
 
     /// <summary>
     /// The events after <paramref name="afterSequence"/> (0 for all), waiting up to

@@ -1,4 +1,5 @@
 using BuildFarm.Execution.Building;
+using BuildFarm.Execution.Mounts;
 using BuildFarm.Execution.Pruning;
 using BuildFarm.Grains.Metrics;
 using BuildFarm.Oci;
@@ -44,9 +45,10 @@ public sealed partial class BuildGrain(
         }
     }
 
-    public async Task<BuildSummary> StartAsync(BuildSpec spec)
+    public async Task<BuildSummary> StartAsync(BuildSpec spec, BuildSecrets secrets)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(secrets);
         if (state.State.Spec is not null)
         {
             return Summary();
@@ -60,7 +62,8 @@ public sealed partial class BuildGrain(
 
         _cancel = new CancellationTokenSource();
         DelayDeactivation(TimeSpan.FromDays(1));
-        _ = RunAsync(spec, _cancel.Token);
+        // The secrets go to the run alone: the state written above holds the spec, never them.
+        _ = RunAsync(spec, secrets, _cancel.Token);
         return Summary();
     }
 
@@ -106,7 +109,7 @@ public sealed partial class BuildGrain(
     // The whole build holds the prune gate: from its context, through the blobs and snapshots its
     // steps read, to the names it sets and the push; a prune waits for it and later builds wait
     // for the prune. Its context is leased before it waits, so a prune it waits for keeps it.
-    private async Task RunAsync(BuildSpec spec, CancellationToken cancellationToken)
+    private async Task RunAsync(BuildSpec spec, BuildSecrets secrets, CancellationToken cancellationToken)
     {
         var contextLease = "context-" + Id;
         content.Leases.Create(contextLease);
@@ -132,7 +135,7 @@ public sealed partial class BuildGrain(
 
             using (hold)
             {
-                await RunHeldAsync(spec, cancellationToken);
+                await RunHeldAsync(spec, secrets, cancellationToken);
             }
         }
         finally
@@ -141,10 +144,16 @@ public sealed partial class BuildGrain(
         }
     }
 
-    private async Task RunHeldAsync(BuildSpec spec, CancellationToken cancellationToken)
+    private async Task RunHeldAsync(BuildSpec spec, BuildSecrets secrets, CancellationToken cancellationToken)
     {
+        SshKeyAgents? agents = null;
         try
         {
+            if (secrets.SshKeys.Count > 0)
+            {
+                agents = await SshKeyAgents.StartAsync(secrets.SshKeys, Path.Combine(content.DataDirectory, ScratchDirectories.Agents), cancellationToken);
+            }
+
             // The engine reads the context from the tree the client sent: no file of it is written
             // out, and only the files of steps that run are read.
             var result = await engine.BuildAsync(
@@ -158,6 +167,8 @@ public sealed partial class BuildGrain(
                     NoCache = spec.NoCache,
                     NoCacheFilter = spec.NoCacheFilter,
                     Labels = spec.Labels,
+                    Secrets = secrets.Values.Count > 0 ? new SecretValues(secrets.Values) : null,
+                    SshAgents = agents,
                 },
                 (buildEvent, _) =>
                 {
@@ -187,6 +198,13 @@ public sealed partial class BuildGrain(
         {
             LogBuildFailed(logger, Id, e.Message);
             await FinishAsync(BuildState.Failed, e.Message, null);
+        }
+        finally
+        {
+            if (agents is not null)
+            {
+                await agents.DisposeAsync();
+            }
         }
     }
 

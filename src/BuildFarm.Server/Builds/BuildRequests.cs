@@ -55,6 +55,32 @@ internal static class BuildRequests
         };
     }
 
+    /// <summary>The request's secrets and SSH keys, which the build grain holds in memory only.</summary>
+    public static BuildSecrets ToSecrets(SubmitRequest request)
+    {
+        var keys = new Dictionary<string, IReadOnlyList<byte[]>>(StringComparer.Ordinal);
+        foreach (var agent in request.Ssh)
+        {
+            if (agent.Id.Length == 0 || agent.PrivateKeys.Count == 0)
+            {
+                throw Invalid($"ssh agent \"{agent.Id}\": an agent needs an id and at least one private key.");
+            }
+
+            if (!keys.TryAdd(agent.Id, [.. agent.PrivateKeys.Select(k => k.ToByteArray())]))
+            {
+                throw Invalid($"ssh agent \"{agent.Id}\" is given twice.");
+            }
+        }
+
+        return request.Secrets.Count == 0 && keys.Count == 0
+            ? BuildSecrets.None
+            : new BuildSecrets
+            {
+                Values = request.Secrets.ToDictionary(s => s.Key, s => s.Value.ToByteArray(), StringComparer.Ordinal),
+                SshKeys = keys,
+            };
+    }
+
     private static string Normalize(string name) =>
         ImageReference.TryParse(name, out var reference, out var error)
             ? reference.ToString()

@@ -26,7 +26,7 @@ public sealed class BuildsService(IGrainFactory grains, ContentStore store, Prun
         ArgumentNullException.ThrowIfNull(context);
         var spec = BuildRequests.ToSpec(request, store);
         var id = BuildIds.New(time);
-        await grains.GetGrain<IBuildGrain>(id).StartAsync(spec).ConfigureAwait(false);
+        await grains.GetGrain<IBuildGrain>(id).StartAsync(spec, BuildRequests.ToSecrets(request)).ConfigureAwait(false);
         await StreamAsync(id, 0, responseStream, context.CancellationToken).ConfigureAwait(false);
     }
 

@@ -214,6 +214,14 @@ public sealed class ImageConfigBuilderTests
     }
 
     [Fact]
+    public void A_relative_destination_is_shown_as_written_with_its_variables_expanded()
+    {
+        var history = History("FROM scratch\nWORKDIR /app\nENV D=lib\nCOPY a $D/\nCOPY b .\nADD --chown=1 c ./sub/../file\nCOPY d /abs/$D\n");
+
+        Assert.Equal(["WORKDIR /app", "ENV D=lib", "COPY a lib/ # buildkit", "COPY b . # buildkit", "ADD --chown=1 c ./sub/../file # buildkit", "COPY d /abs/lib # buildkit"], history);
+    }
+
+    [Fact]
     public void Layers_are_recorded_in_order_after_the_base_layers()
     {
         var builder = ImageConfigBuilder.FromBase(Base, null);

@@ -39,7 +39,7 @@ public sealed class BuildWithMountsTests(EngineFixture fixture)
 
         // The planner's canonical text of the step, then the mount's own error.
         Assert.Equal(
-            "Dockerfile:2: RUN --mount=type=secret,target=/run/secrets/absent,id=absent,ro,required true: RUN --mount=type=secret,id=absent,required: the build has no secret \"absent\"",
+            "Dockerfile:2: RUN --mount=type=secret,target=/run/secrets/absent,id=absent,ro,required true: secret absent: not found",
             error.Message);
         Assert.IsType<Execution.Mounts.RunMountException>(error.InnerException);
     }

@@ -96,6 +96,26 @@ public sealed partial class SshMountTests(EngineFixture fixture) : IAsyncLifetim
         Assert.Equal($"RUN --mount=type=ssh,id=gone: the agent socket '{_directory.Combine("gone.sock")}' does not exist", error.Message);
     }
 
+    [Fact]
+    public async Task Keys_sent_with_a_build_are_served_by_an_agent_of_the_farms_own()
+    {
+        var parent = _directory.Combine("agents");
+        var keys = new Dictionary<string, IReadOnlyList<byte[]>> { ["deploy"] = [await File.ReadAllBytesAsync(_directory.Combine("key"))] };
+        string socket;
+        await using (var agents = await SshKeyAgents.StartAsync(keys, parent, CancellationToken.None))
+        {
+            socket = agents.FindSocket("deploy")!;
+            _sources.AgentSockets["deploy"] = socket;
+            var outcome = await RunAsync("RUN --mount=type=ssh,id=deploy ssh-add -l");
+
+            Assert.Equal([_fingerprint], outcome.Stdout);
+            Assert.Null(agents.FindSocket("default"));
+            Assert.Equal("700", (await ProcessRunner.RunCheckedAsync("stat", ["-c", "%a", Path.GetDirectoryName(socket)!])).Trim());
+        }
+
+        Assert.Empty(Directory.EnumerateFileSystemEntries(parent));
+    }
+
     private Task<RunOutcome> RunAsync(string run, string user = "", string? environment = null) =>
         fixture.RunMountedAsync(
             run,

@@ -344,13 +344,15 @@ internal sealed class StageDispatcher
 
         private CopyInstruction Copy(CopyInstruction copy)
         {
+            var destination = Expand(copy.Destination);
             var expanded = copy with
             {
                 Chown = ExpandOptional(copy.Chown),
                 Chmod = CheckedChmod(ExpandOptional(copy.Chmod)),
                 Sources = copy.Sources.Select(Expand).ToList(),
                 InlineSources = ExpandInline(copy.InlineSources),
-                Destination = Destination(Expand(copy.Destination)),
+                Destination = Destination(destination),
+                WrittenDestination = destination,
             };
 
             foreach (var source in expanded.Sources)
@@ -381,6 +383,7 @@ internal sealed class StageDispatcher
 
         private AddInstruction Add(AddInstruction add)
         {
+            var destination = Expand(add.Destination);
             var expanded = add with
             {
                 Chown = ExpandOptional(add.Chown),
@@ -388,7 +391,8 @@ internal sealed class StageDispatcher
                 Checksum = ExpandOptional(add.Checksum),
                 Sources = add.Sources.Select(Expand).ToList(),
                 InlineSources = ExpandInline(add.InlineSources),
-                Destination = Destination(Expand(add.Destination)),
+                Destination = Destination(destination),
+                WrittenDestination = destination,
             };
 
             if (!string.IsNullOrEmpty(expanded.Checksum))

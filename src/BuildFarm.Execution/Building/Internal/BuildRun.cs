@@ -139,8 +139,8 @@ internal sealed class BuildRun
             try
             {
                 builder.Apply(step);
-                await using var sources = await StepSources.OpenAsync(step, this).ConfigureAwait(false);
-                key = StepKeys.Step(step, StepKeys.FileSystem(layers), sources.Checksums);
+                await using var sources = await StepSources.OpenAsync(step, this, layers).ConfigureAwait(false);
+                key = StepKeys.Step(step, StepKeys.FileSystem(layers), sources.Checksums, sources.LinkOwner);
                 var (result, outcome) = step.ProducesLayer
                     ? await ResolveAsync(step, name, key.Value, layers, sources, noCache).ConfigureAwait(false)
                     : (new CachedStep(null, Engine.Options.WorkerName), StepOutcome.ConfigOnly);
@@ -189,6 +189,8 @@ internal sealed class BuildRun
                     Parents = [.. below],
                     InputLayers = sources.InputLayers,
                     Downloads = sources.Downloads,
+                    GitSources = sources.GitSources,
+                    LinkOwner = sources.LinkOwner,
                 },
                 new StepSession
                 {

@@ -11,7 +11,8 @@ namespace BuildFarm.Execution.Building.Internal;
 /// <summary>
 /// A step being run from its <see cref="StepDescription"/>: its planned instruction, and its inputs
 /// made available from the digests the description gives — the context tree, stage and image
-/// roots mounted from their layers, downloads written out from their blobs. Disposing releases them.
+/// roots mounted from their layers, downloads written out from their blobs, Git sources checked out
+/// at their commits. Disposing releases them.
 /// </summary>
 internal sealed class DescribedStep : IAsyncDisposable
 {
@@ -20,6 +21,7 @@ internal sealed class DescribedStep : IAsyncDisposable
     private readonly List<OverlayRootFilesystem> _mounts = [];
     private readonly Dictionary<int, SourceTree> _trees = [];
     private readonly List<FetchedUrl> _downloads = [];
+    private readonly List<GitCheckout> _checkouts = [];
 
     public DescribedStep(BuildEngine engine, PreparedBuild build, StepDescription description, StepSession session, CancellationToken cancellationToken)
     {
@@ -103,6 +105,19 @@ internal sealed class DescribedStep : IAsyncDisposable
         return _downloads;
     }
 
+    /// <summary>The step's Git sources, checked out at the commits the description names.</summary>
+    public async Task<IReadOnlyList<GitCheckout>> CheckoutGitSourcesAsync()
+    {
+        while (_checkouts.Count < Description.GitSources.Count)
+        {
+            var source = Description.GitSources[_checkouts.Count];
+            var resolved = new ResolvedGitSource(GitSourceSpec.Parse(source.Source), source.Commit, source.UsedRef, source.KeepGitDir, source.Checksum);
+            _checkouts.Add(await GitFetcher.CheckoutAsync(resolved, Engine.DownloadDirectory, Cancellation).ConfigureAwait(false));
+        }
+
+        return _checkouts;
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var mount in _mounts)
@@ -117,5 +132,11 @@ internal sealed class DescribedStep : IAsyncDisposable
         }
 
         _downloads.Clear();
+        foreach (var checkout in _checkouts)
+        {
+            Directory.Delete(checkout.Directory, recursive: true);
+        }
+
+        _checkouts.Clear();
     }
 }

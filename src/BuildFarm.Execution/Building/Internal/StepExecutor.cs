@@ -91,7 +91,7 @@ internal sealed class StepExecutor(DescribedStep described)
             InlineSources = instruction.InlineSources,
             Destination = instruction.Destination,
             Source = await SourceTreeAsync(instruction).ConfigureAwait(false),
-            Chown = instruction.Chown,
+            Chown = described.Description.LinkOwner ?? instruction.Chown,
             Chmod = instruction.Chmod,
             Parents = instruction is CopyInstruction { Parents: true },
             Excludes = instruction.Excludes,
@@ -99,6 +99,7 @@ internal sealed class StepExecutor(DescribedStep described)
             Unpack = (instruction as AddInstruction)?.Unpack,
             Checksum = (instruction as AddInstruction)?.Checksum,
             FetchedUrls = await described.DownloadsAsync().ConfigureAwait(false),
+            GitCheckouts = await described.CheckoutGitSourcesAsync().ConfigureAwait(false),
         };
         if (request.Source is not ContentSourceTree context || instruction is not CopyInstruction)
         {
@@ -125,7 +126,7 @@ internal sealed class StepExecutor(DescribedStep described)
                 described.Cancellation).ConfigureAwait(false);
         }
 
-        // --link: the files alone make the layer, whatever is below (names in --chown cannot be looked up).
+        // --link: the files alone make the layer, whatever is below (--chown names were resolved below it when the step opened).
         return await _execution.WriteLayerAsync(
             directory => FileCopier.CopyAsync(request, directory, described.Engine.Http, described.Cancellation),
             described.LayerOptions,

@@ -23,7 +23,8 @@ internal static class StepKeys
 
     /// <param name="below">The file system the step starts from.</param>
     /// <param name="inputs">The content checksum of each of <see cref="PlannedStep.Inputs"/>, in order.</param>
-    public static Digest Step(PlannedStep step, Digest below, IReadOnlyList<Digest> inputs)
+    /// <param name="linkOwner">The ids a <c>COPY --link --chown=NAME</c> resolved to below it, or null.</param>
+    public static Digest Step(PlannedStep step, Digest below, IReadOnlyList<Digest> inputs, string? linkOwner = null)
     {
         var text = new StringBuilder(Version).Append('\n');
 
@@ -41,6 +42,11 @@ internal static class StepKeys
         foreach (var input in inputs)
         {
             text.Append("content\0").Append(input).Append('\n');
+        }
+
+        if (linkOwner is not null)
+        {
+            text.Append("link-owner\0").Append(linkOwner).Append('\n');
         }
 
         return Hash(text.ToString());

@@ -3,6 +3,7 @@ using System.Text;
 using BuildFarm.Dockerfile.Instructions;
 using BuildFarm.Dockerfile.Planning;
 using BuildFarm.Execution.Files;
+using BuildFarm.Execution.Files.Internal;
 using BuildFarm.Execution.Snapshots;
 using BuildFarm.Execution.Sources;
 using BuildFarm.Execution.Steps;
@@ -21,6 +22,7 @@ internal sealed class StepSources : IAsyncDisposable
     private readonly BuildRun _run;
     private readonly List<OverlayRootFilesystem> _mounts = [];
     private readonly List<DownloadedFile> _downloads = [];
+    private readonly List<GitCommit> _gitSources = [];
     private readonly Dictionary<int, SourceTree> _trees = [];
     private readonly IReadOnlyList<IReadOnlyList<LayerBlob>?> _layers;
     private readonly FileDigestCache _stageDigests = new();
@@ -40,11 +42,22 @@ internal sealed class StepSources : IAsyncDisposable
     /// <summary>The ADD URLs the step reads, downloaded to checksum them and kept in the store under the build's lease for the step to copy.</summary>
     public IReadOnlyList<DownloadedFile> Downloads => _downloads;
 
+    /// <summary>The Git sources the step reads, with the commits their refs resolved to (their checksums needed nothing more).</summary>
+    public IReadOnlyList<GitCommit> GitSources => _gitSources;
+
     /// <summary>One per input: the layers of the stage or image it reads, or null (<see cref="StepDescription.InputLayers"/>).</summary>
     public IReadOnlyList<IReadOnlyList<LayerBlob>?> InputLayers => _layers;
 
+    /// <summary>
+    /// A <c>COPY --link</c> whose <c>--chown</c> names a user or group: the <c>uid:gid</c> the names
+    /// have in the stage's root below the step (BuildKit resolves them against the state the copy
+    /// applies to). The layer is made apart from that root, so the ids, not the names, go into it
+    /// and into the step's key. Null otherwise.
+    /// </summary>
+    public string? LinkOwner { get; private set; }
+
     /// <summary>Waits for the stages the step reads and checksums every input.</summary>
-    public static async Task<StepSources> OpenAsync(PlannedStep step, BuildRun run)
+    public static async Task<StepSources> OpenAsync(PlannedStep step, BuildRun run, IReadOnlyList<LayerBlob> below)
     {
         var layers = new List<IReadOnlyList<LayerBlob>?>();
         foreach (var input in step.Inputs)
@@ -67,6 +80,11 @@ internal sealed class StepSources : IAsyncDisposable
             }
 
             sources.Checksums = checksums;
+            if (step.Instruction is FileInstruction { Link: true, Chown: { } chown } && CopyOwner.NamesAnyone(chown))
+            {
+                sources.LinkOwner = await sources.ResolveOwnerBelowAsync(chown, below).ConfigureAwait(false);
+            }
+
             return sources;
         }
         catch
@@ -137,8 +155,43 @@ internal sealed class StepSources : IAsyncDisposable
                 }
 
                 return download.Digest;
+            case InputKind.Git:
+                var add = Step.Instruction as AddInstruction;
+                var git = await GitFetcher.ResolveAsync(GitSourceSpec.Parse(input.Reference!), add?.Checksum, add?.KeepGitDir, _run.Cancellation).ConfigureAwait(false);
+                _gitSources.Add(new GitCommit(input.Reference!, git.Commit, git.UsedRef, git.KeepGitDir, git.Checksum));
+                return git.Checksum;
             default:
-                throw new NotSupportedException($"ADD {input.Reference}: Git sources are not supported; clone in a RUN step or a build stage instead.");
+                throw new NotSupportedException($"Step {Step.Id} reads an input of unknown kind {input.Kind}.");
+        }
+    }
+
+    private async Task<string> ResolveOwnerBelowAsync(string chown, IReadOnlyList<LayerBlob> below)
+    {
+        string root;
+        if (below.Count > 0)
+        {
+            var mounted = await _run.Engine.Execution.Snapshots.MountAsync(below, _run.Cancellation).ConfigureAwait(false);
+            _mounts.Add(mounted);
+            root = mounted.Path;
+        }
+        else
+        {
+            // Scratch: no /etc/passwd, so only the error a missing name gets.
+            root = Path.Combine(_run.Engine.DownloadDirectory, "empty-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(root);
+        }
+
+        try
+        {
+            var (uid, gid) = CopyOwner.Resolve(chown, root)!.Value;
+            return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{uid}:{gid}");
+        }
+        finally
+        {
+            if (below.Count == 0)
+            {
+                Directory.Delete(root);
+            }
         }
     }
 

@@ -5,6 +5,10 @@ namespace BuildFarm.Execution.Files.Internal;
 /// <summary><c>--chown</c>, resolved to ids against the destination root.</summary>
 internal static class CopyOwner
 {
+    /// <summary>Whether <paramref name="chown"/> names a user or group (ids and <c>root</c> need no lookup).</summary>
+    public static bool NamesAnyone(string chown) =>
+        chown.Split(':', 2).Any(static part => part != "root" && !(part.Length > 0 && part.All(char.IsAsciiDigit)));
+
     /// <summary>
     /// The owner every copied entry gets, or null without <c>--chown</c>. As BuildKit's
     /// <c>llb.WithUser</c>: a numeric user (or <c>root</c>) alone is also the group, a user name
