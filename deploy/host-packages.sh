@@ -16,6 +16,9 @@ packages=(
   prometheus      # promtool checks a real /metrics scrape
   openssh-client  # ssh-agent, ssh-add, ssh-keygen: a real agent for the RUN --mount=type=ssh tests
   clang           # deploy/publish-cli.sh compiles farm ahead of time (NativeAOT links with clang)
+  iproute2        # ip: the RUN steps' bridge, veths and network namespaces
+  nftables        # nft: the step bridge's NAT and isolation rules, one table per server
+  dnsmasq-base    # a real name server on a loopback address in the RUN network tests (no service)
 )
 
 missing=()

@@ -27,9 +27,11 @@ internal static class BuildCommand
         var outputs = new Option<string[]>("--output", "-o") { Description = "type=oci|docker|local|registry,dest=PATH. Repeatable." };
         var push = new Option<bool>("--push") { Description = "Push the tagged image (--output type=registry)." };
         var metadataFile = new Option<string?>("--metadata-file") { Description = "Write the build's result (digests, names, steps) as JSON to this file." };
+        var addHosts = new Option<string[]>("--add-host") { Description = "Add a line to every RUN step's /etc/hosts, NAME:IP. Repeatable.", AllowMultipleArgumentsPerToken = false };
+        var allow = new Option<string[]>("--allow") { Description = "Ask for an entitlement the server must grant: network.host (RUN --network=host). Repeatable.", AllowMultipleArgumentsPerToken = false };
         var command = new Command("build", "Build an image from a Dockerfile on the farm.")
         {
-            contextPath, file, tags, buildArgs, labels, target, noCache, noCacheFilter, progress, outputs, push, metadataFile,
+            contextPath, file, tags, buildArgs, labels, target, noCache, noCacheFilter, progress, outputs, push, metadataFile, addHosts, allow,
         };
         FarmAction.Set(command, async (parseResult, cancellationToken) =>
         {
@@ -59,6 +61,8 @@ internal static class BuildCommand
             };
             request.BuildArgs.Add(Pairs(parseResult.GetValue(buildArgs), "--build-arg", context.Environment.GetVariable));
             request.NoCacheFilter.AddRange(parseResult.GetValue(noCacheFilter) ?? []);
+            request.ExtraHosts.AddRange(parseResult.GetValue(addHosts) ?? []);
+            request.Entitlements.AddRange(parseResult.GetValue(allow) ?? []);
             request.Outputs.AddRange(outputSpecs.Select(o => o.ToMessage()));
 
             var error = parseResult.InvocationConfiguration.Error;

@@ -1,5 +1,6 @@
 using BuildFarm.Execution.Building;
 using BuildFarm.Execution.Pruning;
+using BuildFarm.Execution.Sandbox;
 using BuildFarm.Grains.Metrics;
 using BuildFarm.Oci;
 using BuildFarm.Oci.References;
@@ -158,6 +159,8 @@ public sealed partial class BuildGrain(
                     NoCache = spec.NoCache,
                     NoCacheFilter = spec.NoCacheFilter,
                     Labels = spec.Labels,
+                    ExtraHosts = [.. spec.ExtraHosts.Select(ExtraHost.Parse)],
+                    Entitlements = spec.Entitlements,
                 },
                 (buildEvent, _) =>
                 {

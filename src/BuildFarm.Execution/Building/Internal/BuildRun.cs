@@ -135,7 +135,7 @@ internal sealed class BuildRun
             {
                 builder.Apply(step);
                 await using var sources = await StepSources.OpenAsync(step, this).ConfigureAwait(false);
-                key = StepKeys.Step(step, StepKeys.FileSystem(layers), sources.Checksums);
+                key = StepKeys.Step(step, StepKeys.FileSystem(layers), sources.Checksums, _request.ExtraHosts);
                 var (result, outcome) = step.ProducesLayer
                     ? await ResolveAsync(step, name, key.Value, layers, sources, noCache).ConfigureAwait(false)
                     : (new CachedStep(null, Engine.Options.WorkerName), StepOutcome.ConfigOnly);

@@ -34,6 +34,7 @@ internal sealed class StepExecutor(BuildRun run, PlannedStep step, string name, 
             WorkingDirectory = step.WorkingDirectory,
             User = step.User,
             Network = instruction.Network,
+            ExtraHosts = run.Request.ExtraHosts,
         };
 
         // A heredoc script with a shebang runs as a file of its own, mounted read-only where the

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using BuildFarm.Dockerfile.Instructions;
 using BuildFarm.Dockerfile.Planning;
+using BuildFarm.Execution.Sandbox;
 using BuildFarm.Oci;
 using BuildFarm.Oci.Layers;
 
@@ -23,7 +24,11 @@ internal static class StepKeys
 
     /// <param name="below">The file system the step starts from.</param>
     /// <param name="inputs">The content checksum of each of <see cref="PlannedStep.Inputs"/>, in order.</param>
-    public static Digest Step(PlannedStep step, Digest below, IReadOnlyList<Digest> inputs)
+    /// <param name="extraHosts">
+    /// The build's <c>--add-host</c> lines: part of a RUN step's key, as BuildKit's exec op holds
+    /// them (a step may read them); in order, and only when there are some, so other keys stay.
+    /// </param>
+    public static Digest Step(PlannedStep step, Digest below, IReadOnlyList<Digest> inputs, IReadOnlyList<ExtraHost>? extraHosts = null)
     {
         var text = new StringBuilder(Version).Append('\n');
 
@@ -41,6 +46,11 @@ internal static class StepKeys
         foreach (var input in inputs)
         {
             text.Append("content\0").Append(input).Append('\n');
+        }
+
+        if (step.Instruction is RunInstruction && extraHosts is { Count: > 0 })
+        {
+            text.Append("extra-hosts\0").AppendJoin(',', extraHosts).Append('\n');
         }
 
         return Hash(text.ToString());
