@@ -64,7 +64,7 @@ public sealed class ExecutionEngine
         Directory.CreateDirectory(paths.RuncRoot);
         var snapshots = new SnapshotStore(paths, content);
         snapshots.DeleteInterruptedUnpacks();
-        var network = new StepNetwork(content.DataDirectory, options);
+        var network = new StepNetwork(content.DataDirectory, options, timeProvider ?? TimeProvider.System);
         await network.RemoveLeftoversAsync().ConfigureAwait(false);
 
         return new ExecutionEngine(content, paths, snapshots, new RuncSandbox(runc, options, network, timeProvider ?? TimeProvider.System), network, options.PromoteLayerDirectories);

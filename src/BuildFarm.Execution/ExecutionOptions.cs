@@ -35,6 +35,12 @@ public sealed class ExecutionOptions
     /// </summary>
     public string StepSubnetPool { get; set; } = "10.200.0.0/13";
 
+    /// <summary>
+    /// How long the step bridge stays after the last step on it ended, for the next step (a
+    /// bridge costs about twice a step's own namespace to set up and remove); zero removes it at once.
+    /// </summary>
+    public TimeSpan StepNetworkLinger { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The host's resolver configuration, which RUN steps resolve names by.</summary>
     public string ResolvConfPath { get; set; } = "/etc/resolv.conf";
 
@@ -78,6 +84,11 @@ public sealed class ExecutionOptions
         if (Networking.Internal.Ipv4Subnet.TryParse(StepSubnetPool) is not { PrefixLength: <= 24 })
         {
             problems.Add($"StepSubnetPool '{StepSubnetPool}' is not an IPv4 network of at least a /24 (a.b.c.d/n, n <= 24)");
+        }
+
+        if (StepNetworkLinger < TimeSpan.Zero)
+        {
+            problems.Add($"StepNetworkLinger must not be negative, not {StepNetworkLinger}");
         }
 
         if (string.IsNullOrWhiteSpace(ResolvConfPath) || !Path.IsPathFullyQualified(ResolvConfPath))

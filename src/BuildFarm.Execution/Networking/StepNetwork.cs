@@ -9,8 +9,9 @@ namespace BuildFarm.Execution.Networking;
 /// The network of an engine's RUN steps, as Docker's default bridge: a Linux bridge with a /24
 /// of its own, a veth and a network namespace per step, outbound through NAT, DNS from the
 /// host's resolver configuration, and nothing else (no port of the host, no other step, nothing
-/// inbound). The bridge and its table exist while a step uses them: the first step to join sets
-/// them up, the last to leave removes them, so an engine that is simply dropped leaves nothing.
+/// inbound). The bridge and its table exist while steps use them: the first step to join sets
+/// them up, and they go <see cref="ExecutionOptions.StepNetworkLinger"/> after the last left, or
+/// when the process exits, so an engine that is simply dropped leaves nothing behind.
 /// </summary>
 /// <remarks>
 /// Built on iproute2 and nftables rather than the CNI bridge plugin (BuildKit's CNI mode). The
@@ -34,11 +35,14 @@ public sealed class StepNetwork
     private readonly Ipv4Subnet _pool;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly bool[] _slotsInUse = new bool[LastSlot + 1];
+    private readonly TimeProvider _time;
     private int _members;
     private Bridge? _bridge;
+    private CancellationTokenSource? _pendingRemoval;
 
-    internal StepNetwork(string dataDirectory, ExecutionOptions options)
+    internal StepNetwork(string dataDirectory, ExecutionOptions options, TimeProvider time)
     {
+        _time = time;
         _names = new NetworkNames(dataDirectory);
         _options = options;
         _pool = Ipv4Subnet.TryParse(options.StepSubnetPool) ?? throw new ArgumentException($"StepSubnetPool '{options.StepSubnetPool}' is not an IPv4 network.", nameof(options));
@@ -60,7 +64,7 @@ public sealed class StepNetwork
         {
             foreach (var path in Directory.EnumerateFiles(NetworkNames.NamespaceDirectory, _names.NamespacePrefix + "*"))
             {
-                await HostTool.RunAsync(_options.IpPath, ["netns", "delete", System.IO.Path.GetFileName(path)]).ConfigureAwait(false);
+                await DeleteNamespaceAsync(System.IO.Path.GetFileName(path)).ConfigureAwait(false);
             }
         }
 
@@ -85,7 +89,20 @@ public sealed class StepNetwork
                 throw new InvalidOperationException($"All {LastSlot - FirstSlot + 1} step network addresses of {_names.Bridge} are in use.");
             }
 
-            bridge = _bridge ??= await CreateBridgeAsync().ConfigureAwait(false);
+            if (_pendingRemoval is not null)
+            {
+                await _pendingRemoval.CancelAsync().ConfigureAwait(false);
+                _pendingRemoval.Dispose();
+                _pendingRemoval = null;
+            }
+
+            if (_bridge is null)
+            {
+                _bridge = await CreateBridgeAsync().ConfigureAwait(false);
+                AppDomain.CurrentDomain.ProcessExit += RemoveAtExit;
+            }
+
+            bridge = _bridge;
             _slotsInUse[slot] = true;
             _members++;
         }
@@ -109,24 +126,95 @@ public sealed class StepNetwork
 
     internal async Task LeaveAsync(int slot)
     {
-        if (File.Exists(_names.NamespacePath(slot)))
-        {
-            await HostTool.RunAsync(_options.IpPath, ["netns", "delete", _names.Slot(slot)]).ConfigureAwait(false);
-        }
-
-        await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
-            _slotsInUse[slot] = false;
-            if (--_members == 0)
+            await DeleteNamespaceAsync(_names.Slot(slot)).ConfigureAwait(false);
+        }
+        finally
+        {
+            await _gate.WaitAsync().ConfigureAwait(false);
+            try
             {
-                _bridge = null;
-                await RemoveBridgeAsync().ConfigureAwait(false);
+                _slotsInUse[slot] = false;
+                if (--_members == 0)
+                {
+                    await LetBridgeGoAsync().ConfigureAwait(false);
+                }
             }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+    }
+
+    // Under the gate, the last step gone: the bridge stays a while for the next step of the build
+    // (setting it up and removing it costs more than a step's own namespace), then goes.
+    private async Task LetBridgeGoAsync()
+    {
+        if (_options.StepNetworkLinger <= TimeSpan.Zero)
+        {
+            await RemoveCurrentBridgeAsync().ConfigureAwait(false);
+            return;
+        }
+
+        _pendingRemoval = new CancellationTokenSource();
+        var cancellation = _pendingRemoval.Token;
+
+        // The timer starts now, not when a thread gets to it.
+        var linger = Task.Delay(_options.StepNetworkLinger, _time, cancellation);
+        _ = RemoveAfterAsync(linger, cancellation);
+    }
+
+    private async Task RemoveAfterAsync(Task linger, CancellationToken cancellation)
+    {
+        try
+        {
+            await linger.ConfigureAwait(false);
+            await _gate.WaitAsync(cancellation).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return; // a step joined meanwhile
+        }
+
+        try
+        {
+            if (!cancellation.IsCancellationRequested && _members == 0)
+            {
+                await RemoveCurrentBridgeAsync().ConfigureAwait(false);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Left for the exit handler or the next start on this data directory to remove.
         }
         finally
         {
             _gate.Release();
+        }
+    }
+
+    // Under the gate.
+    private async Task RemoveCurrentBridgeAsync()
+    {
+        _pendingRemoval?.Dispose();
+        _pendingRemoval = null;
+        _bridge = null;
+        AppDomain.CurrentDomain.ProcessExit -= RemoveAtExit;
+        await RemoveBridgeAsync().ConfigureAwait(false);
+    }
+
+    // A bridge lingering when the process exits goes with it; a killed process's is removed at the next start.
+    private void RemoveAtExit(object? sender, EventArgs e)
+    {
+        try
+        {
+            RemoveBridgeAsync().GetAwaiter().GetResult();
+        }
+        catch (InvalidOperationException)
+        {
+            // Nothing more to do on the way out; the next start on this data directory removes it.
         }
     }
 
@@ -187,6 +275,17 @@ public sealed class StepNetwork
             "link set eth0 up",
             $"route add default via {bridge.Gateway}",
             string.Empty)).ConfigureAwait(false);
+    }
+
+    // The veth first, which deletes both of its ends at once: a namespace's own devices go some
+    // time after the namespace is deleted, and the next step on the slot needs the name again.
+    private async Task DeleteNamespaceAsync(string name)
+    {
+        var (_, error) = await HostTool.TryRunAsync(_options.IpPath, ["-force", "-batch", "-"], $"link delete {name}\nnetns delete {name}\n").ConfigureAwait(false);
+        if (File.Exists(Path.Combine(NetworkNames.NamespaceDirectory, name)) || Directory.Exists(Path.Combine("/sys/class/net", name)))
+        {
+            throw new InvalidOperationException($"Cannot delete the step network namespace {name}: {error}");
+        }
     }
 
     private async Task RemoveBridgeAsync()

@@ -10,6 +10,7 @@ using BuildFarm.Execution.Tests.TestSupport;
 using BuildFarm.Storage;
 using BuildFarm.Storage.Content;
 using BuildFarm.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace BuildFarm.Execution.Tests.Sandbox;
 
@@ -186,8 +187,8 @@ public sealed class StepNetworkTests(StepNetworkFixture fixture)
         using var second = new TempDirectory("buildfarm-net-b");
         using var firstStore = ContentStore.Open(new ContentStoreOptions { DataDirectory = first.Path });
         using var secondStore = ContentStore.Open(new ContentStoreOptions { DataDirectory = second.Path });
-        var a = (await ExecutionEngine.OpenAsync(firstStore)).Network;
-        var b = (await ExecutionEngine.OpenAsync(secondStore)).Network;
+        var a = (await ExecutionEngine.OpenAsync(firstStore, NoLinger)).Network;
+        var b = (await ExecutionEngine.OpenAsync(secondStore, NoLinger)).Network;
 
         await using (await a.JoinAsync())
         await using (await b.JoinAsync())
@@ -199,6 +200,35 @@ public sealed class StepNetworkTests(StepNetworkFixture fixture)
         await AssertNoNetworkLeftAsync(a);
         await AssertNoNetworkLeftAsync(b);
     }
+
+    [Fact]
+    public async Task The_bridge_stays_for_the_next_step_and_goes_when_the_linger_is_over()
+    {
+        using var data = new TempDirectory("buildfarm-linger");
+        using var store = ContentStore.Open(new ContentStoreOptions { DataDirectory = data.Path });
+        var time = new FakeTimeProvider();
+        var network = (await ExecutionEngine.OpenAsync(store, new ExecutionOptions { StepNetworkLinger = TimeSpan.FromSeconds(5) }, time)).Network;
+
+        await (await network.JoinAsync()).DisposeAsync();
+        var first = network.Current;
+        time.Advance(TimeSpan.FromSeconds(4));
+        await using (await network.JoinAsync())
+        {
+            Assert.Equal(first, network.Current);
+        }
+
+        time.Advance(TimeSpan.FromSeconds(5));
+
+        // The removal runs on its own once the clock passed the linger: wait for it, bounded.
+        for (var attempt = 0; attempt < 250 && Directory.Exists($"/sys/class/net/{network.BridgeName}"); attempt++)
+        {
+            await Task.Delay(20);
+        }
+
+        await AssertNoNetworkLeftAsync(network);
+    }
+
+    private static ExecutionOptions NoLinger => new() { StepNetworkLinger = TimeSpan.Zero };
 
     private static async Task AssertNoNetworkLeftAsync(StepNetwork network)
     {
