@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using BuildFarm.Dockerfile.Instructions;
 using BuildFarm.Execution.Tests.TestSupport;
@@ -23,7 +22,7 @@ public sealed class NetworkIsolationTests(EngineFixture fixture)
     [Fact]
     public async Task A_step_cannot_reach_the_hosts_ports()
     {
-        var addresses = HostAddresses();
+        List<IPAddress> addresses = [IPAddress.Loopback, .. HostAddresses.NonLoopbackIPv4()];
         var listeners = addresses.Select(static address => new TcpListener(address, 0)).ToList();
         try
         {
@@ -46,15 +45,4 @@ public sealed class NetworkIsolationTests(EngineFixture fixture)
             listeners.ForEach(static listener => listener.Stop());
         }
     }
-
-    /// <summary>127.0.0.1 and every IPv4 address of the host's interfaces that are up.</summary>
-    private static List<IPAddress> HostAddresses() =>
-    [
-        IPAddress.Loopback,
-        .. NetworkInterface.GetAllNetworkInterfaces()
-            .Where(static nic => nic.OperationalStatus == OperationalStatus.Up && nic.NetworkInterfaceType != NetworkInterfaceType.Loopback)
-            .SelectMany(static nic => nic.GetIPProperties().UnicastAddresses)
-            .Select(static unicast => unicast.Address)
-            .Where(static address => address.AddressFamily == AddressFamily.InterNetwork),
-    ];
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Text;
 using BuildFarm.Dockerfile.Instructions;
@@ -73,7 +72,7 @@ public sealed class StepNetworkTests(StepNetworkFixture fixture)
         try
         {
             var port = ((IPEndPoint)listener.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
-            var hostAddresses = HostAddresses();
+            var hostAddresses = HostAddresses.NonLoopbackIPv4();
             var probes = new StringBuilder($"gateway=$({DefaultGateway}); ");
             foreach (var address in hostAddresses.Select(static a => a.ToString()).Prepend("$gateway").Append("127.0.0.1"))
             {
@@ -238,14 +237,4 @@ public sealed class StepNetworkTests(StepNetworkFixture fixture)
         var table = await ProcessRunner.RunAsync("nft", ["list", "table", "inet", network.TableName]);
         Assert.Equal(1, table.ExitCode);
     }
-
-    /// <summary>Every IPv4 address of the host's interfaces that are up, but loopback.</summary>
-    private static List<IPAddress> HostAddresses() =>
-    [
-        .. NetworkInterface.GetAllNetworkInterfaces()
-            .Where(static nic => nic.OperationalStatus == OperationalStatus.Up && nic.NetworkInterfaceType != NetworkInterfaceType.Loopback)
-            .SelectMany(static nic => nic.GetIPProperties().UnicastAddresses)
-            .Select(static unicast => unicast.Address)
-            .Where(static address => address.AddressFamily == AddressFamily.InterNetwork),
-    ];
 }
