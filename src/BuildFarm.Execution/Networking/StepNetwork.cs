@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using BuildFarm.Execution.Networking.Internal;
 using BuildFarm.Execution.Sandbox.Internal;
@@ -48,7 +47,7 @@ public sealed class StepNetwork
         _pool = Ipv4Subnet.TryParse(options.StepSubnetPool) ?? throw new ArgumentException($"StepSubnetPool '{options.StepSubnetPool}' is not an IPv4 network.", nameof(options));
     }
 
-    /// <summary>The bridge's name; it exists only while a step is on it.</summary>
+    /// <summary>The bridge's name; it exists while steps use it (and its linger).</summary>
     public string BridgeName => _names.Bridge;
 
     /// <summary>The nft table with the bridge's NAT and filter rules.</summary>
