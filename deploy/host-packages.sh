@@ -17,6 +17,9 @@ packages=(
   openssh-client  # ssh-agent, ssh-add, ssh-keygen: the farm's --ssh agents and the RUN --mount=type=ssh tests
   git             # ADD from Git runs git (ls-remote, fetch, checkout); tests serve repos with git http-backend and git daemon
   clang           # deploy/publish-cli.sh compiles farm ahead of time (NativeAOT links with clang)
+  iproute2        # ip: the RUN steps' bridge, veths and network namespaces
+  nftables        # nft: the step bridge's NAT and isolation rules, one table per server
+  dnsmasq-base    # a real name server on a loopback address in the RUN network tests (no service)
 )
 
 missing=()

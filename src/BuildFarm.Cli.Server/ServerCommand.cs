@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Net;
 using BuildFarm.Cli.Building;
 using BuildFarm.Cli.Commands;
+using BuildFarm.Execution;
+using BuildFarm.Execution.Building;
 using BuildFarm.Server.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -27,6 +29,7 @@ internal static class ServerCommand
                     GrpcEndpoint = endpoint,
                     MetricsEndpoint = metricsEndpoint,
                     Registry = context.CreateRegistryClient(parseResult),
+                    Execution = new ExecutionOptions { AllowNetworkHost = (parseResult.GetValue(options.AllowInsecureEntitlement) ?? []).Contains(Entitlements.NetworkHost) },
                     // The silo's advice to turn on server GC is for dedicated hosts, not a farm on a workstation.
                     ConfigureLogging = static logging => logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Orleans.Runtime.Silo", LogLevel.Error),
                 },

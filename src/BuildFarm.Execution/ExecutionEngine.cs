@@ -1,5 +1,6 @@
 using BuildFarm.Execution.Internal;
 using BuildFarm.Execution.Mounts;
+using BuildFarm.Execution.Networking;
 using BuildFarm.Execution.Mounts.Internal;
 using BuildFarm.Execution.Sandbox;
 using BuildFarm.Execution.Sandbox.Internal;
@@ -21,8 +22,9 @@ public sealed class ExecutionEngine
     private readonly ContentStore _content;
     private readonly bool _promoteLayerDirectories;
 
-    private ExecutionEngine(ContentStore content, ExecutionPaths paths, SnapshotStore snapshots, RuncSandbox sandbox, bool promoteLayerDirectories)
+    private ExecutionEngine(ContentStore content, ExecutionPaths paths, SnapshotStore snapshots, RuncSandbox sandbox, StepNetwork network, bool promoteLayerDirectories)
     {
+        Network = network;
         _content = content;
         _promoteLayerDirectories = promoteLayerDirectories;
         Paths = paths;
@@ -34,6 +36,12 @@ public sealed class ExecutionEngine
     public SnapshotStore Snapshots { get; }
 
     public RuncSandbox Sandbox { get; }
+
+    /// <summary>The network RUN steps with the default network mode get.</summary>
+    public StepNetwork Network { get; }
+
+    /// <summary>Whether builds may ask for <c>RUN --network=host</c> (the server's network.host entitlement).</summary>
+    public bool AllowsNetworkHost => Sandbox.AllowsNetworkHost;
 
     internal ExecutionPaths Paths { get; }
 
@@ -57,8 +65,10 @@ public sealed class ExecutionEngine
         Directory.CreateDirectory(paths.RuncRoot);
         var snapshots = new SnapshotStore(paths, content);
         snapshots.DeleteInterruptedUnpacks();
+        var network = new StepNetwork(content.DataDirectory, options, timeProvider ?? TimeProvider.System);
+        await network.RemoveLeftoversAsync().ConfigureAwait(false);
 
-        return new ExecutionEngine(content, paths, snapshots, new RuncSandbox(runc, options, timeProvider ?? TimeProvider.System), options.PromoteLayerDirectories);
+        return new ExecutionEngine(content, paths, snapshots, new RuncSandbox(runc, options, network, timeProvider ?? TimeProvider.System), network, options.PromoteLayerDirectories);
     }
 
     /// <summary>

@@ -23,6 +23,33 @@ public sealed class ExecutionOptions
     /// </summary>
     public bool PromoteLayerDirectories { get; set; } = true;
 
+    /// <summary>
+    /// Whether a build may run steps in the host's network namespace (<c>RUN --network=host</c>,
+    /// asked for by the build): <c>farm server --allow-insecure-entitlement network.host</c>.
+    /// </summary>
+    public bool AllowNetworkHost { get; set; }
+
+    /// <summary>
+    /// Where an engine's step bridge takes its /24 from: the first free one (overlapping no route
+    /// or name server of the host) from a point that depends on the data directory.
+    /// </summary>
+    public string StepSubnetPool { get; set; } = "10.200.0.0/13";
+
+    /// <summary>
+    /// How long the step bridge stays after the last step on it ended, for the next step (a
+    /// bridge costs about twice a step's own namespace to set up and remove); zero removes it at once.
+    /// </summary>
+    public TimeSpan StepNetworkLinger { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The host's resolver configuration, which RUN steps resolve names by.</summary>
+    public string ResolvConfPath { get; set; } = "/etc/resolv.conf";
+
+    /// <summary>iproute2's ip: the step bridge, veths and network namespaces.</summary>
+    public string IpPath { get; set; } = "/usr/sbin/ip";
+
+    /// <summary>nftables' nft: the step bridge's NAT and filter rules (Debian's nftables).</summary>
+    public string NftPath { get; set; } = "/usr/sbin/nft";
+
     /// <summary>Throws an <see cref="ArgumentException"/> listing every invalid setting.</summary>
     public void Validate()
     {
@@ -40,6 +67,33 @@ public sealed class ExecutionOptions
         if (Hostname.Length is 0 or > 63 || !Hostname.All(static c => char.IsAsciiLetterOrDigit(c) || c == '-') || Hostname[0] == '-')
         {
             problems.Add($"Hostname '{Hostname}' is not a hostname label (1-63 letters, digits and '-', not starting with '-')");
+        }
+
+        foreach (var (name, path, package) in new[] { (nameof(IpPath), IpPath, "iproute2"), (nameof(NftPath), NftPath, "nftables") })
+        {
+            if (string.IsNullOrWhiteSpace(path) || !Path.IsPathFullyQualified(path))
+            {
+                problems.Add($"{name} '{path}' is not an absolute path");
+            }
+            else if (!File.Exists(path))
+            {
+                problems.Add($"{name} '{path}' does not exist (install Debian's {package})");
+            }
+        }
+
+        if (Networking.Internal.Ipv4Subnet.TryParse(StepSubnetPool) is not { PrefixLength: <= 24 })
+        {
+            problems.Add($"StepSubnetPool '{StepSubnetPool}' is not an IPv4 network of at least a /24 (a.b.c.d/n, n <= 24)");
+        }
+
+        if (StepNetworkLinger < TimeSpan.Zero)
+        {
+            problems.Add($"StepNetworkLinger must not be negative, not {StepNetworkLinger}");
+        }
+
+        if (string.IsNullOrWhiteSpace(ResolvConfPath) || !Path.IsPathFullyQualified(ResolvConfPath))
+        {
+            problems.Add($"ResolvConfPath '{ResolvConfPath}' is not an absolute path");
         }
 
         if (FailureOutputLines < 0)

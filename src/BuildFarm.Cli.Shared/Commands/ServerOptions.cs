@@ -22,6 +22,26 @@ internal sealed class ServerOptions
         DefaultValueFactory = _ => "127.0.0.1:9464",
     };
 
-    public Command CreateCommand() =>
-        new(CommandName, "Run the build farm on this machine: an embedded silo, the gRPC API and /metrics, state kept in the data directory.") { Listen, MetricsListen };
+    /// <summary>buildkitd's flag; <c>network.host</c> is the one entitlement the farm can grant.</summary>
+    public Option<string[]> AllowInsecureEntitlement { get; } = new("--allow-insecure-entitlement")
+    {
+        Description = "Let builds that ask for it (farm build --allow network.host) run RUN --network=host steps in the host's network. Only network.host can be granted.",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public Command CreateCommand()
+    {
+        var command = new Command(CommandName, "Run the build farm on this machine: an embedded silo, the gRPC API and /metrics, state kept in the data directory.") { Listen, MetricsListen, AllowInsecureEntitlement };
+        AllowInsecureEntitlement.Validators.Add(result =>
+        {
+            foreach (var name in result.GetValueOrDefault<string[]>() ?? [])
+            {
+                if (name != "network.host")
+                {
+                    result.AddError($"--allow-insecure-entitlement \"{name}\" cannot be granted: only network.host can.");
+                }
+            }
+        });
+        return command;
+    }
 }

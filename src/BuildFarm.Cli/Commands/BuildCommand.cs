@@ -29,9 +29,11 @@ internal static class BuildCommand
         var secrets = new Option<string[]>("--secret") { Description = "A secret for RUN --mount=type=secret: id=ID[,src=FILE|,env=NAME]. Repeatable." };
         var ssh = new Option<string[]>("--ssh") { Description = "Keys for RUN --mount=type=ssh: ID=KEYFILE[,KEYFILE] (ID default for mounts without id=). Repeatable." };
         var metadataFile = new Option<string?>("--metadata-file") { Description = "Write the build's result (digests, names, steps) as JSON to this file." };
+        var addHosts = new Option<string[]>("--add-host") { Description = "Add a line to every RUN step's /etc/hosts, NAME:IP. Repeatable.", AllowMultipleArgumentsPerToken = false };
+        var allow = new Option<string[]>("--allow") { Description = "Ask for an entitlement the server must grant: network.host (RUN --network=host). Repeatable.", AllowMultipleArgumentsPerToken = false };
         var command = new Command("build", "Build an image from a Dockerfile on the farm.")
         {
-            contextPath, file, tags, buildArgs, labels, target, noCache, noCacheFilter, progress, outputs, push, secrets, ssh, metadataFile,
+            contextPath, file, tags, buildArgs, labels, target, noCache, noCacheFilter, progress, outputs, push, secrets, ssh, metadataFile, addHosts, allow,
         };
         FarmAction.Set(command, async (parseResult, cancellationToken) =>
         {
@@ -61,6 +63,8 @@ internal static class BuildCommand
             };
             request.BuildArgs.Add(Pairs(parseResult.GetValue(buildArgs), "--build-arg", context.Environment.GetVariable));
             request.NoCacheFilter.AddRange(parseResult.GetValue(noCacheFilter) ?? []);
+            request.ExtraHosts.AddRange(parseResult.GetValue(addHosts) ?? []);
+            request.Entitlements.AddRange(parseResult.GetValue(allow) ?? []);
             request.Outputs.AddRange(outputSpecs.Select(o => o.ToMessage()));
             AddSecrets(request, parseResult.GetValue(secrets) ?? [], parseResult.GetValue(ssh) ?? [], context.Environment.GetVariable);
 

@@ -133,13 +133,16 @@ public sealed class BuildEngine : IStepRunner
     /// <param name="events">Receives every step's progress and output as it happens; may be called from several stages at once.</param>
     /// <exception cref="DockerfileException">The Dockerfile is invalid.</exception>
     /// <exception cref="BaseImageNotFoundException">A base image is not in the store.</exception>
+    /// <exception cref="EntitlementException">The build asks for an entitlement the engine does not grant, or uses one it did not ask for.</exception>
     /// <exception cref="StepFailedException">A step failed; the message names its Dockerfile line.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; running processes were killed and mounts released.</exception>
     public async Task<BuildResult> BuildAsync(BuildRequest request, BuildEventSink? events = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         var context = BuildContext.Open(request, this);
+        Entitlements.CheckGranted(request.Entitlements, Execution.AllowsNetworkHost);
         var (plan, images) = await PlanAsync(context.Dockerfile, request, cancellationToken).ConfigureAwait(false);
+        Entitlements.CheckUsed(plan, request.Entitlements);
         var run = new BuildRun(this, request, plan, images, context, events);
         return await run.ExecuteAsync(cancellationToken).ConfigureAwait(false);
     }

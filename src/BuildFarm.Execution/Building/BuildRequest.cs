@@ -1,4 +1,5 @@
 using BuildFarm.Execution.Mounts;
+using BuildFarm.Execution.Sandbox;
 using BuildFarm.Oci;
 
 namespace BuildFarm.Execution.Building;
@@ -49,4 +50,13 @@ public sealed record BuildRequest
 
     /// <summary><c>--ssh</c>: the agents <c>RUN --mount=type=ssh</c> forwards; null for none.</summary>
     public ISshAgentSource? SshAgents { get; init; }
+
+    /// <summary><c>--add-host NAME:IP</c>: lines every RUN step's <c>/etc/hosts</c> gets, in this order.</summary>
+    public IReadOnlyList<ExtraHost> ExtraHosts { get; init; } = [];
+
+    /// <summary>
+    /// <c>--allow</c>: the entitlements the build asks for (<see cref="Entitlements.NetworkHost"/>);
+    /// each must also be granted by the engine, or the build fails before it starts.
+    /// </summary>
+    public IReadOnlyList<string> Entitlements { get; init; } = [];
 }

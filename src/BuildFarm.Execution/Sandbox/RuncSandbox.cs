@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using BuildFarm.Dockerfile.Instructions;
+using BuildFarm.Execution.Networking;
 using BuildFarm.Execution.Sandbox.Internal;
 using BuildFarm.Execution.Snapshots;
 
@@ -20,16 +21,24 @@ public sealed class RuncSandbox
     // reach their end at once; this only bounds a pathological case.
     private static readonly TimeSpan OutputDrain = TimeSpan.FromSeconds(10);
 
+    // A byte order mark would make the first line of hosts or resolv.conf unreadable to resolvers.
+    private static readonly UTF8Encoding WithoutBom = new(encoderShouldEmitUTF8Identifier: false);
+
     private readonly RuncCommand _runc;
     private readonly ExecutionOptions _options;
+    private readonly StepNetwork _network;
     private readonly TimeProvider _time;
 
-    internal RuncSandbox(RuncCommand runc, ExecutionOptions options, TimeProvider time)
+    internal RuncSandbox(RuncCommand runc, ExecutionOptions options, StepNetwork network, TimeProvider time)
     {
         _runc = runc;
         _options = options;
+        _network = network;
         _time = time;
     }
+
+    /// <summary>Whether <see cref="NetworkMode.Host"/> is allowed (<see cref="ExecutionOptions.AllowNetworkHost"/>).</summary>
+    public bool AllowsNetworkHost => _options.AllowNetworkHost;
 
     /// <summary>
     /// The paths of the root a run of <paramref name="process"/> mounts something on; see
@@ -45,7 +54,7 @@ public sealed class RuncSandbox
     /// <exception cref="ProcessFailedException">The process exited with a non-zero code.</exception>
     /// <exception cref="OperationCanceledException">Cancelled: every process of the container was killed.</exception>
     /// <exception cref="InvalidOperationException">The user cannot be resolved in the root.</exception>
-    /// <exception cref="NotSupportedException">The host network was asked for.</exception>
+    /// <exception cref="NotSupportedException">The host network was asked for and the engine does not allow it.</exception>
     public async Task RunAsync(string rootFilesystem, SandboxProcess process, string bundleDirectory, OutputSink output, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(process);
@@ -54,7 +63,10 @@ public sealed class RuncSandbox
         cancellationToken.ThrowIfCancellationRequested();
 
         var user = ContainerUser.Resolve(process.User, rootFilesystem);
-        WriteBundle(rootFilesystem, process, user, bundleDirectory);
+
+        // Deleted only after the container (below): no process of the step is left in it then.
+        await using var networkNamespace = process.Network == NetworkMode.Default ? await _network.JoinAsync(cancellationToken).ConfigureAwait(false) : null;
+        WriteBundle(rootFilesystem, process, user, bundleDirectory, networkNamespace);
 
         var containerId = "buildfarm-" + Guid.NewGuid().ToString("N");
         var collector = new OutputCollector(output, _time, _options.FailureOutputLines);
@@ -108,16 +120,16 @@ public sealed class RuncSandbox
         }
     }
 
-    private static void Validate(SandboxProcess process)
+    private void Validate(SandboxProcess process)
     {
         if (process.Arguments.Count == 0)
         {
             throw new ArgumentException("A sandboxed process needs at least a program to run.", nameof(process));
         }
 
-        if (process.Network == NetworkMode.Host)
+        if (process.Network == NetworkMode.Host && !_options.AllowNetworkHost)
         {
-            throw new NotSupportedException("RUN --network=host is not allowed: BuildFarm never gives a step the host's network (the network.host entitlement is not granted).");
+            throw new NotSupportedException("RUN --network=host is not allowed: the server was not started with --allow-insecure-entitlement network.host.");
         }
 
         foreach (var path in process.Mounts.Select(static mount => mount.Target).Prepend(process.WorkingDirectory))
@@ -137,17 +149,24 @@ public sealed class RuncSandbox
         }
     }
 
-    private void WriteBundle(string rootFilesystem, SandboxProcess process, ContainerUser user, string bundleDirectory)
+    private void WriteBundle(string rootFilesystem, SandboxProcess process, ContainerUser user, string bundleDirectory, StepNamespace? networkNamespace)
     {
         Directory.CreateDirectory(bundleDirectory);
         var hosts = Path.Combine(bundleDirectory, "hosts");
         var resolvConf = Path.Combine(bundleDirectory, "resolv.conf");
-        File.WriteAllText(hosts, NameResolutionFiles.Hosts(_options.Hostname), Encoding.ASCII);
-        var hostResolvConf = File.Exists("/etc/resolv.conf") ? File.ReadAllText("/etc/resolv.conf") : string.Empty;
-        File.WriteAllText(resolvConf, NameResolutionFiles.ResolvConf(hostResolvConf), Encoding.UTF8);
+        File.WriteAllText(hosts, NameResolutionFiles.Hosts(_options.Hostname, process.ExtraHosts), WithoutBom);
+        File.WriteAllText(resolvConf, networkNamespace?.ResolvConf ?? HostlessResolvConf(process.Network), WithoutBom);
 
-        var spec = RuntimeSpecBuilder.Build(rootFilesystem, process, user, _options.Hostname, hosts, resolvConf);
+        var spec = RuntimeSpecBuilder.Build(rootFilesystem, process, user, _options.Hostname, hosts, resolvConf, networkNamespace?.Path);
         File.WriteAllBytes(Path.Combine(bundleDirectory, "config.json"), JsonSerializer.SerializeToUtf8Bytes(spec, RuntimeSpecJson.Default.RuntimeSpec));
+    }
+
+    // The host network reaches the host's resolvers as they are (BuildKit's rule); loopback only,
+    // none is reachable, and the file is the host's without its loopback servers, as Docker's.
+    private string HostlessResolvConf(NetworkMode network)
+    {
+        var host = File.Exists(_options.ResolvConfPath) ? File.ReadAllText(_options.ResolvConfPath) : string.Empty;
+        return network == NetworkMode.Host && host.Contains("nameserver", StringComparison.Ordinal) ? host : NameResolutionFiles.ResolvConf(host);
     }
 
     /// <summary>Kills the container (all of it: the pid namespace dies with its init), or runc itself before it made one.</summary>

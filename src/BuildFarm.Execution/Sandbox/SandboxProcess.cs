@@ -19,10 +19,15 @@ public sealed record SandboxProcess
     public string User { get; init; } = string.Empty;
 
     /// <summary>
-    /// <see cref="NetworkMode.None"/> and <see cref="NetworkMode.Default"/> both give a network
-    /// namespace with only loopback; <see cref="NetworkMode.Host"/> is refused.
+    /// <see cref="NetworkMode.Default"/>: a namespace of its own on the engine's step bridge
+    /// (outbound through NAT, nothing of the host); <see cref="NetworkMode.None"/>: loopback only;
+    /// <see cref="NetworkMode.Host"/>: the host's, refused unless the engine allows it
+    /// (<see cref="ExecutionOptions.AllowNetworkHost"/>).
     /// </summary>
     public NetworkMode Network { get; init; } = NetworkMode.Default;
+
+    /// <summary>Lines added to the generated <c>/etc/hosts</c> (<c>--add-host</c>).</summary>
+    public IReadOnlyList<ExtraHost> ExtraHosts { get; init; } = [];
 
     public IReadOnlyList<SandboxMount> Mounts { get; init; } = [];
 

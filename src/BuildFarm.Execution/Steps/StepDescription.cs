@@ -89,6 +89,9 @@ public sealed record BuildInputs
     /// <summary>Each image reference the plan names (FROM, COPY --from, mounts), with the manifest it resolved to for this build.</summary>
     public IReadOnlyDictionary<string, Digest> BaseImages { get; init; } = new Dictionary<string, Digest>();
 
+    /// <summary><c>--add-host</c>: the <c>NAME:IP</c> lines every RUN step's <c>/etc/hosts</c> gets (<see cref="Sandbox.ExtraHost"/>).</summary>
+    public IReadOnlyList<string> ExtraHosts { get; init; } = [];
+
     /// <summary>The context as the root node of a content tree; null when the build's context is a directory.</summary>
     public Digest? ContextTree { get; init; }
 

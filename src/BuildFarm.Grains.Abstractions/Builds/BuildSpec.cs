@@ -31,4 +31,10 @@ public sealed record BuildSpec
 
     /// <summary>Push every tag to its registry when the build succeeds.</summary>
     [Id(8), Key(8)] public bool Push { get; init; }
+
+    /// <summary><c>--add-host</c>: <c>NAME:IP</c> lines for every RUN step's <c>/etc/hosts</c>, validated, in order.</summary>
+    [Id(10), Key(10)] public IReadOnlyList<string> ExtraHosts { get; init; } = [];
+
+    /// <summary><c>--allow</c>: the entitlements the build asks for (<c>network.host</c>).</summary>
+    [Id(11), Key(11)] public IReadOnlyList<string> Entitlements { get; init; } = [];
 }

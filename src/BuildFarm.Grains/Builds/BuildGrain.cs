@@ -1,6 +1,7 @@
 using BuildFarm.Execution.Building;
 using BuildFarm.Execution.Mounts;
 using BuildFarm.Execution.Pruning;
+using BuildFarm.Execution.Sandbox;
 using BuildFarm.Grains.Metrics;
 using BuildFarm.Oci;
 using BuildFarm.Oci.References;
@@ -169,6 +170,8 @@ public sealed partial class BuildGrain(
                     Labels = spec.Labels,
                     Secrets = secrets.Values.Count > 0 ? new SecretValues(secrets.Values) : null,
                     SshAgents = agents,
+                    ExtraHosts = [.. spec.ExtraHosts.Select(ExtraHost.Parse)],
+                    Entitlements = spec.Entitlements,
                 },
                 (buildEvent, _) =>
                 {

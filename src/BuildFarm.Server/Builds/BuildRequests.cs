@@ -1,4 +1,6 @@
 using BuildFarm.Api.V1;
+using BuildFarm.Execution.Building;
+using BuildFarm.Execution.Sandbox;
 using BuildFarm.Grains.Builds;
 using BuildFarm.Oci;
 using BuildFarm.Oci.References;
@@ -52,6 +54,8 @@ internal static class BuildRequests
             Tags = tags,
             Labels = new Dictionary<string, string>(request.Labels, StringComparer.Ordinal),
             Push = push,
+            ExtraHosts = [.. request.ExtraHosts.Select(ParseExtraHost)],
+            Entitlements = [.. request.Entitlements.Select(ValidateEntitlement).Distinct(StringComparer.Ordinal)],
         };
     }
 
@@ -80,6 +84,22 @@ internal static class BuildRequests
                 SshKeys = keys,
             };
     }
+
+    // Stored as parsed and printed again: the engine parses exactly what was validated here.
+    private static string ParseExtraHost(string value)
+    {
+        try
+        {
+            return ExtraHost.Parse(value).ToString();
+        }
+        catch (FormatException e)
+        {
+            throw Invalid($"--add-host: {e.Message}.");
+        }
+    }
+
+    private static string ValidateEntitlement(string name) =>
+        Entitlements.Validate(name) is { } error ? throw Invalid($"--allow: {error}.") : name;
 
     private static string Normalize(string name) =>
         ImageReference.TryParse(name, out var reference, out var error)

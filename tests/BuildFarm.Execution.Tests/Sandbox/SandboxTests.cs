@@ -133,10 +133,10 @@ public sealed class SandboxTests(EngineFixture fixture)
     }
 
     [Fact]
-    public async Task The_host_network_is_refused()
+    public async Task The_host_network_is_refused_unless_the_engine_allows_it()
     {
         var error = await Assert.ThrowsAsync<NotSupportedException>(() => fixture.RunShellAsync("true", process => process with { Network = NetworkMode.Host }));
 
-        Assert.Equal("RUN --network=host is not allowed: BuildFarm never gives a step the host's network (the network.host entitlement is not granted).", error.Message);
+        Assert.Equal("RUN --network=host is not allowed: the server was not started with --allow-insecure-entitlement network.host.", error.Message);
     }
 }

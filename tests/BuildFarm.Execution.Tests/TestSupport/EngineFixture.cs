@@ -13,7 +13,7 @@ namespace BuildFarm.Execution.Tests.TestSupport;
 /// A data directory with a content store and an engine, holding the busybox base layer
 /// (deploy/base-images/busybox.sh) already unpacked, so tests pay for that once.
 /// </summary>
-public sealed class EngineFixture : IAsyncLifetime
+public class EngineFixture : IAsyncLifetime
 {
     /// <summary>The name <c>FROM busybox</c> resolves to.</summary>
     public const string BusyboxName = "docker.io/library/busybox:latest";
@@ -30,16 +30,19 @@ public sealed class EngineFixture : IAsyncLifetime
 
     public LayerBlob Busybox { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    /// <summary>The engine's options; null for the defaults.</summary>
+    protected virtual ExecutionOptions? Options => null;
+
+    public virtual async Task InitializeAsync()
     {
         Store = ContentStore.Open(new ContentStoreOptions { DataDirectory = DataDirectory });
-        Engine = await ExecutionEngine.OpenAsync(Store);
+        Engine = await ExecutionEngine.OpenAsync(Store, Options);
         Busybox = await ImportBusyboxAsync(Store);
         await Engine.Snapshots.EnsureAsync(Busybox);
         await (await BusyboxImage.GetAsync()).AddToAsync(Store, BusyboxName);
     }
 
-    public Task DisposeAsync()
+    public virtual Task DisposeAsync()
     {
         Store.Dispose();
         _directory.Dispose();

@@ -140,7 +140,7 @@ internal sealed class BuildRun
             {
                 builder.Apply(step);
                 await using var sources = await StepSources.OpenAsync(step, this, layers).ConfigureAwait(false);
-                key = StepKeys.Step(step, StepKeys.FileSystem(layers), sources.Checksums, sources.LinkOwner);
+                key = StepKeys.Step(step, StepKeys.FileSystem(layers), sources.Checksums, sources.LinkOwner, _request.ExtraHosts);
                 var (result, outcome) = step.ProducesLayer
                     ? await ResolveAsync(step, name, key.Value, layers, sources, noCache).ConfigureAwait(false)
                     : (new CachedStep(null, Engine.Options.WorkerName), StepOutcome.ConfigOnly);
@@ -220,6 +220,7 @@ internal sealed class BuildRun
             DockerfileName = _context.DockerfileName,
             BuildArgs = _request.BuildArgs,
             Target = _request.Target,
+            ExtraHosts = [.. _request.ExtraHosts.Select(host => host.ToString())],
             BaseImages = Images.ToDictionary(image => image.Key, image => image.Value.Manifest, StringComparer.Ordinal),
             ContextTree = _context.TreeRoot,
             ContextIgnoreFile = _context.IgnoreFile,

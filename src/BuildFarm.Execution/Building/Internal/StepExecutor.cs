@@ -38,6 +38,7 @@ internal sealed class StepExecutor(DescribedStep described)
             WorkingDirectory = _step.WorkingDirectory,
             User = _step.User,
             Network = instruction.Network,
+            ExtraHosts = [.. described.Description.Build.ExtraHosts.Select(ExtraHost.Parse)],
         };
 
         // A heredoc script with a shebang runs as a file of its own, mounted read-only where the

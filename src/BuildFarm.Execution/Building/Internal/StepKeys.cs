@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using BuildFarm.Dockerfile.Instructions;
 using BuildFarm.Dockerfile.Planning;
+using BuildFarm.Execution.Sandbox;
 using BuildFarm.Oci;
 using BuildFarm.Oci.Layers;
 
@@ -24,7 +25,11 @@ internal static class StepKeys
     /// <param name="below">The file system the step starts from.</param>
     /// <param name="inputs">The content checksum of each of <see cref="PlannedStep.Inputs"/>, in order.</param>
     /// <param name="linkOwner">The ids a <c>COPY --link --chown=NAME</c> resolved to below it, or null.</param>
-    public static Digest Step(PlannedStep step, Digest below, IReadOnlyList<Digest> inputs, string? linkOwner = null)
+    /// <param name="extraHosts">
+    /// The build's <c>--add-host</c> lines: part of a RUN step's key, as BuildKit's exec op holds
+    /// them (a step may read them); in order, and only when there are some, so other keys stay.
+    /// </param>
+    public static Digest Step(PlannedStep step, Digest below, IReadOnlyList<Digest> inputs, string? linkOwner = null, IReadOnlyList<ExtraHost>? extraHosts = null)
     {
         var text = new StringBuilder(Version).Append('\n');
 
@@ -47,6 +52,11 @@ internal static class StepKeys
         if (linkOwner is not null)
         {
             text.Append("link-owner\0").Append(linkOwner).Append('\n');
+        }
+
+        if (step.Instruction is RunInstruction && extraHosts is { Count: > 0 })
+        {
+            text.Append("extra-hosts\0").AppendJoin(',', extraHosts).Append('\n');
         }
 
         return Hash(text.ToString());

@@ -34,8 +34,8 @@ internal sealed record RuntimeMount(string Destination, string Type, string Sour
 
 internal sealed record RuntimeLinux(IReadOnlyList<RuntimeNamespace> Namespaces, IReadOnlyList<string> MaskedPaths, IReadOnlyList<string> ReadonlyPaths);
 
-/// <summary>A namespace of the container; with no path, a new one.</summary>
-internal sealed record RuntimeNamespace(string Type);
+/// <summary>A namespace of the container; with no path, a new one, else the one at the path.</summary>
+internal sealed record RuntimeNamespace(string Type, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Path = null);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(RuntimeSpec))]

@@ -1,4 +1,5 @@
 using System.Globalization;
+using BuildFarm.Dockerfile.Instructions;
 using BuildFarm.Execution.Snapshots;
 
 namespace BuildFarm.Execution.Sandbox.Internal;
@@ -20,10 +21,8 @@ internal static class RuntimeSpecBuilder
         "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
     ];
 
-    // A network namespace entry without a path is a new namespace, in which runc brings up lo:
-    // loopback only, never the host's network.
-    private static readonly IReadOnlyList<RuntimeNamespace> Namespaces =
-        [new("pid"), new("ipc"), new("uts"), new("mount"), new("network")];
+    private static readonly IReadOnlyList<RuntimeNamespace> SharedNamespaces =
+        [new("pid"), new("ipc"), new("uts"), new("mount")];
 
     private static readonly IReadOnlyList<string> MaskedPaths =
     [
@@ -45,7 +44,11 @@ internal static class RuntimeSpecBuilder
         .. process.Mounts.Select(static mount => new MountTarget(mount.Target, mount is BindMount bind && File.Exists(bind.Source))),
     ];
 
-    public static RuntimeSpec Build(string rootFilesystem, SandboxProcess process, ContainerUser user, string hostname, string hostsFile, string resolvConfFile)
+    /// <param name="networkNamespace">
+    /// The step's namespace on the bridge to join; null for a new one, in which runc brings up lo
+    /// (loopback only, <c>--network=none</c>), or none at all for <see cref="NetworkMode.Host"/>.
+    /// </param>
+    public static RuntimeSpec Build(string rootFilesystem, SandboxProcess process, ContainerUser user, string hostname, string hostsFile, string resolvConfFile, string? networkNamespace)
     {
         var capabilities = new RuntimeCapabilities(DefaultCapabilities, DefaultCapabilities, DefaultCapabilities);
         return new RuntimeSpec(
@@ -62,8 +65,14 @@ internal static class RuntimeSpecBuilder
             Root: new RuntimeRoot(rootFilesystem, Readonly: false),
             Hostname: hostname,
             Mounts: [.. StandardMounts(hostsFile, resolvConfFile), .. process.Mounts.Select(ToRuntimeMount)],
-            Linux: new RuntimeLinux(Namespaces, MaskedPaths, ReadonlyPaths));
+            Linux: new RuntimeLinux(Namespaces(process.Network, networkNamespace), MaskedPaths, ReadonlyPaths));
     }
+
+    private static IReadOnlyList<RuntimeNamespace> Namespaces(NetworkMode network, string? networkNamespace) => network switch
+    {
+        NetworkMode.Host => SharedNamespaces,
+        _ => [.. SharedNamespaces, new RuntimeNamespace("network", networkNamespace)],
+    };
 
     private static IEnumerable<RuntimeMount> StandardMounts(string hostsFile, string resolvConfFile) =>
     [
