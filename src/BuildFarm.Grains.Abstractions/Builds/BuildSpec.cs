@@ -31,4 +31,10 @@ public sealed record BuildSpec
 
     /// <summary>Push every tag to its registry when the build succeeds.</summary>
     [Id(8), Key(8)] public bool Push { get; init; }
+
+    /// <summary>
+    /// The request as the client submitted it, in the client API's encoding (an inline
+    /// Dockerfile's bytes left out), kept as it came so that the build reports it back unchanged.
+    /// </summary>
+    [Id(10), Key(10)] public byte[]? SubmittedRequest { get; init; }
 }
