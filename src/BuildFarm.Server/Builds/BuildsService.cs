@@ -81,10 +81,10 @@ public sealed class BuildsService(IGrainFactory grains, ContentStore store, Buil
         var response = new ListBuildsResponse();
         foreach (var id in ids)
         {
-            var summary = await grains.GetGrain<IBuildGrain>(id).GetAsync().ConfigureAwait(false);
-            if (request.States.Count == 0 || request.States.Contains(BuildMessages.State(summary.State)))
+            var build = BuildMessages.Build(await grains.GetGrain<IBuildGrain>(id).GetAsync().ConfigureAwait(false));
+            if (request.States.Count == 0 || request.States.Contains(build.State))
             {
-                response.Builds.Add(BuildMessages.Build(summary));
+                response.Builds.Add(build);
             }
         }
 
