@@ -17,6 +17,7 @@ internal static class NodeClient
     /// <summary>Runs the conformance scenario against <paramref name="server"/> with the build context <paramref name="context"/>.</summary>
     public static async Task<JsonDocument> RunAsync(Uri server, string context)
     {
+        RequireInstalled();
         var output = await ProcessRunner.RunCheckedAsync(
             "node",
             [Path.Combine(Directory, "conformance.mjs"), server.Authority, ProtoRoot, context],
@@ -25,6 +26,17 @@ internal static class NodeClient
     }
 
     /// <summary>Runs <c>buf lint</c> (the npm package's binary) on the protos.</summary>
-    public static Task<ProcessResult> LintProtosAsync() =>
-        ProcessRunner.RunAsync(Path.Combine(Directory, "node_modules", ".bin", "buf"), ["lint"], workingDirectory: ProtoRoot);
+    public static Task<ProcessResult> LintProtosAsync()
+    {
+        RequireInstalled();
+        return ProcessRunner.RunAsync(Path.Combine(Directory, "node_modules", ".bin", "buf"), ["lint"], workingDirectory: ProtoRoot);
+    }
+
+    private static void RequireInstalled()
+    {
+        if (!File.Exists(Path.Combine(Directory, "node_modules", ".installed-lock.json")))
+        {
+            throw new InvalidOperationException($"The conformance client's npm packages are not installed in {Directory}: run deploy/host-packages.sh (tests/run.sh does).");
+        }
+    }
 }
