@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages BuildFarm and its tests use on this host. Idempotent: it only
-# calls apt-get for packages that are missing, so a warm machine pays nothing.
+# Installs the Debian packages BuildFarm and its tests use on this host, and the npm packages of
+# the Node.js conformance client. Idempotent: it only calls apt-get for packages that are missing
+# and npm when the client's lock file changed, so a warm machine pays nothing.
 set -euo pipefail
 
 packages=(
@@ -26,10 +27,22 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# The API conformance client is Node.js; a machine may have node from elsewhere than Debian.
+command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
 
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-echo "Installing host packages: ${missing[*]}"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "Installing host packages: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The Node.js conformance client's packages (@grpc/grpc-js, @grpc/proto-loader, buf), exactly as
+# its package-lock.json pins them, in its own folder; installed again only when the lock changed.
+conformance="$(dirname "$0")/../tests/conformance/node"
+if ! cmp -s "$conformance/package-lock.json" "$conformance/node_modules/.installed-lock.json"; then
+  echo "Installing the conformance client's npm packages"
+  (cd "$conformance" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  cp "$conformance/package-lock.json" "$conformance/node_modules/.installed-lock.json"
+fi

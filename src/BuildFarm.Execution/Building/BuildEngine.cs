@@ -148,6 +148,20 @@ public sealed class BuildEngine : IStepRunner
     }
 
     /// <summary>
+    /// Reads, parses and plans the request's Dockerfile as <see cref="BuildAsync"/> begins, before
+    /// any base image is resolved: what can be found wrong with a request before it is accepted
+    /// (the plan's errors that a base image's ONBUILD triggers bring come only with the build).
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The Dockerfile is not in the context; the message names it as the request did.</exception>
+    /// <exception cref="DockerfileException">The Dockerfile or the ignore file is malformed, or the plan impossible (an unknown target, a stage that does not exist).</exception>
+    public void CheckDockerfile(BuildRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var context = BuildContext.Open(request, this);
+        BuildPlanner.Plan(context.Dockerfile, PlanOptions(request.BuildArgs, request.Target, new KnownBaseImages(new Dictionary<string, BaseImage>())));
+    }
+
+    /// <summary>
     /// Runs one step from its description on this silo, when one of its slots is free: plans the
     /// build again from the digests the description gives (unless the build runs here), makes the
     /// inputs it names available and writes the step's layer into this silo's store.
@@ -164,7 +178,7 @@ public sealed class BuildEngine : IStepRunner
             {
                 if (session.Started is { } started)
                 {
-                    await started().ConfigureAwait(false);
+                    await started(Options.WorkerName).ConfigureAwait(false);
                 }
 
                 var build = PreparedBuilds.Find(step.Build.Identity())

@@ -11,10 +11,12 @@ namespace BuildFarm.Execution.Building;
 public abstract record BuildEvent(DateTimeOffset Timestamp, StepId Step, string Name);
 
 /// <summary>The step waits for what it depends on (its parent, the stages it copies from).</summary>
-public sealed record StepQueued(DateTimeOffset Timestamp, StepId Step, string Name) : BuildEvent(Timestamp, Step, Name);
+/// <param name="Inputs">The steps whose results it reads: its parent, then the last step of each stage it copies from or mounts, in plan order.</param>
+public sealed record StepQueued(DateTimeOffset Timestamp, StepId Step, string Name, IReadOnlyList<StepId> Inputs) : BuildEvent(Timestamp, Step, Name);
 
 /// <summary>The step's key is known and nothing recorded matches it: it starts running.</summary>
-public sealed record StepStarted(DateTimeOffset Timestamp, StepId Step, string Name, Digest Key) : BuildEvent(Timestamp, Step, Name);
+/// <param name="Worker">The silo that runs it.</param>
+public sealed record StepStarted(DateTimeOffset Timestamp, StepId Step, string Name, Digest Key, string Worker) : BuildEvent(Timestamp, Step, Name);
 
 /// <summary>A line the step's process printed.</summary>
 public sealed record StepLog(DateTimeOffset Timestamp, StepId Step, string Name, OutputLine Line) : BuildEvent(Timestamp, Step, Name);

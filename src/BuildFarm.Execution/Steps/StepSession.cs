@@ -17,8 +17,8 @@ public sealed record StepSession
     /// <summary>Receives the process's output lines.</summary>
     public OutputSink? Output { get; init; }
 
-    /// <summary>Called once the step has a slot and starts running.</summary>
-    public Func<ValueTask>? Started { get; init; }
+    /// <summary>Called once the step has a slot and starts running, with the name of the silo (worker) that runs it.</summary>
+    public Func<string, ValueTask>? Started { get; init; }
 
     /// <summary>A live lease of the runner's content store that the new layer joins, so eviction leaves it until the result is recorded.</summary>
     public string? LeaseId { get; init; }

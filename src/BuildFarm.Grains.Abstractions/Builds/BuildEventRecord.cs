@@ -52,6 +52,9 @@ public sealed record BuildEventRecord
 
     /// <summary>For a finished step: the digest of the layer it contributed, or null.</summary>
     [Id(11), Key(11)] public string? LayerDigest { get; init; }
+
+    /// <summary>For a queued step: the ids of the steps whose results it reads (its parent, the last step of each stage it copies from or mounts).</summary>
+    [Id(12), Key(12)] public IReadOnlyList<string>? Inputs { get; init; }
 }
 
 /// <summary>A page of events; <see cref="Done"/> once the build has ended and every event was read.</summary>

@@ -37,4 +37,10 @@ public sealed record BuildSpec
 
     /// <summary><c>--allow</c>: the entitlements the build asks for (<c>network.host</c>).</summary>
     [Id(11), Key(11)] public IReadOnlyList<string> Entitlements { get; init; } = [];
+
+    /// <summary>
+    /// The request as the client submitted it, in the client API's encoding (an inline
+    /// Dockerfile's bytes left out), kept as it came so that the build reports it back unchanged.
+    /// </summary>
+    [Id(12), Key(12)] public byte[]? SubmittedRequest { get; init; }
 }

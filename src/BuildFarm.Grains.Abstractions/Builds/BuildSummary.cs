@@ -34,6 +34,18 @@ public sealed record BuildSummary
 
     /// <summary>The sequence number of the latest event (0 before the first).</summary>
     [Id(8), Key(8)] public long LastSequence { get; init; }
+
+    /// <summary>The request as submitted (see <see cref="BuildSpec.SubmittedRequest"/>).</summary>
+    [Id(9), Key(9)] public byte[]? SubmittedRequest { get; init; }
+
+    /// <summary>When its first step started running or was found recorded; null while none has.</summary>
+    [Id(10), Key(10)] public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>How many steps its plan has (0 until it is planned).</summary>
+    [Id(11), Key(11)] public int StepsTotal { get; init; }
+
+    /// <summary>How many of them have their result (ran, recorded, joined or config-only).</summary>
+    [Id(12), Key(12)] public int StepsCompleted { get; init; }
 }
 
 /// <summary>What a successful build produced.</summary>

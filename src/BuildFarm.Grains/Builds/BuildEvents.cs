@@ -17,7 +17,8 @@ internal static class BuildEvents
         };
         return buildEvent switch
         {
-            StepStarted started => record with { Kind = BuildEventKind.StepStarted, CacheKey = started.Key.ToString() },
+            StepQueued queued => record with { Inputs = [.. queued.Inputs.Select(static input => input.ToString())] },
+            StepStarted started => record with { Kind = BuildEventKind.StepStarted, CacheKey = started.Key.ToString(), Silo = started.Worker },
             StepLog log => record with { Kind = BuildEventKind.Log, Text = log.Line.Text, Stderr = log.Line.Stream == Execution.Sandbox.OutputStreamKind.Stderr, Timestamp = log.Line.Timestamp },
             StepFinished finished => record with
             {

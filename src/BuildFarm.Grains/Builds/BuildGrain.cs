@@ -31,6 +31,7 @@ public sealed partial class BuildGrain(
     // Events are appended from the engine's threads; readers wait for the next one.
     private readonly Lock _gate = new();
     private List<BuildEventRecord> _events = [];
+    private BuildProgress _progress = new();
     private TaskCompletionSource _appended = NewSignal();
     private CancellationTokenSource? _cancel;
 
@@ -39,6 +40,7 @@ public sealed partial class BuildGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _events = [.. state.State.Events];
+        _progress = BuildProgress.Of(_events);
         if (state.State.State == BuildState.Running)
         {
             // Persisted as running but no activation runs it: the server stopped during the build.
@@ -158,20 +160,10 @@ public sealed partial class BuildGrain(
             // The engine reads the context from the tree the client sent: no file of it is written
             // out, and only the files of steps that run are read.
             var result = await engine.BuildAsync(
-                new BuildRequest
+                spec.ToBuildRequest() with
                 {
-                    ContextTree = Digest.Parse(spec.ContextDigest),
-                    DockerfilePath = spec.DockerfilePath,
-                    DockerfileContent = spec.DockerfileContent,
-                    BuildArgs = spec.BuildArgs,
-                    Target = spec.Target,
-                    NoCache = spec.NoCache,
-                    NoCacheFilter = spec.NoCacheFilter,
-                    Labels = spec.Labels,
                     Secrets = secrets.Values.Count > 0 ? new SecretValues(secrets.Values) : null,
                     SshAgents = agents,
-                    ExtraHosts = [.. spec.ExtraHosts.Select(ExtraHost.Parse)],
-                    Entitlements = spec.Entitlements,
                 },
                 (buildEvent, _) =>
                 {
@@ -276,7 +268,9 @@ public sealed partial class BuildGrain(
     {
         lock (_gate)
         {
-            _events.Add(record with { Sequence = _events.Count + 1 });
+            var numbered = record with { Sequence = _events.Count + 1 };
+            _events.Add(numbered);
+            _progress.Add(numbered);
             var appended = _appended;
             _appended = NewSignal();
             appended.SetResult();
@@ -302,6 +296,10 @@ public sealed partial class BuildGrain(
         Target = state.State.Spec?.Target,
         Tags = state.State.Spec?.Tags ?? [],
         LastSequence = _events.Count,
+        SubmittedRequest = state.State.Spec?.SubmittedRequest,
+        StartedAt = _progress.StartedAt,
+        StepsTotal = _progress.StepsTotal,
+        StepsCompleted = _progress.StepsCompleted,
     };
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);

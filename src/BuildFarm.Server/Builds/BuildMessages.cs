@@ -25,15 +25,22 @@ internal static class BuildMessages
         var build = new Build
         {
             BuildId = summary.Id,
-            State = State(summary.State),
-            Request = new SubmitRequest { Target = summary.Target ?? string.Empty },
+            // The grain runs a build from its start; until a step starts it is queued, as clients see it.
+            State = summary is { State: BuildState.Running, StartedAt: null } ? ApiBuildState.Queued : State(summary.State),
+            Request = Request(summary),
             Error = summary.Error ?? string.Empty,
             LastSequence = (ulong)summary.LastSequence,
+            StepsTotal = summary.StepsTotal,
+            StepsCompleted = summary.StepsCompleted,
         };
-        build.Request.Tags.AddRange(summary.Tags);
         if (summary.CreatedAt is { } created)
         {
             build.Submitted = Timestamp.FromDateTimeOffset(created);
+        }
+
+        if (summary.StartedAt is { } started)
+        {
+            build.Started = Timestamp.FromDateTimeOffset(started);
         }
 
         if (summary.FinishedAt is { } finished)
@@ -49,6 +56,19 @@ internal static class BuildMessages
         return build;
     }
 
+    // Builds recorded before requests were kept have their target and tags only.
+    private static SubmitRequest Request(BuildSummary summary)
+    {
+        if (summary.SubmittedRequest is { } submitted)
+        {
+            return SubmitRequest.Parser.ParseFrom(submitted);
+        }
+
+        var request = new SubmitRequest { Target = summary.Target ?? string.Empty };
+        request.Tags.AddRange(summary.Tags);
+        return request;
+    }
+
     public static BuildEvent Event(string buildId, BuildEventRecord record, BuildSummary summary)
     {
         var message = new BuildEvent { Sequence = (ulong)record.Sequence, Time = Timestamp.FromDateTimeOffset(record.Timestamp), BuildId = buildId };
@@ -57,6 +77,7 @@ internal static class BuildMessages
         {
             case BuildEventKind.StepQueued:
                 message.StepQueued = new StepQueued { Step = step };
+                message.StepQueued.Inputs.AddRange(record.Inputs ?? []);
                 break;
             case BuildEventKind.StepStarted:
                 message.StepStarted = new StepStarted { Step = step, CacheKey = record.CacheKey ?? string.Empty, Silo = record.Silo ?? string.Empty };

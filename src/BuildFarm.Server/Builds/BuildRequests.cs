@@ -5,6 +5,8 @@ using BuildFarm.Grains.Builds;
 using BuildFarm.Oci;
 using BuildFarm.Oci.References;
 using BuildFarm.Storage.Content;
+using BuildFarm.Storage.Trees;
+using Google.Protobuf;
 using Grpc.Core;
 
 namespace BuildFarm.Server.Builds;
@@ -12,14 +14,27 @@ namespace BuildFarm.Server.Builds;
 /// <summary>Checks a <see cref="SubmitRequest"/> and turns it into the build grain's <see cref="BuildSpec"/>.</summary>
 internal static class BuildRequests
 {
+    /// <summary>The tree of an empty directory: the context of an inline Dockerfile submitted without one.</summary>
+    public static TreeNode EmptyContext { get; } = TreeNode.Create([]);
+
     public static BuildSpec ToSpec(SubmitRequest request, ContentStore store)
     {
-        if (!Digest.TryParse(request.ContextRoot, out var root))
+        var inline = request.DockerfileCase == SubmitRequest.DockerfileOneofCase.DockerfileInline;
+        Digest root;
+        if (request.ContextRoot.Length == 0 && inline)
+        {
+            root = EmptyContext.Digest;
+        }
+        else if (request.ContextRoot.Length == 0)
+        {
+            throw Invalid("context_root is empty: a Dockerfile read from the context (dockerfile_path) needs the context tree's root digest.");
+        }
+        else if (!Digest.TryParse(request.ContextRoot, out root) || root.Algorithm != "sha256")
         {
             throw Invalid($"context_root \"{request.ContextRoot}\" is not a digest (sha256:<64 hex digits>).");
         }
 
-        if (!store.Exists(root))
+        if (!store.Exists(root) && root != EmptyContext.Digest)
         {
             throw new RpcException(new Status(StatusCode.FailedPrecondition, $"The context tree {root} is not in the farm's store: upload it (Content.Upload) and submit again."));
         }
@@ -46,7 +61,7 @@ internal static class BuildRequests
         {
             ContextDigest = root.ToString(),
             DockerfilePath = request.DockerfileCase == SubmitRequest.DockerfileOneofCase.DockerfilePath && request.DockerfilePath.Length > 0 ? request.DockerfilePath : "Dockerfile",
-            DockerfileContent = request.DockerfileCase == SubmitRequest.DockerfileOneofCase.DockerfileInline ? request.DockerfileInline.ToStringUtf8() : null,
+            DockerfileContent = inline ? request.DockerfileInline.ToStringUtf8() : null,
             BuildArgs = new Dictionary<string, string>(request.BuildArgs, StringComparer.Ordinal),
             Target = request.Target.Length == 0 ? null : request.Target,
             NoCache = request.NoCache,
@@ -56,6 +71,7 @@ internal static class BuildRequests
             Push = push,
             ExtraHosts = [.. request.ExtraHosts.Select(ParseExtraHost)],
             Entitlements = [.. request.Entitlements.Select(ValidateEntitlement).Distinct(StringComparer.Ordinal)],
+            SubmittedRequest = AsSubmitted(request),
         };
     }
 
@@ -100,6 +116,24 @@ internal static class BuildRequests
 
     private static string ValidateEntitlement(string name) =>
         Entitlements.Validate(name) is { } error ? throw Invalid($"--allow: {error}.") : name;
+
+
+    /// <summary>
+    /// The request as Get and List report it: as it came, an inline Dockerfile's bytes left out (the
+    /// field stays set, empty), and never a secret's value or an SSH key (the build record is stored).
+    /// </summary>
+    private static byte[] AsSubmitted(SubmitRequest request)
+    {
+        var kept = request.Clone();
+        kept.Secrets.Clear();
+        kept.Ssh.Clear();
+        if (kept.DockerfileCase == SubmitRequest.DockerfileOneofCase.DockerfileInline)
+        {
+            kept.DockerfileInline = ByteString.Empty;
+        }
+
+        return kept.ToByteArray();
+    }
 
     private static string Normalize(string name) =>
         ImageReference.TryParse(name, out var reference, out var error)

@@ -1,10 +1,13 @@
 using BuildFarm.Api.V1;
+using BuildFarm.Dockerfile;
 using BuildFarm.Grains.Builds;
 using BuildFarm.Oci;
 using BuildFarm.Oci.References;
 using BuildFarm.Storage.Content;
 using BuildFarm.Storage.Pruning;
+using BuildFarm.Storage.Trees;
 using Grpc.Core;
+using BuildEngine = BuildFarm.Execution.Building.BuildEngine;
 using BuildEvent = BuildFarm.Api.V1.BuildEvent;
 using BuildState = BuildFarm.Grains.Builds.BuildState;
 
@@ -14,7 +17,7 @@ namespace BuildFarm.Server.Builds;
 /// The <c>buildfarm.v1.Builds</c> service: each build is a <see cref="IBuildGrain"/>; a stream of
 /// events is a loop of short reads of its log, so no grain call outlives Orleans' timeout.
 /// </summary>
-public sealed class BuildsService(IGrainFactory grains, ContentStore store, PruneGate gate, TimeProvider time) : Api.V1.Builds.BuildsBase
+public sealed class BuildsService(IGrainFactory grains, ContentStore store, BuildEngine engine, PruneGate gate, TimeProvider time) : Api.V1.Builds.BuildsBase
 {
     // Each read waits at most this long for the next event, well under the grain call timeout.
     private static readonly TimeSpan ReadWait = TimeSpan.FromSeconds(10);
@@ -25,6 +28,7 @@ public sealed class BuildsService(IGrainFactory grains, ContentStore store, Prun
         ArgumentNullException.ThrowIfNull(responseStream);
         ArgumentNullException.ThrowIfNull(context);
         var spec = BuildRequests.ToSpec(request, store);
+        await CheckAsync(spec, context.CancellationToken).ConfigureAwait(false);
         var id = BuildIds.New(time);
         await grains.GetGrain<IBuildGrain>(id).StartAsync(spec, BuildRequests.ToSecrets(request)).ConfigureAwait(false);
         await StreamAsync(id, 0, responseStream, context.CancellationToken).ConfigureAwait(false);
@@ -77,10 +81,10 @@ public sealed class BuildsService(IGrainFactory grains, ContentStore store, Prun
         var response = new ListBuildsResponse();
         foreach (var id in ids)
         {
-            var summary = await grains.GetGrain<IBuildGrain>(id).GetAsync().ConfigureAwait(false);
-            if (request.States.Count == 0 || request.States.Contains(BuildMessages.State(summary.State)))
+            var build = BuildMessages.Build(await grains.GetGrain<IBuildGrain>(id).GetAsync().ConfigureAwait(false));
+            if (request.States.Count == 0 || request.States.Contains(build.State))
             {
-                response.Builds.Add(BuildMessages.Build(summary));
+                response.Builds.Add(build);
             }
         }
 
@@ -114,11 +118,40 @@ public sealed class BuildsService(IGrainFactory grains, ContentStore store, Prun
         }
     }
 
+    /// <summary>
+    /// Finds what is wrong with a request before its build is accepted: a context tree with a
+    /// missing or malformed part, a Dockerfile that is not in it or does not parse.
+    /// </summary>
+    private async Task CheckAsync(BuildSpec spec, CancellationToken cancellationToken)
+    {
+        var root = Digest.Parse(spec.ContextDigest);
+        if (root == BuildRequests.EmptyContext.Digest)
+        {
+            var node = BuildRequests.EmptyContext.Bytes;
+            await store.WriteAsync(new MemoryStream(node.ToArray(), writable: false), root, node.Length, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            SubmittedTree.Check(root, store);
+            engine.CheckDockerfile(spec.ToBuildRequest());
+        }
+        catch (TreeBlobMissingException e)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"{e.Message} Upload it (Content.Upload) and submit again."));
+        }
+        catch (Exception e) when (e is TreeFormatException or DockerfileException or FileNotFoundException)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
+        }
+    }
+
     private async Task<BuildSummary> FindAsync(string id)
     {
-        if (string.IsNullOrEmpty(id) || !BuildIds.IsValid(id))
+        // Ids are only ever made by BuildIds: anything else names no build.
+        if (!BuildIds.IsValid(id))
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"\"{id}\" is not a build id."));
+            throw new RpcException(new Status(StatusCode.NotFound, $"There is no build {id}."));
         }
 
         var summary = await grains.GetGrain<IBuildGrain>(id).GetAsync().ConfigureAwait(false);

@@ -251,13 +251,21 @@ public sealed class ContentServiceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_server_answers_gRPC_health_checks()
+    public async Task The_server_answers_gRPC_health_checks_for_itself_and_each_service_by_name()
     {
         var health = new Health.HealthClient(_server.Channel);
+        string[] services = ["", "buildfarm.v1.Content", "buildfarm.v1.Builds", "buildfarm.v1.Images", "buildfarm.v1.Storage"];
 
-        var response = await health.CheckAsync(new HealthCheckRequest());
+        var statuses = new List<string>();
+        foreach (var service in services)
+        {
+            statuses.Add($"{service}={(await health.CheckAsync(new HealthCheckRequest { Service = service })).Status}");
+        }
 
-        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, response.Status);
+        var unknown = await Assert.ThrowsAsync<RpcException>(() => health.CheckAsync(new HealthCheckRequest { Service = "buildfarm.v1.Nope" }).ResponseAsync);
+
+        Assert.Equal(services.Select(service => $"{service}=Serving"), statuses);
+        Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
     }
 
     private static bool IsBlobOrIngest(string path) =>

@@ -80,7 +80,7 @@ internal sealed class BuildRun
             {
                 foreach (var step in stage.Steps)
                 {
-                    await EmitAsync(new StepQueued(Now, step.Id, NameOf(stage, step))).ConfigureAwait(false);
+                    await EmitAsync(new StepQueued(Now, step.Id, NameOf(stage, step), InputsOf(step))).ConfigureAwait(false);
                 }
             }
 
@@ -170,6 +170,35 @@ internal sealed class BuildRun
         return new StageOutput(layers, builder.Build());
     }
 
+    /// <summary>The steps whose results <paramref name="step"/> reads: its parent, then the last step of every stage it copies from or mounts.</summary>
+    private List<StepId> InputsOf(PlannedStep step)
+    {
+        var inputs = new List<StepId>();
+        if (step.Parent is { } parent)
+        {
+            inputs.Add(parent);
+        }
+
+        foreach (var stage in step.Inputs.Where(input => input.Kind == InputKind.Stage).Select(input => input.Stage!.Value).Distinct())
+        {
+            if (LastStepOf(stage) is { } last && !inputs.Contains(last))
+            {
+                inputs.Add(last);
+            }
+        }
+
+        return inputs;
+    }
+
+    // A stage without steps of its own is its base stage's result.
+    private StepId? LastStepOf(int stageIndex)
+    {
+        var stage = _plan.Stage(stageIndex);
+        return stage.Steps.Count > 0 ? stage.Steps[^1].Id
+            : stage.Base.Kind == StageBaseKind.Stage ? LastStepOf(stage.Base.Stage!.Value)
+            : null;
+    }
+
     private (ImageConfigBuilder, List<LayerBlob>) Start(StageOutput baseStage) => Start(baseStage.Config, baseStage.Layers);
 
     private (ImageConfigBuilder, List<LayerBlob>) Start(ImageConfig config, IReadOnlyList<LayerBlob> layers) =>
@@ -197,7 +226,7 @@ internal sealed class BuildRun
                     Secrets = _request.Secrets,
                     SshAgents = _request.SshAgents,
                     Output = (line, _) => EmitAsync(new StepLog(line.Timestamp, step.Id, name, line)),
-                    Started = () => EmitAsync(new StepStarted(Now, step.Id, name, key)),
+                    Started = worker => EmitAsync(new StepStarted(Now, step.Id, name, key, worker)),
                     LeaseId = LeaseId,
                 },
                 cancellationToken),
