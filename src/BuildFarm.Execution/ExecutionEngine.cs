@@ -17,6 +17,9 @@ namespace BuildFarm.Execution;
 /// </summary>
 public sealed class ExecutionEngine
 {
+    /// <summary>Where every engine's step cgroups go, in each cgroup hierarchy.</summary>
+    private const string StepCgroupParent = "/buildfarm";
+
     private readonly ContentStore _content;
     private readonly bool _promoteLayerDirectories;
 
@@ -49,15 +52,34 @@ public sealed class ExecutionEngine
         var paths = new ExecutionPaths(content.DataDirectory);
         var runc = new RuncCommand(options.RuncPath, paths.RuncRoot);
 
-        // Containers first: they may still be using the mounts below.
+        // Containers first: they may still be using the mounts below, and hold their cgroups.
         await runc.DeleteAllAsync().ConfigureAwait(false);
+        var cgroupPrefix = StepCgroupPrefix(paths, options);
+        CgroupHierarchies.RemoveAll(StepCgroupParent, cgroupPrefix);
         ExecDirectories.Delete(paths.Exec);
         Directory.CreateDirectory(paths.Exec);
         Directory.CreateDirectory(paths.RuncRoot);
         var snapshots = new SnapshotStore(paths, content);
         snapshots.DeleteInterruptedUnpacks();
 
-        return new ExecutionEngine(content, paths, snapshots, new RuncSandbox(runc, options, timeProvider ?? TimeProvider.System), options.PromoteLayerDirectories);
+        return new ExecutionEngine(content, paths, snapshots, new RuncSandbox(runc, options, timeProvider ?? TimeProvider.System, $"{StepCgroupParent}/{cgroupPrefix}"), options.PromoteLayerDirectories);
+    }
+
+    /// <summary>
+    /// How the cgroups of this engine's steps in <see cref="StepCgroupParent"/> start, one prefix
+    /// per data directory (one engine each), so that clearing what a crashed predecessor left
+    /// never touches another engine's on the same host.
+    /// </summary>
+    /// <exception cref="ArgumentException">Limits are set, but the host lacks a cgroup v1 hierarchy they need.</exception>
+    private static string StepCgroupPrefix(ExecutionPaths paths, ExecutionOptions options)
+    {
+        if (StepLimits.From(options).Any && CgroupHierarchies.Missing() is { Count: > 0 } missing)
+        {
+            throw new ArgumentException(
+                $"Step limits need the cgroup v1 hierarchies {string.Join(", ", missing.Select(static c => $"{CgroupHierarchies.Root}/{c}"))}, which this host does not mount; set StepMemoryBytes, StepPids and StepCpus to 0 to run steps without limits.");
+        }
+
+        return Oci.Digest.Sha256(System.Text.Encoding.UTF8.GetBytes(paths.DataDirectory)).Hex[..16] + "-";
     }
 
     /// <summary>

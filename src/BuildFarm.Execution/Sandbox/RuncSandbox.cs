@@ -23,12 +23,17 @@ public sealed class RuncSandbox
     private readonly RuncCommand _runc;
     private readonly ExecutionOptions _options;
     private readonly TimeProvider _time;
+    private readonly StepLimits _limits;
+    private readonly string _cgroupPrefix;
 
-    internal RuncSandbox(RuncCommand runc, ExecutionOptions options, TimeProvider time)
+    /// <param name="cgroupPrefix">How the cgroups of this sandbox's steps start, absolute within each hierarchy; the container id follows.</param>
+    internal RuncSandbox(RuncCommand runc, ExecutionOptions options, TimeProvider time, string cgroupPrefix)
     {
         _runc = runc;
         _options = options;
         _time = time;
+        _limits = StepLimits.From(options);
+        _cgroupPrefix = cgroupPrefix;
     }
 
     /// <summary>
@@ -42,7 +47,7 @@ public sealed class RuncSandbox
     /// writing the runtime bundle into <paramref name="bundleDirectory"/> (created, left for the
     /// caller to delete). Output lines go to <paramref name="output"/> as they are printed.
     /// </summary>
-    /// <exception cref="ProcessFailedException">The process exited with a non-zero code.</exception>
+    /// <exception cref="ProcessFailedException">The process exited with a non-zero code, or went over a limit of the step's.</exception>
     /// <exception cref="OperationCanceledException">Cancelled: every process of the container was killed.</exception>
     /// <exception cref="InvalidOperationException">The user cannot be resolved in the root.</exception>
     /// <exception cref="NotSupportedException">The host network was asked for.</exception>
@@ -54,9 +59,10 @@ public sealed class RuncSandbox
         cancellationToken.ThrowIfCancellationRequested();
 
         var user = ContainerUser.Resolve(process.User, rootFilesystem);
-        WriteBundle(rootFilesystem, process, user, bundleDirectory);
-
         var containerId = "buildfarm-" + Guid.NewGuid().ToString("N");
+        using var cgroup = _limits.Any ? StepCgroup.Create(_cgroupPrefix + containerId, _limits) : null;
+        WriteBundle(rootFilesystem, process, user, bundleDirectory, cgroup?.RuntimePath);
+
         var collector = new OutputCollector(output, _time, _options.FailureOutputLines);
         using var runc = _runc.StartRun(bundleDirectory, containerId);
         try
@@ -94,6 +100,12 @@ public sealed class RuncSandbox
             {
                 await readingCancellation.CancelAsync().ConfigureAwait(false);
                 await reading.ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            }
+
+            // A step over a limit fails even when its script carried on past the killed process or refused fork.
+            if (cgroup?.LimitExceeded(runc.ExitCode) is { } exceeded)
+            {
+                throw new ProcessFailedException(process.Arguments, runc.ExitCode, collector.Tail, exceeded);
             }
 
             if (runc.ExitCode != 0)
@@ -137,7 +149,7 @@ public sealed class RuncSandbox
         }
     }
 
-    private void WriteBundle(string rootFilesystem, SandboxProcess process, ContainerUser user, string bundleDirectory)
+    private void WriteBundle(string rootFilesystem, SandboxProcess process, ContainerUser user, string bundleDirectory, string? cgroupsPath)
     {
         Directory.CreateDirectory(bundleDirectory);
         var hosts = Path.Combine(bundleDirectory, "hosts");
@@ -146,7 +158,7 @@ public sealed class RuncSandbox
         var hostResolvConf = File.Exists("/etc/resolv.conf") ? File.ReadAllText("/etc/resolv.conf") : string.Empty;
         File.WriteAllText(resolvConf, NameResolutionFiles.ResolvConf(hostResolvConf), Encoding.UTF8);
 
-        var spec = RuntimeSpecBuilder.Build(rootFilesystem, process, user, _options.Hostname, hosts, resolvConf);
+        var spec = RuntimeSpecBuilder.Build(rootFilesystem, process, user, _options.Hostname, hosts, resolvConf, cgroupsPath);
         File.WriteAllBytes(Path.Combine(bundleDirectory, "config.json"), JsonSerializer.SerializeToUtf8Bytes(spec, RuntimeSpecJson.Default.RuntimeSpec));
     }
 

@@ -45,7 +45,7 @@ internal static class RuntimeSpecBuilder
         .. process.Mounts.Select(static mount => new MountTarget(mount.Target, mount is BindMount bind && File.Exists(bind.Source))),
     ];
 
-    public static RuntimeSpec Build(string rootFilesystem, SandboxProcess process, ContainerUser user, string hostname, string hostsFile, string resolvConfFile)
+    public static RuntimeSpec Build(string rootFilesystem, SandboxProcess process, ContainerUser user, string hostname, string hostsFile, string resolvConfFile, string? cgroupsPath = null)
     {
         var capabilities = new RuntimeCapabilities(DefaultCapabilities, DefaultCapabilities, DefaultCapabilities);
         return new RuntimeSpec(
@@ -62,7 +62,7 @@ internal static class RuntimeSpecBuilder
             Root: new RuntimeRoot(rootFilesystem, Readonly: false),
             Hostname: hostname,
             Mounts: [.. StandardMounts(hostsFile, resolvConfFile), .. process.Mounts.Select(ToRuntimeMount)],
-            Linux: new RuntimeLinux(Namespaces, MaskedPaths, ReadonlyPaths));
+            Linux: new RuntimeLinux(Namespaces, MaskedPaths, ReadonlyPaths) { CgroupsPath = cgroupsPath });
     }
 
     private static IEnumerable<RuntimeMount> StandardMounts(string hostsFile, string resolvConfFile) =>
