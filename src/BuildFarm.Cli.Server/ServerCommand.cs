@@ -19,6 +19,7 @@ internal static class ServerCommand
             var endpoint = Endpoint(parseResult, options.Listen);
             var metricsEndpoint = Endpoint(parseResult, options.MetricsListen);
 
+            var execution = StepLimitSettings.Resolve(parseResult, options, context.Environment);
             var dataDirectory = context.DataDirectory(parseResult);
             await using var server = await FarmServer.StartAsync(
                 new FarmServerOptions
@@ -27,6 +28,7 @@ internal static class ServerCommand
                     GrpcEndpoint = endpoint,
                     MetricsEndpoint = metricsEndpoint,
                     Registry = context.CreateRegistryClient(parseResult),
+                    Execution = execution,
                     // The silo's advice to turn on server GC is for dedicated hosts, not a farm on a workstation.
                     ConfigureLogging = static logging => logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Orleans.Runtime.Silo", LogLevel.Error),
                 },

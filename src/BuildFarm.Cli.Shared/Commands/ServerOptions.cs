@@ -22,6 +22,21 @@ internal sealed class ServerOptions
         DefaultValueFactory = _ => "127.0.0.1:9464",
     };
 
+    public Option<string?> StepMemory { get; } = new("--step-memory")
+    {
+        Description = "The memory each RUN step may use (swap included), as docker's --memory takes it: 512m, 4g; 0 for no limit. A step over it fails saying it ran out of memory (default: $FARM_STEP_MEMORY, else half the machine's memory, so that one step can never starve the server or the steps beside it).",
+    };
+
+    public Option<string?> StepPids { get; } = new("--step-pids")
+    {
+        Description = "How many processes and threads each RUN step may have at once; 0 for no limit. A step that reaches it and fails says so (default: $FARM_STEP_PIDS, else 4096: far more than builds start, far fewer than a fork bomb would take from the host).",
+    };
+
+    public Option<string?> StepCpus { get; } = new("--step-cpus")
+    {
+        Description = "How many CPUs' worth of time each RUN step may use, as docker's --cpus takes it: 1.5; 0 for no limit (default: $FARM_STEP_CPUS, else every core: the kernel shares the cores fairly between steps running at once).",
+    };
+
     public Command CreateCommand() =>
-        new(CommandName, "Run the build farm on this machine: an embedded silo, the gRPC API and /metrics, state kept in the data directory.") { Listen, MetricsListen };
+        new(CommandName, "Run the build farm on this machine: an embedded silo, the gRPC API and /metrics, state kept in the data directory.") { Listen, MetricsListen, StepMemory, StepPids, StepCpus };
 }

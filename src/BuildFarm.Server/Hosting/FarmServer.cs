@@ -53,7 +53,7 @@ public sealed class FarmServer : IAsyncDisposable
         var store = ContentStore.Open(new ContentStoreOptions { DataDirectory = options.DataDirectory });
         try
         {
-            var execution = await ExecutionEngine.OpenAsync(store).ConfigureAwait(false);
+            var execution = await ExecutionEngine.OpenAsync(store, options.Execution).ConfigureAwait(false);
             // The content root is the data directory, not whatever directory the server was started
             // in, and configuration files are not watched: the host's default watches its content
             // root recursively with inotify, which for a server started in a monorepo (or above its

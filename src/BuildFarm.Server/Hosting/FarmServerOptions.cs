@@ -1,4 +1,5 @@
 using System.Net;
+using BuildFarm.Execution;
 using BuildFarm.Execution.Building;
 using BuildFarm.Oci.Registry;
 using Microsoft.Extensions.Logging;
@@ -23,6 +24,9 @@ public sealed class FarmServerOptions
     public int GatewayPort { get; init; }
 
     public BuildEngineOptions Engine { get; init; } = new();
+
+    /// <summary>How steps run: runc, and the limits of each RUN step.</summary>
+    public ExecutionOptions Execution { get; init; } = new();
 
     /// <summary>How results are pushed: credentials and plain-HTTP registries. The server disposes it.</summary>
     public RegistryClient Registry { get; init; } = new(new RegistryClientOptions());
