@@ -23,14 +23,14 @@ public sealed class ExecutionEngine
     private readonly ContentStore _content;
     private readonly bool _promoteLayerDirectories;
 
-    private ExecutionEngine(ContentStore content, ExecutionPaths paths, SnapshotStore snapshots, RuncSandbox sandbox, bool promoteLayerDirectories)
+    private ExecutionEngine(ContentStore content, ExecutionPaths paths, SnapshotStore snapshots, RuncSandbox sandbox, bool promoteLayerDirectories, long cacheMountsMaxBytes)
     {
         _content = content;
         _promoteLayerDirectories = promoteLayerDirectories;
         Paths = paths;
         Snapshots = snapshots;
         Sandbox = sandbox;
-        CacheMounts = new CacheMountStore(paths.CacheMounts);
+        CacheMounts = new CacheMountStore(paths.CacheMounts, cacheMountsMaxBytes);
     }
 
     public SnapshotStore Snapshots { get; }
@@ -62,7 +62,7 @@ public sealed class ExecutionEngine
         var snapshots = new SnapshotStore(paths, content);
         snapshots.DeleteInterruptedUnpacks();
 
-        return new ExecutionEngine(content, paths, snapshots, new RuncSandbox(runc, options, timeProvider ?? TimeProvider.System, $"{StepCgroupParent}/{cgroupPrefix}"), options.PromoteLayerDirectories);
+        return new ExecutionEngine(content, paths, snapshots, new RuncSandbox(runc, options, timeProvider ?? TimeProvider.System, $"{StepCgroupParent}/{cgroupPrefix}"), options.PromoteLayerDirectories, options.CacheMountsMaxBytesFor(paths.DataDirectory));
     }
 
     /// <summary>

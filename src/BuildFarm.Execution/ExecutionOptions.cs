@@ -50,6 +50,19 @@ public sealed class ExecutionOptions
     /// </summary>
     public double StepCpus { get; set; } = Environment.ProcessorCount;
 
+    /// <summary>
+    /// The bytes all <c>RUN --mount=type=cache</c> directories together may take; past it, the
+    /// least recently used ones no step is using are deleted (the next step that mounts one gets
+    /// it afresh). 0 for no bound; null (the default) for a tenth of the file system the data
+    /// directory is on, as BuildKit's default garbage collection keeps its cache to a tenth of
+    /// the disk: room for package manager caches, never the disk.
+    /// </summary>
+    public long? CacheMountsMaxBytes { get; set; }
+
+    /// <summary>The bound of <see cref="CacheMountsMaxBytes"/> for a data directory on <paramref name="dataDirectory"/>'s file system.</summary>
+    public long CacheMountsMaxBytesFor(string dataDirectory) =>
+        CacheMountsMaxBytes ?? new DriveInfo(dataDirectory).TotalSize / 10;
+
     /// <summary>Throws an <see cref="ArgumentException"/> listing every invalid setting.</summary>
     public void Validate()
     {
@@ -77,6 +90,11 @@ public sealed class ExecutionOptions
         if (StepMemoryBytes != 0 && StepMemoryBytes < MinimumStepMemoryBytes)
         {
             problems.Add($"StepMemoryBytes must be 0 (no limit) or at least {MinimumStepMemoryBytes} (6 MiB), not {StepMemoryBytes}");
+        }
+
+        if (CacheMountsMaxBytes < 0)
+        {
+            problems.Add($"CacheMountsMaxBytes must be 0 (no bound), positive or null (a tenth of the disk), not {CacheMountsMaxBytes}");
         }
 
         if (StepPids < 0)
