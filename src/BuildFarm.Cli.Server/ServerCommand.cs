@@ -19,7 +19,7 @@ internal static class ServerCommand
             var endpoint = Endpoint(parseResult, options.Listen);
             var metricsEndpoint = Endpoint(parseResult, options.MetricsListen);
 
-            var execution = StepLimitSettings.Resolve(parseResult, options, context.Environment);
+            var execution = ExecutionSettings.Resolve(parseResult, options, context.Environment);
             var dataDirectory = context.DataDirectory(parseResult);
             await using var server = await FarmServer.StartAsync(
                 new FarmServerOptions

@@ -37,6 +37,11 @@ internal sealed class ServerOptions
         Description = "How many CPUs' worth of time each RUN step may use, as docker's --cpus takes it: 1.5; 0 for no limit (default: $FARM_STEP_CPUS, else every core: the kernel shares the cores fairly between steps running at once).",
     };
 
+    public Option<string?> CacheMountStorage { get; } = new("--cache-mount-storage")
+    {
+        Description = "The space all RUN --mount=type=cache directories may take together, as 20g; past it the least recently used ones no step is using are deleted; 0 for no bound (default: $FARM_CACHE_MOUNT_STORAGE, else a tenth of the data directory's disk, as BuildKit keeps its cache to a tenth).",
+    };
+
     public Command CreateCommand() =>
-        new(CommandName, "Run the build farm on this machine: an embedded silo, the gRPC API and /metrics, state kept in the data directory.") { Listen, MetricsListen, StepMemory, StepPids, StepCpus };
+        new(CommandName, "Run the build farm on this machine: an embedded silo, the gRPC API and /metrics, state kept in the data directory.") { Listen, MetricsListen, StepMemory, StepPids, StepCpus, CacheMountStorage };
 }

@@ -2,7 +2,7 @@ using BuildFarm.Cli.Tests.TestSupport;
 
 namespace BuildFarm.Cli.Tests.Building;
 
-/// <summary><c>farm server --step-memory/--step-pids</c> (and their variables) with real runc and cgroups.</summary>
+/// <summary><c>farm server --step-memory/--step-pids</c> (and their variables) with real runc and cgroups; <c>--cache-mount-storage</c>'s checks.</summary>
 public sealed class StepLimitCommandTests : IDisposable
 {
     private readonly FarmSession _farm = new();
@@ -35,6 +35,7 @@ public sealed class StepLimitCommandTests : IDisposable
     [InlineData("--step-memory", "1m", null, "Invalid ExecutionOptions: StepMemoryBytes must be 0 (no limit) or at least 6291456 (6 MiB), not 1048576.")]
     [InlineData("--step-cpus", "-1", null, "--step-cpus \"-1\" is not a number of CPUs (1.5; 0 for no limit)")]
     [InlineData(null, null, "many", "$FARM_STEP_PIDS \"many\" is not a count of processes (0 for no limit)")]
+    [InlineData("--cache-mount-storage", "big", null, "--cache-mount-storage \"big\" is not a size (20g; 0 for no bound)")]
     public async Task A_limit_that_is_not_one_stops_the_server_from_starting_with_what_is_wrong(string? option, string? value, string? pidsVariable, string error)
     {
         var environment = _farm.Environment;

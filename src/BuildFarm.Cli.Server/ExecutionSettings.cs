@@ -7,11 +7,12 @@ using BuildFarm.Execution;
 namespace BuildFarm.Cli.Server;
 
 /// <summary>
-/// The limits of each RUN step from <c>--step-memory</c>, <c>--step-pids</c> and
-/// <c>--step-cpus</c>, else <c>$FARM_STEP_MEMORY</c>, <c>$FARM_STEP_PIDS</c> and
-/// <c>$FARM_STEP_CPUS</c>, else <see cref="ExecutionOptions"/>' defaults.
+/// How steps run: the limits of each RUN step from <c>--step-memory</c>, <c>--step-pids</c> and
+/// <c>--step-cpus</c>, and the bound of cache mounts from <c>--cache-mount-storage</c>, else
+/// <c>$FARM_STEP_MEMORY</c>, <c>$FARM_STEP_PIDS</c>, <c>$FARM_STEP_CPUS</c> and
+/// <c>$FARM_CACHE_MOUNT_STORAGE</c>, else <see cref="ExecutionOptions"/>' defaults.
 /// </summary>
-internal static class StepLimitSettings
+internal static class ExecutionSettings
 {
     public static ExecutionOptions Resolve(ParseResult parseResult, ServerOptions options, FarmEnvironment environment)
     {
@@ -29,6 +30,11 @@ internal static class StepLimitSettings
         if (Setting(parseResult, options.StepCpus, "FARM_STEP_CPUS", environment) is { } cpus)
         {
             execution.StepCpus = double.TryParse(cpus.Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var share) ? share : throw Invalid(cpus, "a number of CPUs (1.5; 0 for no limit)");
+        }
+
+        if (Setting(parseResult, options.CacheMountStorage, "FARM_CACHE_MOUNT_STORAGE", environment) is { } storage)
+        {
+            execution.CacheMountsMaxBytes = RamSize.Parse(storage.Value) ?? throw Invalid(storage, "a size (20g; 0 for no bound)");
         }
 
         try
