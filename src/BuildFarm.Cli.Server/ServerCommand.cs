@@ -21,6 +21,8 @@ internal static class ServerCommand
             var endpoint = Endpoint(parseResult, options.Listen);
             var metricsEndpoint = Endpoint(parseResult, options.MetricsListen);
 
+            var execution = ExecutionSettings.Resolve(parseResult, options, context.Environment);
+            execution.AllowNetworkHost = (parseResult.GetValue(options.AllowInsecureEntitlement) ?? []).Contains(Entitlements.NetworkHost);
             var dataDirectory = context.DataDirectory(parseResult);
             await using var server = await FarmServer.StartAsync(
                 new FarmServerOptions
@@ -29,7 +31,7 @@ internal static class ServerCommand
                     GrpcEndpoint = endpoint,
                     MetricsEndpoint = metricsEndpoint,
                     Registry = context.CreateRegistryClient(parseResult),
-                    Execution = new ExecutionOptions { AllowNetworkHost = (parseResult.GetValue(options.AllowInsecureEntitlement) ?? []).Contains(Entitlements.NetworkHost) },
+                    Execution = execution,
                     // The silo's advice to turn on server GC is for dedicated hosts, not a farm on a workstation.
                     ConfigureLogging = static logging => logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Orleans.Runtime.Silo", LogLevel.Error),
                 },

@@ -19,10 +19,13 @@ namespace BuildFarm.Execution;
 /// </summary>
 public sealed class ExecutionEngine
 {
+    /// <summary>Where every engine's step cgroups go, in each cgroup hierarchy.</summary>
+    private const string StepCgroupParent = "/buildfarm";
+
     private readonly ContentStore _content;
     private readonly bool _promoteLayerDirectories;
 
-    private ExecutionEngine(ContentStore content, ExecutionPaths paths, SnapshotStore snapshots, RuncSandbox sandbox, StepNetwork network, bool promoteLayerDirectories)
+    private ExecutionEngine(ContentStore content, ExecutionPaths paths, SnapshotStore snapshots, RuncSandbox sandbox, StepNetwork network, bool promoteLayerDirectories, long cacheMountsMaxBytes)
     {
         Network = network;
         _content = content;
@@ -30,7 +33,7 @@ public sealed class ExecutionEngine
         Paths = paths;
         Snapshots = snapshots;
         Sandbox = sandbox;
-        CacheMounts = new CacheMountStore(paths.CacheMounts);
+        CacheMounts = new CacheMountStore(paths.CacheMounts, cacheMountsMaxBytes);
     }
 
     public SnapshotStore Snapshots { get; }
@@ -58,8 +61,10 @@ public sealed class ExecutionEngine
         var paths = new ExecutionPaths(content.DataDirectory);
         var runc = new RuncCommand(options.RuncPath, paths.RuncRoot);
 
-        // Containers first: they may still be using the mounts below.
+        // Containers first: they may still be using the mounts below, and hold their cgroups.
         await runc.DeleteAllAsync().ConfigureAwait(false);
+        var cgroupPrefix = StepCgroupPrefix(paths, options);
+        CgroupHierarchies.RemoveAll(StepCgroupParent, cgroupPrefix);
         ExecDirectories.Delete(paths.Exec);
         Directory.CreateDirectory(paths.Exec);
         Directory.CreateDirectory(paths.RuncRoot);
@@ -68,7 +73,24 @@ public sealed class ExecutionEngine
         var network = new StepNetwork(content.DataDirectory, options, timeProvider ?? TimeProvider.System);
         await network.RemoveLeftoversAsync().ConfigureAwait(false);
 
-        return new ExecutionEngine(content, paths, snapshots, new RuncSandbox(runc, options, network, timeProvider ?? TimeProvider.System), network, options.PromoteLayerDirectories);
+        return new ExecutionEngine(content, paths, snapshots, new RuncSandbox(runc, options, network, timeProvider ?? TimeProvider.System, $"{StepCgroupParent}/{cgroupPrefix}"), network, options.PromoteLayerDirectories, options.CacheMountsMaxBytesFor(paths.DataDirectory));
+    }
+
+    /// <summary>
+    /// How the cgroups of this engine's steps in <see cref="StepCgroupParent"/> start, one prefix
+    /// per data directory (one engine each), so that clearing what a crashed predecessor left
+    /// never touches another engine's on the same host.
+    /// </summary>
+    /// <exception cref="ArgumentException">Limits are set, but the host lacks a cgroup v1 hierarchy they need.</exception>
+    private static string StepCgroupPrefix(ExecutionPaths paths, ExecutionOptions options)
+    {
+        if (StepLimits.From(options).Any && CgroupHierarchies.Missing() is { Count: > 0 } missing)
+        {
+            throw new ArgumentException(
+                $"Step limits need the cgroup v1 hierarchies {string.Join(", ", missing.Select(static c => $"{CgroupHierarchies.Root}/{c}"))}, which this host does not mount; set StepMemoryBytes, StepPids and StepCpus to 0 to run steps without limits.");
+        }
+
+        return Oci.Digest.Sha256(System.Text.Encoding.UTF8.GetBytes(paths.DataDirectory)).Hex[..16] + "-";
     }
 
     /// <summary>

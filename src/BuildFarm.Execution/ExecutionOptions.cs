@@ -50,6 +50,46 @@ public sealed class ExecutionOptions
     /// <summary>nftables' nft: the step bridge's NAT and filter rules (Debian's nftables).</summary>
     public string NftPath { get; set; } = "/usr/sbin/nft";
 
+    /// <summary>The least memory a step may be given: Docker's minimum, below which runc's own start-up fails.</summary>
+    public const long MinimumStepMemoryBytes = 6 * 1024 * 1024;
+
+    /// <summary>
+    /// The memory (and swap: none beyond it) each RUN step's processes may use together; over it,
+    /// the kernel kills one and the step fails saying it ran out of memory. 0 for no limit.
+    /// Half the machine's memory by default: a compiler or bundler that needs gigabytes still
+    /// runs, while one runaway step can never take the memory the silo and the steps beside it
+    /// need.
+    /// </summary>
+    public long StepMemoryBytes { get; set; } = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2;
+
+    /// <summary>
+    /// How many processes and threads each RUN step may have at once; a fork past it fails, and
+    /// so does the step. 0 for no limit. 4096 by default: far more than <c>make -j</c>, npm or a
+    /// test suite start, far fewer than the host's pid space, so a fork bomb stays in its step.
+    /// </summary>
+    public long StepPids { get; set; } = 4096;
+
+    /// <summary>
+    /// How many CPUs' worth of time each RUN step may use (CFS quota; 1.5 is one and a half
+    /// cores). 0 for no limit. Every core by default: a step alone on the silo may use the whole
+    /// machine, and the kernel shares the cores fairly between steps running at once; set it
+    /// lower to keep a step from crowding the others.
+    /// </summary>
+    public double StepCpus { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>
+    /// The bytes all <c>RUN --mount=type=cache</c> directories together may take; past it, the
+    /// least recently used ones no step is using are deleted (the next step that mounts one gets
+    /// it afresh). 0 for no bound; null (the default) for a tenth of the file system the data
+    /// directory is on, as BuildKit's default garbage collection keeps its cache to a tenth of
+    /// the disk: room for package manager caches, never the disk.
+    /// </summary>
+    public long? CacheMountsMaxBytes { get; set; }
+
+    /// <summary>The bound of <see cref="CacheMountsMaxBytes"/> for a data directory on <paramref name="dataDirectory"/>'s file system.</summary>
+    public long CacheMountsMaxBytesFor(string dataDirectory) =>
+        CacheMountsMaxBytes ?? new DriveInfo(dataDirectory).TotalSize / 10;
+
     /// <summary>Throws an <see cref="ArgumentException"/> listing every invalid setting.</summary>
     public void Validate()
     {
@@ -99,6 +139,26 @@ public sealed class ExecutionOptions
         if (FailureOutputLines < 0)
         {
             problems.Add($"FailureOutputLines must not be negative, not {FailureOutputLines}");
+        }
+
+        if (StepMemoryBytes != 0 && StepMemoryBytes < MinimumStepMemoryBytes)
+        {
+            problems.Add($"StepMemoryBytes must be 0 (no limit) or at least {MinimumStepMemoryBytes} (6 MiB), not {StepMemoryBytes}");
+        }
+
+        if (CacheMountsMaxBytes < 0)
+        {
+            problems.Add($"CacheMountsMaxBytes must be 0 (no bound), positive or null (a tenth of the disk), not {CacheMountsMaxBytes}");
+        }
+
+        if (StepPids < 0)
+        {
+            problems.Add($"StepPids must be 0 (no limit) or positive, not {StepPids}");
+        }
+
+        if (StepCpus != 0 && !(StepCpus >= 0.01 && StepCpus <= 1024))
+        {
+            problems.Add($"StepCpus must be 0 (no limit) or from 0.01 to 1024, not {StepCpus}");
         }
 
         if (problems.Count > 0)

@@ -29,9 +29,29 @@ internal sealed class ServerOptions
         AllowMultipleArgumentsPerToken = false,
     };
 
+    public Option<string?> StepMemory { get; } = new("--step-memory")
+    {
+        Description = "The memory each RUN step may use (swap included), as docker's --memory takes it: 512m, 4g; 0 for no limit. A step over it fails saying it ran out of memory (default: $FARM_STEP_MEMORY, else half the machine's memory, so that one step can never starve the server or the steps beside it).",
+    };
+
+    public Option<string?> StepPids { get; } = new("--step-pids")
+    {
+        Description = "How many processes and threads each RUN step may have at once; 0 for no limit. A step that reaches it and fails says so (default: $FARM_STEP_PIDS, else 4096: far more than builds start, far fewer than a fork bomb would take from the host).",
+    };
+
+    public Option<string?> StepCpus { get; } = new("--step-cpus")
+    {
+        Description = "How many CPUs' worth of time each RUN step may use, as docker's --cpus takes it: 1.5; 0 for no limit (default: $FARM_STEP_CPUS, else every core: the kernel shares the cores fairly between steps running at once).",
+    };
+
+    public Option<string?> CacheMountStorage { get; } = new("--cache-mount-storage")
+    {
+        Description = "The space all RUN --mount=type=cache directories may take together, as 20g; past it the least recently used ones no step is using are deleted; 0 for no bound (default: $FARM_CACHE_MOUNT_STORAGE, else a tenth of the data directory's disk, as BuildKit keeps its cache to a tenth).",
+    };
+
     public Command CreateCommand()
     {
-        var command = new Command(CommandName, "Run the build farm on this machine: an embedded silo, the gRPC API and /metrics, state kept in the data directory.") { Listen, MetricsListen, AllowInsecureEntitlement };
+        var command = new Command(CommandName, "Run the build farm on this machine: an embedded silo, the gRPC API and /metrics, state kept in the data directory.") { Listen, MetricsListen, AllowInsecureEntitlement, StepMemory, StepPids, StepCpus, CacheMountStorage };
         AllowInsecureEntitlement.Validators.Add(result =>
         {
             foreach (var name in result.GetValueOrDefault<string[]>() ?? [])

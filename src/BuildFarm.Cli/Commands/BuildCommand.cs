@@ -83,7 +83,7 @@ internal static class BuildCommand
                 DigestCacheFile = Path.Combine(context.DataDirectory(parseResult), "client-digests.msgpack"),
             };
             // The two halves of FarmClient.UploadContextAsync, apart so that each is timed.
-            var snapshot = await FarmClient.SnapshotContextAsync(snapshotOptions, cancellationToken).ConfigureAwait(false);
+            var snapshot = await FarmClient.SnapshotContextAsync(await client.WithBaseImagesAsync(snapshotOptions, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
             timings?.Mark("context walk");
             await client.UploadAsync(snapshot, cancellationToken).ConfigureAwait(false);
             timings?.Mark("find missing and upload");

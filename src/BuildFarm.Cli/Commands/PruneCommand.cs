@@ -14,7 +14,7 @@ internal static class PruneCommand
 {
     public static Command Create(FarmContext context)
     {
-        var all = new Option<bool>("--all", "-a") { Description = "Also remove the build cache (every step runs again) and cache mounts; named images stay." };
+        var all = new Option<bool>("--all", "-a") { Description = "Also remove the build cache (every step runs again); named images stay." };
         var command = new Command("prune", "Remove what no build will reuse: unreferenced blobs, stale snapshots, leftovers.") { all };
         FarmAction.Set(command, async (parseResult, cancellationToken) =>
         {

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using BuildFarm.Api.V1;
 using BuildFarm.Client.Context;
+using BuildFarm.Client.Context.Internal;
 using Grpc.Core;
 using Grpc.Net.Client;
 
@@ -46,11 +47,26 @@ public sealed partial class FarmClient : IDisposable
     /// <summary>Snapshots a context (<c>.dockerignore</c> applied, only what the Dockerfile reads where that is known) and uploads what the farm lacks.</summary>
     public async Task<(ContextSnapshot Snapshot, ContextUploadResult Upload)> UploadContextAsync(ContextSnapshotOptions options, CancellationToken cancellationToken = default)
     {
-        var snapshot = await SnapshotContextAsync(options, cancellationToken).ConfigureAwait(false);
+        var snapshot = await SnapshotContextAsync(await WithBaseImagesAsync(options, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         return (snapshot, await UploadAsync(snapshot, cancellationToken).ConfigureAwait(false));
     }
 
-    /// <summary>The first half of <see cref="UploadContextAsync"/>: walks the context off the caller's thread.</summary>
+    /// <summary>
+    /// <paramref name="options"/> with the farm's configs of the Dockerfile's base images, so that
+    /// a snapshot sends what their ONBUILD triggers read too (one call, however many stages).
+    /// </summary>
+    public async Task<ContextSnapshotOptions> WithBaseImagesAsync(ContextSnapshotOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var request = new BaseImageConfigsRequest();
+        request.Images.AddRange(PathSelection.BaseImagesOf(options).Select(static image => new BaseImageRef { Image = image.Image, Platform = image.Platform }));
+        var response = request.Images.Count == 0
+            ? new BaseImageConfigsResponse()
+            : await Images.BaseImageConfigsAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return options with { BaseImages = new FarmBaseImages(response) };
+    }
+
+    /// <summary>The first half of <see cref="UploadContextAsync"/> (after <see cref="WithBaseImagesAsync"/>): walks the context off the caller's thread.</summary>
     public static Task<ContextSnapshot> SnapshotContextAsync(ContextSnapshotOptions options, CancellationToken cancellationToken = default) =>
         Task.Run(() => ContextSnapshot.Take(options, cancellationToken), cancellationToken);
 

@@ -1,3 +1,5 @@
+using BuildFarm.Dockerfile.Planning;
+
 namespace BuildFarm.Client.Context;
 
 /// <summary>What to snapshot: a build context, and the build whose Dockerfile tells what of it is read.</summary>
@@ -30,6 +32,14 @@ public sealed record ContextSnapshotOptions
     /// Dockerfile and its ignore file) when they can be known; otherwise the whole context.
     /// </summary>
     public bool OnlyPathsTheDockerfileReads { get; init; } = true;
+
+    /// <summary>
+    /// The farm's configs of the base images (<see cref="Builds.FarmClient.WithBaseImagesAsync"/>
+    /// asks for them), so that what their ONBUILD triggers read is sent too; a base image they do
+    /// not know makes the whole context go. Null plans without them, which misses what triggers
+    /// read: for a snapshot taken with no farm to ask.
+    /// </summary>
+    public IBaseImageConfigSource? BaseImages { get; init; }
 
     internal string ResolvedDockerfilePath =>
         Path.GetFullPath(DockerfilePath ?? Path.Combine(ContextDirectory, "Dockerfile"));

@@ -79,7 +79,7 @@ public static partial class RunMountParser
                     required = ParseBool(key, value, location);
                     break;
                 case "size" when type is MountType.Tmpfs:
-                    size = ParseSize(value) ?? throw Error(location, $"invalid value for {key}: {value}");
+                    size = RamSize.Parse(value) ?? throw Error(location, $"invalid value for {key}: {value}");
                     break;
                 case "required" or "size":
                     throw Error(location, $"unexpected key '{key}' for mount type '{Name(type)}'");
@@ -253,30 +253,5 @@ public static partial class RunMountParser
         }
     }
 
-    /// <summary>Docker's RAM size syntax: <c>64m</c>, <c>1.5g</c>, <c>512MiB</c>; binary multiples.</summary>
-    private static long? ParseSize(string value)
-    {
-        var match = SizePattern().Match(value);
-        if (!match.Success || !decimal.TryParse(match.Groups[1].Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number))
-        {
-            return null;
-        }
-
-        var exponent = match.Groups[2].Value.ToLowerInvariant() switch
-        {
-            "k" => 1,
-            "m" => 2,
-            "g" => 3,
-            "t" => 4,
-            "p" => 5,
-            _ => 0,
-        };
-        var bytes = number * (decimal)Math.Pow(1024, exponent);
-        return bytes > long.MaxValue ? null : (long)bytes;
-    }
-
     private static DockerfileException Error(SourceLocation location, string reason) => new(location, reason);
-
-    [GeneratedRegex("^([0-9]+(?:\\.[0-9]+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$")]
-    private static partial Regex SizePattern();
 }

@@ -27,6 +27,9 @@ internal static partial class LinuxCalls
     private const int ERANGE = 34;
     private const int EOPNOTSUPP = 95;
     private const int ENODATA = 61;
+    private const int EAGAIN = 11;
+    private const int EventFdNonBlocking = 0x800;
+    private const int EventFdCloseOnExec = 0x80000;
     private const int EEXIST = 17;
     private const int ENOTEMPTY = 39;
     private const uint RenameNoReplaceFlag = 1;
@@ -172,6 +175,28 @@ internal static partial class LinuxCalls
         public ulong Resolve;
     }
 
+    /// <summary>A new non-blocking eventfd with a count of 0, closed on exec.</summary>
+    public static SafeFileHandle CreateEventCounter()
+    {
+        var fd = eventfd(0, EventFdNonBlocking | EventFdCloseOnExec);
+        return fd >= 0
+            ? new SafeFileHandle(fd, ownsHandle: true)
+            : throw new IOException($"Cannot create an eventfd: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}.");
+    }
+
+    /// <summary>Takes an eventfd's count (resetting it to 0); 0 when nothing was signalled.</summary>
+    public static ulong TakeEventCount(SafeFileHandle eventCounter)
+    {
+        ulong count = 0;
+        if (read(eventCounter, ref count, sizeof(ulong)) == sizeof(ulong))
+        {
+            return count;
+        }
+
+        var errno = Marshal.GetLastPInvokeError();
+        return errno == EAGAIN ? 0UL : throw new IOException($"Cannot read an eventfd: {Marshal.GetPInvokeErrorMessage(errno)}.", errno);
+    }
+
     [LibraryImport(Library, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int open(string path, int flags);
 
@@ -198,4 +223,10 @@ internal static partial class LinuxCalls
 
     [LibraryImport(Library, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial long syscall(long number, int dirfd, string path, ref OpenHow how, nuint size);
+
+    [LibraryImport(Library, SetLastError = true)]
+    private static partial int eventfd(uint initialValue, int flags);
+
+    [LibraryImport(Library, SetLastError = true)]
+    private static partial nint read(SafeFileHandle fd, ref ulong buffer, nuint count);
 }

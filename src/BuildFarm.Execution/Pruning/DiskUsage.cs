@@ -29,6 +29,6 @@ public enum UsageKind
     /// <summary>Layers unpacked under <c>snapshots/</c>; those of layers no longer kept are pruned.</summary>
     Snapshots,
 
-    /// <summary><c>RUN --mount=type=cache</c> directories under <c>cache-mounts/</c>; cleared by <c>--all</c>.</summary>
+    /// <summary><c>RUN --mount=type=cache</c> directories under <c>cache-mounts/</c>; bounded in size, and pruned unless in use.</summary>
     CacheMounts,
 }

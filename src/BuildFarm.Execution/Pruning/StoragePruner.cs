@@ -73,13 +73,13 @@ public sealed class StoragePruner
                 snapshotBytes,
                 snapshots.Where(snapshot => !keptByPrune.Contains(snapshot.DiffId)).Sum(static snapshot => snapshot.Bytes),
                 snapshots.Where(snapshot => !reach.DiffIds.Contains(snapshot.DiffId)).Sum(static snapshot => snapshot.Bytes)),
-            new UsageEntry(UsageKind.CacheMounts, mounts.Count, mountBytes, 0, mountBytes),
+            new UsageEntry(UsageKind.CacheMounts, mounts.Count, mountBytes, mountBytes, mountBytes),
         ]);
     }
 
     /// <summary>
-    /// Removes what no build will reuse; with <paramref name="all"/> the build cache and cache
-    /// mounts too. Waits for running builds and exports to end (cancellable while it waits, and
+    /// Removes what no build will reuse and the cache mounts no step is using (as BuildKit's prune
+    /// does: they only speed steps up); with <paramref name="all"/> the build cache too. Waits for running builds and exports to end (cancellable while it waits, and
     /// then nothing is removed); builds that start meanwhile wait until it ends.
     /// </summary>
     public async Task<PruneResult> PruneAsync(bool all, CancellationToken cancellationToken = default)
@@ -89,16 +89,15 @@ public sealed class StoragePruner
         // From here on nothing is cancelled: a prune stopped halfway would only have freed less.
         // Records go before their blobs: a record whose layer is gone is merely a miss.
         var records = Amount.Zero;
-        var mounts = Amount.Zero;
         if (all)
         {
             foreach (var set in _stepRecords)
             {
                 records += await set.ClearAsync(CancellationToken.None).ConfigureAwait(false);
             }
-
-            mounts = _execution.CacheMounts.Clear();
         }
+
+        var mounts = _execution.CacheMounts.Clear();
 
         var kept = await ListRecordsAsync(CancellationToken.None).ConfigureAwait(false);
         var evicted = _content.Prune(LayersOf(kept));

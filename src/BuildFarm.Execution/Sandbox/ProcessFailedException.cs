@@ -1,14 +1,15 @@
 namespace BuildFarm.Execution.Sandbox;
 
-/// <summary>A sandboxed process exited with a non-zero code.</summary>
+/// <summary>A sandboxed process exited with a non-zero code, or went over a limit of its step's.</summary>
 public sealed class ProcessFailedException : Exception
 {
-    public ProcessFailedException(IReadOnlyList<string> arguments, int exitCode, IReadOnlyList<OutputLine> lastLines)
-        : base(FormatMessage(arguments, exitCode, lastLines))
+    public ProcessFailedException(IReadOnlyList<string> arguments, int exitCode, IReadOnlyList<OutputLine> lastLines, string? limitExceeded = null)
+        : base(FormatMessage(arguments, exitCode, lastLines, limitExceeded))
     {
         Arguments = arguments;
         ExitCode = exitCode;
         LastLines = lastLines;
+        LimitExceeded = limitExceeded;
     }
 
     public IReadOnlyList<string> Arguments { get; }
@@ -18,10 +19,14 @@ public sealed class ProcessFailedException : Exception
     /// <summary>The last lines the process printed, both streams in the order they were read.</summary>
     public IReadOnlyList<OutputLine> LastLines { get; }
 
-    /// <summary>BuildKit's wording, then the tail of the output (which BuildKit shows above the error).</summary>
-    private static string FormatMessage(IReadOnlyList<string> arguments, int exitCode, IReadOnlyList<OutputLine> lastLines)
+    /// <summary>Which limit of the step's it went over ("ran out of memory (...)"), or null.</summary>
+    public string? LimitExceeded { get; }
+
+    /// <summary>BuildKit's wording (with the limit gone over, if any), then the tail of the output (which BuildKit shows above the error).</summary>
+    private static string FormatMessage(IReadOnlyList<string> arguments, int exitCode, IReadOnlyList<OutputLine> lastLines, string? limitExceeded)
     {
-        var message = $"process \"{string.Join(' ', arguments)}\" did not complete successfully: exit code: {exitCode}";
+        var reason = limitExceeded is null ? string.Empty : $"{limitExceeded}: ";
+        var message = $"process \"{string.Join(' ', arguments)}\" did not complete successfully: {reason}exit code: {exitCode}";
         return lastLines.Count == 0
             ? message
             : $"{message}\nlast {lastLines.Count} lines of output:\n{string.Join('\n', lastLines.Select(static line => line.Text))}";

@@ -28,13 +28,18 @@ public sealed class RuncSandbox
     private readonly ExecutionOptions _options;
     private readonly StepNetwork _network;
     private readonly TimeProvider _time;
+    private readonly StepLimits _limits;
+    private readonly string _cgroupPrefix;
 
-    internal RuncSandbox(RuncCommand runc, ExecutionOptions options, StepNetwork network, TimeProvider time)
+    /// <param name="cgroupPrefix">How the cgroups of this sandbox's steps start, absolute within each hierarchy; the container id follows.</param>
+    internal RuncSandbox(RuncCommand runc, ExecutionOptions options, StepNetwork network, TimeProvider time, string cgroupPrefix)
     {
         _runc = runc;
         _options = options;
         _network = network;
         _time = time;
+        _limits = StepLimits.From(options);
+        _cgroupPrefix = cgroupPrefix;
     }
 
     /// <summary>Whether <see cref="NetworkMode.Host"/> is allowed (<see cref="ExecutionOptions.AllowNetworkHost"/>).</summary>
@@ -51,7 +56,7 @@ public sealed class RuncSandbox
     /// writing the runtime bundle into <paramref name="bundleDirectory"/> (created, left for the
     /// caller to delete). Output lines go to <paramref name="output"/> as they are printed.
     /// </summary>
-    /// <exception cref="ProcessFailedException">The process exited with a non-zero code.</exception>
+    /// <exception cref="ProcessFailedException">The process exited with a non-zero code, or went over a limit of the step's.</exception>
     /// <exception cref="OperationCanceledException">Cancelled: every process of the container was killed.</exception>
     /// <exception cref="InvalidOperationException">The user cannot be resolved in the root.</exception>
     /// <exception cref="NotSupportedException">The host network was asked for and the engine does not allow it.</exception>
@@ -66,9 +71,10 @@ public sealed class RuncSandbox
 
         // Deleted only after the container (below): no process of the step is left in it then.
         await using var networkNamespace = process.Network == NetworkMode.Default ? await _network.JoinAsync(cancellationToken).ConfigureAwait(false) : null;
-        WriteBundle(rootFilesystem, process, user, bundleDirectory, networkNamespace);
-
         var containerId = "buildfarm-" + Guid.NewGuid().ToString("N");
+        using var cgroup = _limits.Any ? StepCgroup.Create(_cgroupPrefix + containerId, _limits) : null;
+        WriteBundle(rootFilesystem, process, user, bundleDirectory, networkNamespace, cgroup?.RuntimePath);
+
         var collector = new OutputCollector(output, _time, _options.FailureOutputLines);
         using var runc = _runc.StartRun(bundleDirectory, containerId);
         try
@@ -106,6 +112,12 @@ public sealed class RuncSandbox
             {
                 await readingCancellation.CancelAsync().ConfigureAwait(false);
                 await reading.ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            }
+
+            // A step over a limit fails even when its script carried on past the killed process or refused fork.
+            if (cgroup?.LimitExceeded(runc.ExitCode) is { } exceeded)
+            {
+                throw new ProcessFailedException(process.Arguments, runc.ExitCode, collector.Tail, exceeded);
             }
 
             if (runc.ExitCode != 0)
@@ -149,7 +161,7 @@ public sealed class RuncSandbox
         }
     }
 
-    private void WriteBundle(string rootFilesystem, SandboxProcess process, ContainerUser user, string bundleDirectory, StepNamespace? networkNamespace)
+    private void WriteBundle(string rootFilesystem, SandboxProcess process, ContainerUser user, string bundleDirectory, StepNamespace? networkNamespace, string? cgroupsPath)
     {
         Directory.CreateDirectory(bundleDirectory);
         var hosts = Path.Combine(bundleDirectory, "hosts");
@@ -157,7 +169,7 @@ public sealed class RuncSandbox
         File.WriteAllText(hosts, NameResolutionFiles.Hosts(_options.Hostname, process.ExtraHosts), WithoutBom);
         File.WriteAllText(resolvConf, networkNamespace?.ResolvConf ?? HostlessResolvConf(process.Network), WithoutBom);
 
-        var spec = RuntimeSpecBuilder.Build(rootFilesystem, process, user, _options.Hostname, hosts, resolvConf, networkNamespace?.Path);
+        var spec = RuntimeSpecBuilder.Build(rootFilesystem, process, user, _options.Hostname, hosts, resolvConf, networkNamespace?.Path, cgroupsPath);
         File.WriteAllBytes(Path.Combine(bundleDirectory, "config.json"), JsonSerializer.SerializeToUtf8Bytes(spec, RuntimeSpecJson.Default.RuntimeSpec));
     }
 

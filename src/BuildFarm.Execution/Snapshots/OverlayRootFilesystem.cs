@@ -55,7 +55,8 @@ public sealed class OverlayRootFilesystem : IAsyncDisposable
                 lowerTopFirst = [empty];
             }
 
-            OverlayMounter.Mount(lowerTopFirst, System.IO.Path.Combine(filesystem.Directory, "lower"), filesystem.UpperDirectory, work, filesystem.Path);
+            var lowers = DistinctLowerDirectories.Make(lowerTopFirst, System.IO.Path.Combine(filesystem.Directory, "repeats"));
+            OverlayMounter.Mount(lowers, System.IO.Path.Combine(filesystem.Directory, "lower"), filesystem.UpperDirectory, work, filesystem.Path);
             filesystem._mounted = true;
             return filesystem;
         }

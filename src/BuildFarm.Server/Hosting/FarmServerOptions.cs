@@ -25,7 +25,7 @@ public sealed class FarmServerOptions
 
     public BuildEngineOptions Engine { get; init; } = new();
 
-    /// <summary>How steps run: runc, their network (<see cref="ExecutionOptions.AllowNetworkHost"/>).</summary>
+    /// <summary>How steps run: runc, their network (<see cref="ExecutionOptions.AllowNetworkHost"/>) and the limits of each RUN step.</summary>
     public ExecutionOptions Execution { get; init; } = new();
 
     /// <summary>How results are pushed: credentials and plain-HTTP registries. The server disposes it.</summary>

@@ -176,6 +176,33 @@ public sealed class ImagesService(ContentStore store, RegistryClient registry) :
         }
     }
 
+    public override async Task<BaseImageConfigsResponse> BaseImageConfigs(BaseImageConfigsRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var response = new BaseImageConfigsResponse();
+        foreach (var image in request.Images)
+        {
+            // Found as a build finds it; a malformed name or platform is a FormatException: INVALID_ARGUMENT.
+            var platform = image.Platform.Length > 0 ? Platform.Parse(image.Platform) : ImagePuller.DefaultPlatform;
+            _ = ImageReference.Parse(image.Image);
+            var config = await Execution.Building.BaseImageConfigs.FindAsync(store, image.Image, platform, context.CancellationToken).ConfigureAwait(false);
+            var answer = new Api.V1.BaseImageConfig { Ref = image, Found = config is not null };
+            if (config is not null)
+            {
+                answer.Env.AddRange(config.Env);
+                answer.WorkingDir = config.WorkingDir;
+                answer.User = config.User;
+                answer.Shell.AddRange(config.Shell);
+                answer.OnBuild.AddRange(config.OnBuild);
+            }
+
+            response.Configs.Add(answer);
+        }
+
+        return response;
+    }
+
     public override async Task<ImageHistoryResponse> History(ImageHistoryRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);

@@ -1,5 +1,6 @@
 using BuildFarm.Api.Tests.TestSupport;
 using BuildFarm.Client.Context;
+using BuildFarm.Dockerfile.Planning;
 
 namespace BuildFarm.Api.Tests.Context;
 
@@ -90,9 +91,39 @@ public sealed class DockerfilePathsTests : IDisposable
         Assert.Equal(WholeContext.Append("current -> app/src").Order(StringComparer.Ordinal), TreeListing.OfSnapshot(snapshot));
     }
 
-    private ContextSnapshot Take(string? target = null) => ContextSnapshot.Take(new ContextSnapshotOptions
+    [Fact]
+    public void What_a_base_images_onbuild_triggers_read_is_sent_too()
+    {
+        _context.Write(("Dockerfile", "FROM busybox\nCOPY app/src /src\n"));
+        var onbuild = new BaseImages(("docker.io/library/busybox:latest", new BaseImageConfig([], "", "", []) { OnBuild = ["COPY notes.txt /x/"] }));
+
+        var snapshot = Take(baseImages: onbuild);
+
+        Assert.Equal(["/notes.txt", "/app/src"], snapshot.SelectedPaths);
+        Assert.Equal(["Dockerfile", "app/", "app/src/", "app/src/lib/", "app/src/lib/util.c", "app/src/main.c", "notes.txt"], TreeListing.OfSnapshot(snapshot));
+    }
+
+    [Fact]
+    public void A_base_image_the_farm_does_not_have_sends_the_whole_context()
+    {
+        _context.Write(("Dockerfile", "FROM busybox\nCOPY app/src /src\n"));
+
+        var snapshot = Take(baseImages: new BaseImages());
+
+        Assert.Null(snapshot.SelectedPaths);
+        Assert.Equal("the farm does not have the base image docker.io/library/busybox:latest, whose ONBUILD triggers may read the context", snapshot.SelectionFallback);
+        Assert.Equal(WholeContext, TreeListing.OfSnapshot(snapshot));
+    }
+
+    private ContextSnapshot Take(string? target = null, IBaseImageConfigSource? baseImages = null) => ContextSnapshot.Take(new ContextSnapshotOptions
     {
         ContextDirectory = _context.Root,
         Target = target,
+        BaseImages = baseImages,
     });
+
+    private sealed class BaseImages(params (string Image, BaseImageConfig Config)[] images) : IBaseImageConfigSource
+    {
+        public BaseImageConfig? Find(string reference, string platform) => images.FirstOrDefault(image => image.Image == reference).Config;
+    }
 }

@@ -37,6 +37,27 @@ public sealed class BuildEngineTests(EngineFixture fixture)
     }
 
     [Fact]
+    public async Task Two_steps_that_make_the_same_layer_leave_later_steps_a_root_to_run_in()
+    {
+        using var build = new TestBuild(fixture);
+        build.Write("single.txt", "one file\n");
+
+        var outcome = await build.BuildAsync("""
+            FROM busybox
+            COPY single.txt /newdir/
+            COPY single.txt /newdir
+            RUN cat /newdir/single.txt
+            """);
+
+        var steps = outcome.Result.Steps;
+        Assert.Equal([StepOutcome.Ran, StepOutcome.Ran, StepOutcome.Ran], outcome.Outcomes);
+        Assert.Equal(steps[0].Layer, steps[1].Layer);
+        Assert.Equal(["one file"], outcome.Output);
+        Assert.Null(steps[2].Layer); // the RUN changed nothing
+        Assert.Equal([fixture.Busybox.DiffId, steps[0].Layer!.DiffId, steps[0].Layer!.DiffId], outcome.Result.Config.RootFs.DiffIds);
+    }
+
+    [Fact]
     public async Task A_rebuild_of_unchanged_input_hits_every_step_and_gives_the_same_digest()
     {
         using var build = new TestBuild(fixture);

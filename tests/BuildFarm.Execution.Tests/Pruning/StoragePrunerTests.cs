@@ -76,6 +76,21 @@ public sealed class StoragePrunerTests : IAsyncLifetime
         Assert.Equal([StepOutcome.Ran, StepOutcome.Ran], (await BuildAsync()).Steps.Select(step => step.Outcome));
     }
 
+    [Fact]
+    public async Task Du_lists_cache_mounts_and_prune_deletes_them_as_buildkit_does_while_the_build_cache_stays()
+    {
+        File.WriteAllText(Path.Combine(_context.Path, "Dockerfile"), "FROM busybox\nRUN --mount=type=cache,target=/c echo cached > /c/f && cp /c/f /f\n");
+        await BuildAsync();
+
+        var usage = await _pruner.MeasureAsync();
+        var pruned = await _pruner.PruneAsync(all: false);
+
+        Assert.Equal(new UsageEntry(UsageKind.CacheMounts, 1, "cached\n".Length, "cached\n".Length, "cached\n".Length), usage[UsageKind.CacheMounts]);
+        Assert.Equal(new Amount(1, "cached\n".Length), pruned.CacheMounts);
+        Assert.Equal(new UsageEntry(UsageKind.CacheMounts, 0, 0, 0, 0), (await _pruner.MeasureAsync())[UsageKind.CacheMounts]);
+        Assert.Equal([StepOutcome.Cached], (await BuildAsync()).Steps.Select(step => step.Outcome));
+    }
+
     // The bytes of the regular files below a directory, as du counts a snapshot's.
     private static long FileBytes(string directory) =>
         new DirectoryInfo(directory).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }).Where(static file => file.LinkTarget is null).Sum(static file => file.Length);

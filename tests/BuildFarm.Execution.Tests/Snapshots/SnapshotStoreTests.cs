@@ -34,6 +34,32 @@ public sealed class SnapshotStoreTests(EngineFixture fixture)
     }
 
     [Fact]
+    public async Task A_layer_twice_in_a_row_mounts_as_one()
+    {
+        var layer = await Layers.WriteAsync(fixture.Store, tree => File.WriteAllText(Path.Combine(tree, "twice"), "same\n"));
+
+        // overlayfs refuses one directory as two lower dirs ("Too many levels of symbolic links").
+        var outcome = await fixture.RunShellAsync("cat /twice; echo more >> /twice", above: [layer, layer]);
+
+        Assert.Equal(["same"], outcome.Stdout);
+        Assert.Equal([LayerItem.File("twice", "same\nmore\n")], await Layers.ReadAsync(fixture.Store, outcome.Layer));
+    }
+
+    [Fact]
+    public async Task A_layer_repeated_above_one_that_deleted_its_file_brings_the_file_back()
+    {
+        var adding = await Layers.WriteAsync(fixture.Store, tree => File.WriteAllText(Path.Combine(tree, "again"), "back\n"));
+        var deleting = await fixture.RunShellAsync("rm /again", above: adding);
+
+        // Dropping the repeat would leave the file deleted: each place in the chain needs its own lower dir.
+        var outcome = await fixture.RunShellAsync("cat /again; echo changed > /again", above: [adding, deleting.Layer, adding]);
+
+        Assert.Equal(["back"], outcome.Stdout);
+        Assert.Equal([LayerItem.File("again", "changed\n")], await Layers.ReadAsync(fixture.Store, outcome.Layer));
+        Assert.Equal("back\n", await File.ReadAllTextAsync(Path.Combine(fixture.Engine.Snapshots.PathOf(adding.DiffId), "again")));
+    }
+
+    [Fact]
     public async Task Concurrent_requests_for_a_layer_share_one_snapshot()
     {
         var layer = await Layers.WriteAsync(fixture.Store, tree => File.WriteAllText(Path.Combine(tree, "shared"), "once\n"));

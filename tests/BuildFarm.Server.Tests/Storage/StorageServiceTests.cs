@@ -121,7 +121,7 @@ public sealed class StorageServiceTests
                 Entry(UsageKind.BuildCache, 3, cacheBytes, 0, cacheBytes),
                 Entry(UsageKind.Unreferenced, unreferenced.Count, unreferencedBytes, unreferencedBytes, unreferencedBytes),
                 Entry(UsageKind.Snapshots, 4, snapshots.Values.Sum(), 0, stepSnapshotBytes),
-                Entry(UsageKind.CacheMounts, 1, 3, 0, 3),
+                Entry(UsageKind.CacheMounts, 1, 3, 3, 3),
             ],
             usage);
 

@@ -27,9 +27,10 @@ internal enum PathReach
 /// component at a time as Go's <c>path.Match</c> does.
 /// </summary>
 /// <remarks>
-/// The client plans without the base images' configs, so an ONBUILD COPY inherited from a base
-/// image is not seen here; BuildKit, which resolves the images first, does see it. Such a build
-/// needs <see cref="ContextSnapshotOptions.OnlyPathsTheDockerfileReads"/> turned off.
+/// A base image's ONBUILD triggers run first in a stage built on it and may COPY from the
+/// context, so with <see cref="ContextSnapshotOptions.BaseImages"/> (the farm's configs of them)
+/// the plan includes them as the farm's will; a base image the farm does not have cannot be
+/// seen into, and then the whole context is sent.
 /// </remarks>
 internal sealed class PathSelection
 {
@@ -47,23 +48,15 @@ internal sealed class PathSelection
     /// <summary>The selection for a build, or null with the reason when the whole context must be sent.</summary>
     public static PathSelection? FromDockerfile(ContextSnapshotOptions options, out string reason)
     {
-        var dockerfile = options.ResolvedDockerfilePath;
-        BuildPlan plan;
-        try
+        if (TryPlan(options, options.BaseImages, out reason) is not { } plan)
         {
-            var planOptions = new BuildPlanOptions { BuildArgs = options.BuildArgs, Target = options.Target };
-            if (options.Platform is { } platform)
-            {
-                planOptions = planOptions with { Platform = platform };
-            }
-
-            plan = BuildPlanner.Plan(File.ReadAllText(dockerfile), Path.GetFileName(dockerfile), planOptions);
+            return null;
         }
-        catch (Exception ex) when (ex is DockerfileException or WordExpansionException or IOException or UnauthorizedAccessException)
+
+        if (options.BaseImages is { } known
+            && plan.Stages.FirstOrDefault(stage => stage.Base.Kind == StageBaseKind.Image && known.Find(stage.Base.Image!, stage.Platform) is null) is { } unknown)
         {
-            // The server reports the Dockerfile's errors when it plans the build; here they only
-            // mean the paths cannot be known.
-            reason = $"the Dockerfile could not be planned: {ex.Message}";
+            reason = $"the farm does not have the base image {unknown.Base.Image}, whose ONBUILD triggers may read the context";
             return null;
         }
 
@@ -83,6 +76,12 @@ internal sealed class PathSelection
         reason = string.Empty;
         return new PathSelection(paths);
     }
+
+    /// <summary>The base images the stages a build needs start from, each with its platform; none when the Dockerfile cannot be planned.</summary>
+    public static IReadOnlyList<(string Image, string Platform)> BaseImagesOf(ContextSnapshotOptions options) =>
+        TryPlan(options, baseImages: null, out _) is { } plan
+            ? [.. plan.Stages.Where(static stage => stage.Base.Kind == StageBaseKind.Image).Select(static stage => (stage.Base.Image!, stage.Platform)).Distinct()]
+            : [];
 
     /// <summary>How <paramref name="relativePath"/> (slash-separated, no leading slash) relates to what is read.</summary>
     public PathReach Reach(string relativePath)
@@ -110,5 +109,28 @@ internal sealed class PathSelection
         }
 
         return reach;
+    }
+
+    private static BuildPlan? TryPlan(ContextSnapshotOptions options, IBaseImageConfigSource? baseImages, out string reason)
+    {
+        var dockerfile = options.ResolvedDockerfilePath;
+        try
+        {
+            var planOptions = new BuildPlanOptions { BuildArgs = options.BuildArgs, Target = options.Target, BaseImages = baseImages };
+            if (options.Platform is { } platform)
+            {
+                planOptions = planOptions with { Platform = platform };
+            }
+
+            reason = string.Empty;
+            return BuildPlanner.Plan(File.ReadAllText(dockerfile), Path.GetFileName(dockerfile), planOptions);
+        }
+        catch (Exception ex) when (ex is DockerfileException or WordExpansionException or IOException or UnauthorizedAccessException)
+        {
+            // The server reports the Dockerfile's errors when it plans the build; here they only
+            // mean the paths cannot be known.
+            reason = $"the Dockerfile could not be planned: {ex.Message}";
+            return null;
+        }
     }
 }

@@ -15,19 +15,32 @@ namespace BuildFarm.Execution.Mounts.Internal;
 /// have, or takes a free one; <c>private</c> takes a free instance for itself; <c>locked</c> takes a
 /// free one for itself or waits until one is released. Whoever finds no instance it may use (and
 /// need not wait) gets a new one, seeded afresh.
+/// <para>
+/// The store is bounded: when a step gives an instance back and all of them together take more
+/// than the bound, the least recently used instances no step is using are deleted until they fit
+/// (BuildKit's garbage collection does the same to its cache mount records). When each was last
+/// used is its directory's modification time, set when it is given back, so the order survives a
+/// restart; the bytes are measured then too (a step changes only the instance it used).
+/// </para>
 /// </remarks>
 internal sealed class CacheMountStore
 {
     private const string StagingPrefix = ".new-";
 
     private readonly string _root;
+    private readonly long _maxBytes;
     private readonly object _gate = new();
     private readonly Dictionary<string, CacheKey> _keys = new(StringComparer.Ordinal);
 
-    /// <summary>Opens the store at start; what a crash left half-seeded is deleted.</summary>
-    public CacheMountStore(string root)
+    // Every instance on disk by path, read at the first bound check; null until then and after a Clear.
+    private Dictionary<string, InstanceUse>? _uses;
+
+    /// <summary>Opens the store at start; what a crash left half-seeded or half-evicted is deleted.</summary>
+    /// <param name="maxBytes">The bytes all instances together may take; 0 for no bound.</param>
+    public CacheMountStore(string root, long maxBytes = 0)
     {
         _root = root;
+        _maxBytes = maxBytes;
         Directory.CreateDirectory(root);
         foreach (var staging in Directory.EnumerateDirectories(root).SelectMany(static key => Directory.EnumerateDirectories(key, StagingPrefix + "*")))
         {
@@ -122,6 +135,8 @@ internal sealed class CacheMountStore
                 removed += new Amount(1, DiskSpace.Measure(directory));
                 ExecDirectories.Delete(directory);
             }
+
+            _uses = null;
         }
 
         return removed;
@@ -130,6 +145,7 @@ internal sealed class CacheMountStore
     internal void Release(string key, Instance instance)
     {
         TaskCompletionSource released;
+        List<string> evicted;
         lock (_gate)
         {
             if (instance.SharedUsers > 0)
@@ -144,10 +160,68 @@ internal sealed class CacheMountStore
             var state = _keys[key];
             released = state.Released;
             state.Released = NewSignal();
+            evicted = _maxBytes > 0 ? EvictOverBound(key, instance) : [];
         }
 
         released.SetResult();
+        foreach (var directory in evicted)
+        {
+            ExecDirectories.Delete(directory);
+        }
     }
+
+    /// <summary>
+    /// Records the use of <paramref name="used"/> and moves the least recently used idle
+    /// instances aside until all fit in the bound; returns where they went, to delete outside the lock.
+    /// </summary>
+    private List<string> EvictOverBound(string key, Instance used)
+    {
+        var uses = _uses ??= ReadUses();
+        if (used.Ready.Task.IsCompletedSuccessfully) // else its seeding failed, and it never was
+        {
+            var now = DateTime.UtcNow;
+            Directory.SetLastWriteTimeUtc(used.Path, now);
+            uses[used.Path] = new InstanceUse(key, used.Path, DiskSpace.Measure(used.Path), now);
+        }
+
+        var total = uses.Values.Sum(static use => use.Bytes);
+        var evicted = new List<string>();
+        foreach (var use in uses.Values.OrderBy(static use => use.LastUsed).ThenBy(static use => use.Path, StringComparer.Ordinal).ToList())
+        {
+            if (total <= _maxBytes)
+            {
+                break;
+            }
+
+            var state = _keys.GetValueOrDefault(use.Key);
+            var instance = state?.Instances.FirstOrDefault(instance => instance.Path == use.Path);
+            if (instance is { SharedUsers: > 0 } or { Exclusive: true })
+            {
+                continue;
+            }
+
+            // Renamed aside at once, so that no acquire can take it; a crash leaves it to the next start.
+            var aside = Path.Combine(Path.GetDirectoryName(use.Path)!, StagingPrefix + Guid.NewGuid().ToString("N"));
+            Directory.Move(use.Path, aside);
+            evicted.Add(aside);
+            if (instance is not null)
+            {
+                state!.Instances.Remove(instance);
+            }
+
+            uses.Remove(use.Path);
+            total -= use.Bytes;
+        }
+
+        return evicted;
+    }
+
+    private Dictionary<string, InstanceUse> ReadUses() =>
+        Directory.EnumerateDirectories(_root)
+            .SelectMany(static key => Directory.EnumerateDirectories(key)
+                .Where(static path => int.TryParse(Path.GetFileName(path), NumberStyles.None, CultureInfo.InvariantCulture, out _))
+                .Select(path => new InstanceUse(Path.GetFileName(key), path, DiskSpace.Measure(path), Directory.GetLastWriteTimeUtc(path))))
+            .ToDictionary(static use => use.Path, StringComparer.Ordinal);
 
     private static Instance? Take(CacheKey state, CacheSharing sharing)
     {
@@ -243,6 +317,9 @@ internal sealed class CacheMountStore
         /// <summary>Completed (and replaced) whenever an instance of the key is released.</summary>
         public TaskCompletionSource Released { get; set; } = NewSignal();
     }
+
+    /// <summary>An instance's key, directory, bytes and when a step last gave it back.</summary>
+    private sealed record InstanceUse(string Key, string Path, long Bytes, DateTime LastUsed);
 
     /// <summary>One directory of a cache and its current users.</summary>
     internal sealed class Instance(string path)

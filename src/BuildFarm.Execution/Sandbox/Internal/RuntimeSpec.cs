@@ -32,7 +32,12 @@ internal sealed record RuntimeRoot(string Path, bool Readonly);
 
 internal sealed record RuntimeMount(string Destination, string Type, string Source, IReadOnlyList<string> Options);
 
-internal sealed record RuntimeLinux(IReadOnlyList<RuntimeNamespace> Namespaces, IReadOnlyList<string> MaskedPaths, IReadOnlyList<string> ReadonlyPaths);
+internal sealed record RuntimeLinux(IReadOnlyList<RuntimeNamespace> Namespaces, IReadOnlyList<string> MaskedPaths, IReadOnlyList<string> ReadonlyPaths)
+{
+    /// <summary>The container's cgroup, absolute within each hierarchy; null for runc's default.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? CgroupsPath { get; init; }
+}
 
 /// <summary>A namespace of the container; with no path, a new one, else the one at the path.</summary>
 internal sealed record RuntimeNamespace(string Type, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Path = null);

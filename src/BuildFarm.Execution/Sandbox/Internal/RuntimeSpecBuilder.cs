@@ -48,7 +48,7 @@ internal static class RuntimeSpecBuilder
     /// The step's namespace on the bridge to join; null for a new one, in which runc brings up lo
     /// (loopback only, <c>--network=none</c>), or none at all for <see cref="NetworkMode.Host"/>.
     /// </param>
-    public static RuntimeSpec Build(string rootFilesystem, SandboxProcess process, ContainerUser user, string hostname, string hostsFile, string resolvConfFile, string? networkNamespace)
+    public static RuntimeSpec Build(string rootFilesystem, SandboxProcess process, ContainerUser user, string hostname, string hostsFile, string resolvConfFile, string? networkNamespace, string? cgroupsPath = null)
     {
         var capabilities = new RuntimeCapabilities(DefaultCapabilities, DefaultCapabilities, DefaultCapabilities);
         return new RuntimeSpec(
@@ -65,7 +65,7 @@ internal static class RuntimeSpecBuilder
             Root: new RuntimeRoot(rootFilesystem, Readonly: false),
             Hostname: hostname,
             Mounts: [.. StandardMounts(hostsFile, resolvConfFile), .. process.Mounts.Select(ToRuntimeMount)],
-            Linux: new RuntimeLinux(Namespaces(process.Network, networkNamespace), MaskedPaths, ReadonlyPaths));
+            Linux: new RuntimeLinux(Namespaces(process.Network, networkNamespace), MaskedPaths, ReadonlyPaths) { CgroupsPath = cgroupsPath });
     }
 
     private static IReadOnlyList<RuntimeNamespace> Namespaces(NetworkMode network, string? networkNamespace) => network switch
