@@ -195,7 +195,7 @@ public sealed class ServerProcessBuildTests(ServerProcessFarm farm) : IClassFixt
     /// <summary>The id of the one build <c>farm builds ls</c> lists in this state for this tag.</summary>
     private static string BuildIdOf(FarmResult listed, string state, string tag)
     {
-        var row = Regex.Match(listed.Output, $"^(?<id>[0-9]{{8}}-[0-9]{{6}}-[a-z0-9]+) +{state} +[0-9-]+ [0-9:]+Z +docker.io/library/{Regex.Escape(tag)}$", RegexOptions.Multiline);
+        var row = Regex.Match(listed.Output, $"^(?<id>[0-9]{{8}}-[0-9]{{6}}-[a-z0-9]+) +{state} +[0-9-]+ [0-9:]+Z +{Regex.Escape(tag)}$", RegexOptions.Multiline);
         Assert.True(row.Success, $"no {state} build of {tag} in:\n{listed.Output}{listed.Error}");
         return row.Groups["id"].Value;
     }
