@@ -1,6 +1,5 @@
 using BuildFarm.Dockerfile.Planning;
 using BuildFarm.Execution.Files;
-using BuildFarm.Execution.Snapshots;
 using BuildFarm.Execution.Sources;
 using BuildFarm.Execution.Steps;
 using BuildFarm.Oci.Internal;
@@ -18,10 +17,9 @@ internal sealed class DescribedStep : IAsyncDisposable
 {
     private const int DownloadedFileMode = 0b110_000_000; // 0600, as UrlFetcher leaves a download
 
-    private readonly List<OverlayRootFilesystem> _mounts = [];
-    private readonly Dictionary<int, SourceTree> _trees = [];
     private readonly List<FetchedUrl> _downloads = [];
     private readonly List<GitCheckout> _checkouts = [];
+    private readonly InputRoots _roots;
 
     public DescribedStep(BuildEngine engine, PreparedBuild build, StepDescription description, StepSession session, CancellationToken cancellationToken)
     {
@@ -36,6 +34,7 @@ internal sealed class DescribedStep : IAsyncDisposable
             throw new ArgumentException($"The description of step {description.Step} gives {description.InputLayers.Count} inputs; the plan has {Step.Inputs.Count}.", nameof(description));
         }
 
+        _roots = new InputRoots(engine.Execution.Snapshots, cancellationToken);
         LayerOptions = new LayerWriterOptions { Compression = description.Build.Compression, SourceDateEpoch = description.Build.SourceDateEpoch };
     }
 
@@ -54,26 +53,8 @@ internal sealed class DescribedStep : IAsyncDisposable
     public LayerWriterOptions LayerOptions { get; }
 
     /// <summary>The file tree input <paramref name="index"/> reads: the context, or a stage's or image's root, mounted on first use.</summary>
-    public async Task<SourceTree> TreeAsync(int index)
-    {
-        if (Step.Inputs[index].Kind == InputKind.Context)
-        {
-            return Build.Context.Tree;
-        }
-
-        if (_trees.TryGetValue(index, out var tree))
-        {
-            return tree;
-        }
-
-        var layers = Description.InputLayers[index] ?? throw new InvalidOperationException($"Input {index} of step {Step.Id} has no file tree.");
-        var root = await Engine.Execution.Snapshots.MountAsync(layers, Cancellation).ConfigureAwait(false);
-        _mounts.Add(root);
-        // A digest cache of its own: a mounted root is a new path every time, so a shared one would only grow.
-        tree = SourceTree.ForRootFileSystem(root.Path, new FileDigestCache());
-        _trees[index] = tree;
-        return tree;
-    }
+    public Task<SourceTree> TreeAsync(int index) =>
+        Step.Inputs[index].Kind == InputKind.Context ? Task.FromResult(Build.Context.Tree) : _roots.TreeAsync(index, LayersOf(index));
 
     /// <summary>The layers of the stage or image input <paramref name="index"/> reads.</summary>
     public IReadOnlyList<LayerBlob> LayersOf(int index) =>
@@ -120,12 +101,7 @@ internal sealed class DescribedStep : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var mount in _mounts)
-        {
-            await mount.DisposeAsync().ConfigureAwait(false);
-        }
-
-        _mounts.Clear();
+        await _roots.DisposeAsync().ConfigureAwait(false);
         foreach (var download in _downloads)
         {
             File.Delete(download.ContentPath);

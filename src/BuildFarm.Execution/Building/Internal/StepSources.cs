@@ -4,7 +4,6 @@ using BuildFarm.Dockerfile.Instructions;
 using BuildFarm.Dockerfile.Planning;
 using BuildFarm.Execution.Files;
 using BuildFarm.Execution.Files.Internal;
-using BuildFarm.Execution.Snapshots;
 using BuildFarm.Execution.Sources;
 using BuildFarm.Execution.Steps;
 using BuildFarm.Oci;
@@ -20,18 +19,17 @@ namespace BuildFarm.Execution.Building.Internal;
 internal sealed class StepSources : IAsyncDisposable
 {
     private readonly BuildRun _run;
-    private readonly List<OverlayRootFilesystem> _mounts = [];
     private readonly List<DownloadedFile> _downloads = [];
     private readonly List<GitCommit> _gitSources = [];
-    private readonly Dictionary<int, SourceTree> _trees = [];
     private readonly IReadOnlyList<IReadOnlyList<LayerBlob>?> _layers;
-    private readonly FileDigestCache _stageDigests = new();
+    private readonly InputRoots _roots;
 
     private StepSources(BuildRun run, PlannedStep step, IReadOnlyList<IReadOnlyList<LayerBlob>?> layers)
     {
         _run = run;
         Step = step;
         _layers = layers;
+        _roots = new InputRoots(run.Engine.Execution.Snapshots, run.Cancellation);
     }
 
     public PlannedStep Step { get; }
@@ -94,37 +92,13 @@ internal sealed class StepSources : IAsyncDisposable
         }
     }
 
-    /// <summary>The file tree input <paramref name="index"/> reads from: the context, or a stage's or image's root (mounted now if need be).</summary>
-    public async Task<SourceTree> TreeAsync(int index)
-    {
-        if (Step.Inputs[index].Kind == InputKind.Context)
-        {
-            return _run.Context;
-        }
+    public ValueTask DisposeAsync() => _roots.DisposeAsync();
 
-        if (_trees.TryGetValue(index, out var tree))
-        {
-            return tree;
-        }
-
-        var layers = _layers[index] ?? throw new InvalidOperationException($"Input {index} of step {Step.Id} has no file tree.");
-        var root = await _run.Engine.Execution.Snapshots.MountAsync(layers, _run.Cancellation).ConfigureAwait(false);
-        _mounts.Add(root);
-        // A digest cache of its own: a mounted root is a new path every time, so a shared one would only grow.
-        tree = SourceTree.ForRootFileSystem(root.Path, _stageDigests);
-        _trees[index] = tree;
-        return tree;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var mount in _mounts)
-        {
-            await mount.DisposeAsync().ConfigureAwait(false);
-        }
-
-        _mounts.Clear();
-    }
+    // The file tree input index reads from: the context, or a stage's or image's root (mounted now if need be).
+    private Task<SourceTree> TreeAsync(int index) =>
+        Step.Inputs[index].Kind == InputKind.Context
+            ? Task.FromResult(_run.Context)
+            : _roots.TreeAsync(index, _layers[index] ?? throw new InvalidOperationException($"Input {index} of step {Step.Id} has no file tree."));
 
     private async Task<Digest> ChecksumAsync(int index)
     {
@@ -170,9 +144,7 @@ internal sealed class StepSources : IAsyncDisposable
         string root;
         if (below.Count > 0)
         {
-            var mounted = await _run.Engine.Execution.Snapshots.MountAsync(below, _run.Cancellation).ConfigureAwait(false);
-            _mounts.Add(mounted);
-            root = mounted.Path;
+            root = await _roots.MountAsync(below).ConfigureAwait(false);
         }
         else
         {
@@ -214,9 +186,9 @@ internal sealed class StepSources : IAsyncDisposable
             return known;
         }
 
-        var hashedBefore = _stageDigests.FilesHashed;
+        var hashedBefore = _roots.Digests.FilesHashed;
         var checksum = SourceChecksum.Compute(await TreeAsync(index).ConfigureAwait(false), Step.Inputs[index].Paths, (Step.Instruction as FileInstruction)?.Excludes ?? []);
-        _run.Engine.CountStageFilesHashed(_stageDigests.FilesHashed - hashedBefore);
+        _run.Engine.CountStageFilesHashed(_roots.Digests.FilesHashed - hashedBefore);
         _run.Engine.SelectionChecksums.Set(key, checksum);
         return checksum;
     }
