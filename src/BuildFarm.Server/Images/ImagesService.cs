@@ -186,7 +186,7 @@ public sealed class ImagesService(ContentStore store, RegistryClient registry, E
         {
             // Found as a build finds it; a malformed name or platform is a FormatException: INVALID_ARGUMENT.
             var platform = image.Platform.Length > 0 ? Platform.Parse(image.Platform) : ImagePuller.DefaultPlatform;
-            var config = await FindOrPullAsync(ImageReference.Parse(image.Image), image.Image, platform, request.Pull, context.CancellationToken).ConfigureAwait(false);
+            var config = await FindOrPullAsync(ImageReference.Parse(image.Image), platform, request.Pull, context.CancellationToken).ConfigureAwait(false);
             var answer = new Api.V1.BaseImageConfig { Ref = image, Found = config is not null };
             if (config is not null)
             {
@@ -205,8 +205,9 @@ public sealed class ImagesService(ContentStore store, RegistryClient registry, E
 
     // What the build would pull is pulled now, so that its config is known; an image that cannot
     // be had is not found here (the build that needs it says why).
-    private async Task<Dockerfile.Planning.BaseImageConfig?> FindOrPullAsync(ImageReference reference, string image, Platform platform, bool pull, CancellationToken cancellationToken)
+    private async Task<Dockerfile.Planning.BaseImageConfig?> FindOrPullAsync(ImageReference reference, Platform platform, bool pull, CancellationToken cancellationToken)
     {
+        var image = reference.ToString();
         if (!pull || reference.Digest is not null)
         {
             if (await Execution.Building.BaseImageConfigs.FindAsync(store, image, platform, cancellationToken).ConfigureAwait(false) is { } stored)

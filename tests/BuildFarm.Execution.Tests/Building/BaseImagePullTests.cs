@@ -2,6 +2,7 @@ using System.Text;
 using BuildFarm.Execution.Building;
 using BuildFarm.Execution.Tests.TestSupport;
 using BuildFarm.Oci.Blobs;
+using BuildFarm.Oci.Images;
 using BuildFarm.Oci.References;
 using BuildFarm.Oci.Registry;
 using BuildFarm.Storage.Content;
@@ -147,6 +148,44 @@ public sealed class BaseImagePullTests : IClassFixture<EmptyStoreWithRegistryFix
         Assert.Equal([StepOutcome.Ran], pulled.Outcomes);
         Assert.Equal(moved, _fixture.Store.Images.Get(reference)?.Target.Digest.ToString());
         Assert.Equal(2, ManifestGets("moved/base", "latest"));
+    }
+
+    [Fact]
+    public async Task Pull_leaves_an_image_named_by_digest_as_stored()
+    {
+        var busybox = await PushBusyboxAsync("pinned/busybox:latest");
+        var dockerfile = $"FROM {Host}/pinned/busybox@{busybox}\nRUN echo pinned\n";
+
+        // Pulled, or found by digest when another test of the class pulled busybox already.
+        var first = await _build.BuildAsync(dockerfile);
+        var asked = _handler.Requests.Count;
+        var again = await _build.BuildAsync(dockerfile, pull: true);
+
+        var resolved = Assert.Single(Resolutions(first));
+        Assert.Equal(($"{Host}/pinned/busybox@{busybox}", busybox), (resolved.Reference, resolved.Digest));
+        Assert.Equal([($"{Host}/pinned/busybox@{busybox}", busybox, false)], Resolutions(again));
+        Assert.Equal([StepOutcome.Cached], again.Outcomes);
+        Assert.Equal(asked, _handler.Requests.Count);
+    }
+
+    [Fact]
+    public async Task Pulls_of_one_image_at_the_same_time_are_one_pull_and_a_failed_pull_is_not_remembered()
+    {
+        var busybox = await PushBusyboxAsync("shared/busybox:latest");
+        var images = new RegistryBaseImages(_fixture.Store, _registry);
+        var platform = Platform.Parse("linux/amd64");
+        var reference = ImageReference.Parse($"{Host}/shared/busybox:latest");
+        var missing = ImageReference.Parse($"{Host}/shared/busybox:nope");
+
+        // The second starts while the first is still waiting for the registry's answer.
+        await Task.WhenAll(images.PullAsync(reference, platform, CancellationToken.None), images.PullAsync(reference, platform, CancellationToken.None));
+        await images.PullAsync(reference, platform, CancellationToken.None); // after them: a pull of its own
+        await Assert.ThrowsAsync<BaseImageNotFoundException>(() => images.PullAsync(missing, platform, CancellationToken.None));
+        await Assert.ThrowsAsync<BaseImageNotFoundException>(() => images.PullAsync(missing, platform, CancellationToken.None));
+
+        Assert.Equal(2, ManifestGets("shared/busybox", "latest"));
+        Assert.Equal(2, ManifestGets("shared/busybox", "nope"));
+        Assert.Equal(busybox, _fixture.Store.Images.Get(reference.ToString())?.Target.Digest.ToString());
     }
 
     public void Dispose()
