@@ -24,6 +24,7 @@ internal sealed class PlainProgress(TextWriter error) : BuildProgress
             BuildEvent.KindOneofCase.StepFailed => $"{Number(buildEvent.StepFailed.Step)} ERROR: {buildEvent.StepFailed.Error}",
             BuildEvent.KindOneofCase.BuildFinished => Finished(buildEvent.BuildFinished.Result),
             BuildEvent.KindOneofCase.BuildCancelled => "build cancelled",
+            BuildEvent.KindOneofCase.ImageResolved => Resolved(buildEvent),
             _ => null,
         };
         if (line is not null)
@@ -39,6 +40,12 @@ internal sealed class PlainProgress(TextWriter error) : BuildProgress
         BuildEvent.KindOneofCase.StepFailed => buildEvent.StepFailed.Step,
         _ => null,
     };
+
+    private string Resolved(BuildEvent buildEvent)
+    {
+        var step = ImageProgress.StepOf(buildEvent.ImageResolved);
+        return $"{Start(buildEvent, step)} {step.Name}\n{Number(step)} {ImageProgress.Outcome(buildEvent.ImageResolved)}";
+    }
 
     private static string Finished(BuildResult result)
     {

@@ -34,6 +34,9 @@ internal sealed class TtyProgress(TextWriter error, TimeProvider time) : BuildPr
             case BuildEvent.KindOneofCase.StepFailed:
                 RowOf(buildEvent.StepFailed.Step).State = "ERROR";
                 break;
+            case BuildEvent.KindOneofCase.ImageResolved:
+                RowOf(ImageProgress.StepOf(buildEvent.ImageResolved)).State = ImageProgress.Outcome(buildEvent.ImageResolved);
+                break;
             default:
                 return;
         }

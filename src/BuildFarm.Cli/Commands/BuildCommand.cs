@@ -21,6 +21,7 @@ internal static class BuildCommand
         var labels = new Option<string[]>("--label") { Description = "Set an image label, NAME=value. Repeatable." };
         var target = new Option<string?>("--target") { Description = "The stage to build." };
         var noCache = new Option<bool>("--no-cache") { Description = "Run every step, whatever is recorded." };
+        var pull = new Option<bool>("--pull") { Description = "Pull every base image named by tag again (default: pull only images the farm lacks)." };
         var noCacheFilter = new Option<string[]>("--no-cache-filter") { Description = "Run every step of these stages. Repeatable." };
         var progress = new Option<string>("--progress") { Description = "auto, tty, plain, rawjson or quiet.", DefaultValueFactory = _ => "auto" };
         progress.AcceptOnlyFromAmong("auto", "tty", "plain", "rawjson", "quiet");
@@ -33,7 +34,7 @@ internal static class BuildCommand
         var allow = new Option<string[]>("--allow") { Description = "Ask for an entitlement the server must grant: network.host (RUN --network=host). Repeatable.", AllowMultipleArgumentsPerToken = false };
         var command = new Command("build", "Build an image from a Dockerfile on the farm.")
         {
-            contextPath, file, tags, buildArgs, labels, target, noCache, noCacheFilter, progress, outputs, push, secrets, ssh, metadataFile, addHosts, allow,
+            contextPath, file, tags, buildArgs, labels, target, noCache, pull, noCacheFilter, progress, outputs, push, secrets, ssh, metadataFile, addHosts, allow,
         };
         FarmAction.Set(command, async (parseResult, cancellationToken) =>
         {
@@ -59,6 +60,7 @@ internal static class BuildCommand
             {
                 Target = parseResult.GetValue(target) ?? string.Empty,
                 NoCache = parseResult.GetValue(noCache),
+                Pull = parseResult.GetValue(pull),
                 Push = parseResult.GetValue(push),
             };
             request.BuildArgs.Add(Pairs(parseResult.GetValue(buildArgs), "--build-arg", context.Environment.GetVariable));
@@ -83,7 +85,7 @@ internal static class BuildCommand
                 DigestCacheFile = Path.Combine(context.DataDirectory(parseResult), "client-digests.msgpack"),
             };
             // The two halves of FarmClient.UploadContextAsync, apart so that each is timed.
-            var snapshot = await FarmClient.SnapshotContextAsync(await client.WithBaseImagesAsync(snapshotOptions, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            var snapshot = await FarmClient.SnapshotContextAsync(await client.WithBaseImagesAsync(snapshotOptions, request.Pull, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
             timings?.Mark("context walk");
             await client.UploadAsync(snapshot, cancellationToken).ConfigureAwait(false);
             timings?.Mark("find missing and upload");

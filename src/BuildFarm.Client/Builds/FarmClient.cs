@@ -53,12 +53,20 @@ public sealed partial class FarmClient : IDisposable
 
     /// <summary>
     /// <paramref name="options"/> with the farm's configs of the Dockerfile's base images, so that
-    /// a snapshot sends what their ONBUILD triggers read too (one call, however many stages).
+    /// a snapshot sends what their ONBUILD triggers read too (one call, however many stages). The
+    /// farm pulls the images it lacks, as the build would.
     /// </summary>
-    public async Task<ContextSnapshotOptions> WithBaseImagesAsync(ContextSnapshotOptions options, CancellationToken cancellationToken = default)
+    public Task<ContextSnapshotOptions> WithBaseImagesAsync(ContextSnapshotOptions options, CancellationToken cancellationToken = default) =>
+        WithBaseImagesAsync(options, pull: false, cancellationToken);
+
+    /// <inheritdoc cref="WithBaseImagesAsync(ContextSnapshotOptions, CancellationToken)"/>
+    /// <param name="options">The snapshot's options.</param>
+    /// <param name="pull">The build asks for <c>--pull</c>: the farm pulls images named by tag again first, for the configs the build will see.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public async Task<ContextSnapshotOptions> WithBaseImagesAsync(ContextSnapshotOptions options, bool pull, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var request = new BaseImageConfigsRequest();
+        var request = new BaseImageConfigsRequest { Pull = pull };
         request.Images.AddRange(PathSelection.BaseImagesOf(options).Select(static image => new BaseImageRef { Image = image.Image, Platform = image.Platform }));
         var response = request.Images.Count == 0
             ? new BaseImageConfigsResponse()

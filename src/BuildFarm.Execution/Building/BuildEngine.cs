@@ -31,7 +31,8 @@ public sealed class BuildEngine : IStepRunner
     internal static Platform BuildPlatform { get; } = Platform.Parse(PredefinedArgs.DefaultPlatform);
 
     /// <param name="runner">Where steps that must run go; this engine itself by default.</param>
-    public BuildEngine(ExecutionEngine execution, ContentStore content, IStepCache cache, BuildEngineOptions? options = null, TimeProvider? timeProvider = null, IStepRunner? runner = null)
+    /// <param name="baseImages">Where base images the store lacks come from; none by default (they must be loaded or pulled first).</param>
+    public BuildEngine(ExecutionEngine execution, ContentStore content, IStepCache cache, BuildEngineOptions? options = null, TimeProvider? timeProvider = null, IStepRunner? runner = null, IBaseImageSource? baseImages = null)
     {
         ArgumentNullException.ThrowIfNull(execution);
         ArgumentNullException.ThrowIfNull(content);
@@ -45,6 +46,7 @@ public sealed class BuildEngine : IStepRunner
         Time = timeProvider ?? TimeProvider.System;
         StepSlots = new SemaphoreSlim(options.MaxConcurrentSteps);
         Runner = runner ?? this;
+        BaseImages = baseImages;
     }
 
     internal ExecutionEngine Execution { get; }
@@ -55,6 +57,9 @@ public sealed class BuildEngine : IStepRunner
 
     /// <summary>Where this engine's builds send the steps that must run.</summary>
     internal IStepRunner Runner { get; }
+
+    /// <summary>Where base images the store lacks come from, or null when they must be in the store.</summary>
+    internal IBaseImageSource? BaseImages { get; }
 
     /// <summary>The last result of each COPY from a context on this silo, which the next run of it on a changed context patches.</summary>
     internal ContextCopyHistory CopyHistory { get; } = new();
@@ -132,7 +137,7 @@ public sealed class BuildEngine : IStepRunner
     /// <summary>Runs a build to its end.</summary>
     /// <param name="events">Receives every step's progress and output as it happens; may be called from several stages at once.</param>
     /// <exception cref="DockerfileException">The Dockerfile is invalid.</exception>
-    /// <exception cref="BaseImageNotFoundException">A base image is not in the store.</exception>
+    /// <exception cref="BaseImageNotFoundException">A base image is not in the store and cannot be pulled.</exception>
     /// <exception cref="EntitlementException">The build asks for an entitlement the engine does not grant, or uses one it did not ask for.</exception>
     /// <exception cref="StepFailedException">A step failed; the message names its Dockerfile line.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; running processes were killed and mounts released.</exception>
@@ -141,7 +146,7 @@ public sealed class BuildEngine : IStepRunner
         ArgumentNullException.ThrowIfNull(request);
         var context = BuildContext.Open(request, this);
         Entitlements.CheckGranted(request.Entitlements, Execution.AllowsNetworkHost);
-        var (plan, images) = await PlanAsync(context.Dockerfile, request, cancellationToken).ConfigureAwait(false);
+        var (plan, images) = await PlanAsync(context.Dockerfile, request, events, cancellationToken).ConfigureAwait(false);
         Entitlements.CheckUsed(plan, request.Entitlements);
         var run = new BuildRun(this, request, plan, images, context, events);
         return await run.ExecuteAsync(cancellationToken).ConfigureAwait(false);
@@ -199,7 +204,7 @@ public sealed class BuildEngine : IStepRunner
     // The planner asks for base configs as it meets FROM lines, whose names may come from build
     // args, and ONBUILD triggers of a base image may name further images: plan until every image
     // the plan needs is known; that last plan is the build's.
-    private async Task<(BuildPlan Plan, IReadOnlyDictionary<string, BaseImage> Images)> PlanAsync(ParsedDockerfile dockerfile, BuildRequest request, CancellationToken cancellationToken)
+    private async Task<(BuildPlan Plan, IReadOnlyDictionary<string, BaseImage> Images)> PlanAsync(ParsedDockerfile dockerfile, BuildRequest request, BuildEventSink? events, CancellationToken cancellationToken)
     {
         var images = new Dictionary<string, BaseImage>(StringComparer.Ordinal);
         while (true)
@@ -218,8 +223,41 @@ public sealed class BuildEngine : IStepRunner
 
             foreach (var reference in missing)
             {
-                images[reference] = await StoredImages.ResolveAsync(Content, reference, BuildPlatform, cancellationToken).ConfigureAwait(false);
+                images[reference] = await ResolveBaseImageAsync(reference, request.Pull, events, cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    // Once per reference and build: the plan asks again only for references it has not seen.
+    private async Task<BaseImage> ResolveBaseImageAsync(string reference, bool pull, BuildEventSink? events, CancellationToken cancellationToken)
+    {
+        var pulled = false;
+        var parsed = Oci.References.ImageReference.Parse(reference);
+
+        // A digest pins the content: pulling it again could bring nothing new.
+        if (BaseImages is not null && pull && parsed.Digest is null)
+        {
+            await BaseImages.PullAsync(parsed, BuildPlatform, cancellationToken).ConfigureAwait(false);
+            pulled = true;
+        }
+
+        BaseImage image;
+        try
+        {
+            image = await StoredImages.ResolveAsync(Content, reference, BuildPlatform, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BaseImageNotFoundException) when (BaseImages is not null && !pulled)
+        {
+            await BaseImages.PullAsync(parsed, BuildPlatform, cancellationToken).ConfigureAwait(false);
+            pulled = true;
+            image = await StoredImages.ResolveAsync(Content, reference, BuildPlatform, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (events is not null)
+        {
+            await events(new BaseImageResolved(Time.GetUtcNow(), reference, image.Resolved, pulled), cancellationToken).ConfigureAwait(false);
+        }
+
+        return image;
     }
 }

@@ -27,5 +27,16 @@ public sealed record StepFinished(DateTimeOffset Timestamp, StepId Step, string 
 /// <summary>The step failed; the build stops.</summary>
 public sealed record StepFailed(DateTimeOffset Timestamp, StepId Step, string Name, Digest? Key, string Error) : BuildEvent(Timestamp, Step, Name);
 
+/// <summary>
+/// A base image's reference was resolved before any step (BuildKit's <c>[internal] load metadata
+/// for ...</c>): the digest it named, which the build's steps use. Not a step's event:
+/// <see cref="BuildEvent.Step"/> is <c>default</c>.
+/// </summary>
+/// <param name="Reference">The image as the Dockerfile named it, normalised: <c>docker.io/library/busybox:latest</c>.</param>
+/// <param name="Digest">What the reference named: the image's manifest, or the index of several platforms' manifests.</param>
+/// <param name="Pulled">Whether the image was pulled from its registry for this build (missing, or <see cref="BuildRequest.Pull"/>).</param>
+public sealed record BaseImageResolved(DateTimeOffset Timestamp, string Reference, Digest Digest, bool Pulled)
+    : BuildEvent(Timestamp, default, $"[internal] load metadata for {Reference}");
+
 /// <summary>Receives a build's events; called from several stages at once, so it must be thread-safe.</summary>
 public delegate ValueTask BuildEventSink(BuildEvent buildEvent, CancellationToken cancellationToken);

@@ -36,6 +36,12 @@ public sealed record BuildRequest
     /// <summary><c>--target</c>, or null for the last stage.</summary>
     public string? Target { get; init; }
 
+    /// <summary>
+    /// <c>--pull</c>: every base image named by tag is pulled again, so the build uses what the tag
+    /// names now. Without it, only images the store lacks are pulled.
+    /// </summary>
+    public bool Pull { get; init; }
+
     /// <summary><c>--no-cache</c>: every step runs, and its result replaces the recorded one.</summary>
     public bool NoCache { get; init; }
 

@@ -13,6 +13,9 @@ public enum BuildEventKind
     BuildFinished,
     BuildFailed,
     BuildCancelled,
+
+    /// <summary>A base image's reference was resolved (<see cref="BuildEventRecord.Name"/>) to a digest (<see cref="BuildEventRecord.Text"/>).</summary>
+    ImageResolved,
 }
 
 /// <summary>
@@ -39,7 +42,7 @@ public sealed record BuildEventRecord
     /// <summary>The silo that ran (or recorded) the step.</summary>
     [Id(6), Key(6)] public string? Silo { get; init; }
 
-    /// <summary>The log line, or the error.</summary>
+    /// <summary>The log line, the error, or a resolved image's digest.</summary>
     [Id(7), Key(7)] public string? Text { get; init; }
 
     /// <summary>For a log line: true for stderr.</summary>
@@ -55,6 +58,9 @@ public sealed record BuildEventRecord
 
     /// <summary>For a queued step: the ids of the steps whose results it reads (its parent, the last step of each stage it copies from or mounts).</summary>
     [Id(12), Key(12)] public IReadOnlyList<string>? Inputs { get; init; }
+
+    /// <summary>For a resolved image: true when it was pulled from its registry for this build.</summary>
+    [Id(13), Key(13)] public bool Pulled { get; init; }
 }
 
 /// <summary>A page of events; <see cref="Done"/> once the build has ended and every event was read.</summary>

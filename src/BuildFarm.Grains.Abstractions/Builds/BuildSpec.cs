@@ -43,4 +43,7 @@ public sealed record BuildSpec
     /// Dockerfile's bytes left out), kept as it came so that the build reports it back unchanged.
     /// </summary>
     [Id(12), Key(12)] public byte[]? SubmittedRequest { get; init; }
+
+    /// <summary><c>--pull</c>: pull base images named by tag again rather than use the stored ones.</summary>
+    [Id(13), Key(13)] public bool Pull { get; init; }
 }

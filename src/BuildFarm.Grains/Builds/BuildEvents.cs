@@ -29,6 +29,7 @@ internal static class BuildEvents
                 Seconds = finished.Result.Duration.TotalSeconds,
                 LayerDigest = finished.Result.Layer?.Descriptor.Digest.ToString(),
             },
+            BaseImageResolved resolved => record with { Kind = BuildEventKind.ImageResolved, Step = null, Name = resolved.Reference, Text = resolved.Digest.ToString(), Pulled = resolved.Pulled },
             StepFailed failed => record with { Kind = BuildEventKind.StepFailed, CacheKey = failed.Key?.ToString(), Text = failed.Error },
             _ => record,
         };

@@ -19,6 +19,7 @@ public static class BuildSpecRequests
             BuildArgs = spec.BuildArgs,
             Target = spec.Target,
             NoCache = spec.NoCache,
+            Pull = spec.Pull,
             NoCacheFilter = spec.NoCacheFilter,
             Labels = spec.Labels,
             ExtraHosts = [.. spec.ExtraHosts.Select(ExtraHost.Parse)],

@@ -25,7 +25,7 @@ public static class BuildFarmSiloExtensions
     /// grains, grain state on the store's disk, and the pruner of it all with the gate that keeps
     /// prunes and builds apart.
     /// </summary>
-    /// <param name="registry">How the silo reaches registries, to push results.</param>
+    /// <param name="registry">How the silo reaches registries: to pull base images the store lacks, and to push results.</param>
     public static ISiloBuilder AddBuildFarm(this ISiloBuilder silo, ContentStore content, ExecutionEngine execution, RegistryClient registry, BuildEngineOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(silo);
@@ -38,12 +38,14 @@ public static class BuildFarmSiloExtensions
         services.AddSingleton(content);
         services.AddSingleton(execution);
         services.AddSingleton(registry);
+        services.AddSingleton<IBaseImageSource>(new RegistryBaseImages(content, registry));
         services.AddSingleton(provider => new BuildEngine(
             execution,
             content,
             new GrainStepCache(provider.GetRequiredService<IGrainFactory>(), options.WorkerName),
             options,
-            provider.GetRequiredService<TimeProvider>()));
+            provider.GetRequiredService<TimeProvider>(),
+            baseImages: provider.GetRequiredService<IBaseImageSource>()));
         services.AddSingleton(provider => new FarmMetrics(content, provider.GetRequiredService<BuildEngine>()));
         services.AddSingleton<PruneGate>();
 

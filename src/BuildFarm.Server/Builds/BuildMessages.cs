@@ -104,6 +104,9 @@ internal static class BuildMessages
             case BuildEventKind.BuildFinished:
                 message.BuildFinished = new BuildFinished { Result = Result(summary, summary.Output!) };
                 break;
+            case BuildEventKind.ImageResolved:
+                message.ImageResolved = new ImageResolved { Reference = record.Name ?? string.Empty, Digest = record.Text ?? string.Empty, Pulled = record.Pulled };
+                break;
             case BuildEventKind.BuildCancelled:
                 message.BuildCancelled = new BuildCancelled { Reason = record.Text ?? string.Empty };
                 break;

@@ -65,6 +65,7 @@ internal static class BuildRequests
             BuildArgs = new Dictionary<string, string>(request.BuildArgs, StringComparer.Ordinal),
             Target = request.Target.Length == 0 ? null : request.Target,
             NoCache = request.NoCache,
+            Pull = request.Pull,
             NoCacheFilter = [.. request.NoCacheFilter],
             Tags = tags,
             Labels = new Dictionary<string, string>(request.Labels, StringComparer.Ordinal),

@@ -28,7 +28,7 @@ public sealed class FarmServerOptions
     /// <summary>How steps run: runc, their network (<see cref="ExecutionOptions.AllowNetworkHost"/>) and the limits of each RUN step.</summary>
     public ExecutionOptions Execution { get; init; } = new();
 
-    /// <summary>How results are pushed: credentials and plain-HTTP registries. The server disposes it.</summary>
+    /// <summary>How base images a build lacks are pulled and results are pushed: credentials and plain-HTTP registries. The server disposes it.</summary>
     public RegistryClient Registry { get; init; } = new(new RegistryClientOptions());
 
     /// <summary>Sets up logging; the default keeps ASP.NET Core's (console) providers.</summary>

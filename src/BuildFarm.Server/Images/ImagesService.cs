@@ -20,7 +20,8 @@ namespace BuildFarm.Server.Images;
 /// archives in and out, and pulls and pushes with the silo's <see cref="RegistryClient"/>.
 /// Failures become status codes in <see cref="ImageErrorInterceptor"/>.
 /// </summary>
-public sealed class ImagesService(ContentStore store, RegistryClient registry) : Api.V1.Images.ImagesBase
+/// <param name="baseImages">Where the base images a build would pull come from, for <see cref="BaseImageConfigs"/>.</param>
+public sealed class ImagesService(ContentStore store, RegistryClient registry, Execution.Building.IBaseImageSource baseImages) : Api.V1.Images.ImagesBase
 {
     private readonly ImageCatalog _images = new(store);
 
@@ -185,8 +186,7 @@ public sealed class ImagesService(ContentStore store, RegistryClient registry) :
         {
             // Found as a build finds it; a malformed name or platform is a FormatException: INVALID_ARGUMENT.
             var platform = image.Platform.Length > 0 ? Platform.Parse(image.Platform) : ImagePuller.DefaultPlatform;
-            _ = ImageReference.Parse(image.Image);
-            var config = await Execution.Building.BaseImageConfigs.FindAsync(store, image.Image, platform, context.CancellationToken).ConfigureAwait(false);
+            var config = await FindOrPullAsync(ImageReference.Parse(image.Image), platform, request.Pull, context.CancellationToken).ConfigureAwait(false);
             var answer = new Api.V1.BaseImageConfig { Ref = image, Found = config is not null };
             if (config is not null)
             {
@@ -201,6 +201,31 @@ public sealed class ImagesService(ContentStore store, RegistryClient registry) :
         }
 
         return response;
+    }
+
+    // What the build would pull is pulled now, so that its config is known; an image that cannot
+    // be had is not found here (the build that needs it says why).
+    private async Task<Dockerfile.Planning.BaseImageConfig?> FindOrPullAsync(ImageReference reference, Platform platform, bool pull, CancellationToken cancellationToken)
+    {
+        var image = reference.ToString();
+        if (!pull || reference.Digest is not null)
+        {
+            if (await Execution.Building.BaseImageConfigs.FindAsync(store, image, platform, cancellationToken).ConfigureAwait(false) is { } stored)
+            {
+                return stored;
+            }
+        }
+
+        try
+        {
+            await baseImages.PullAsync(reference, platform, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Execution.Building.BaseImageNotFoundException)
+        {
+            return null;
+        }
+
+        return await Execution.Building.BaseImageConfigs.FindAsync(store, image, platform, cancellationToken).ConfigureAwait(false);
     }
 
     public override async Task<ImageHistoryResponse> History(ImageHistoryRequest request, ServerCallContext context)

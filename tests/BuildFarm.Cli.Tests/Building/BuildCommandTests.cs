@@ -62,7 +62,7 @@ public sealed class BuildCommandTests(RegistryFixture registry) : IClassFixture<
         Assert.All(steps, s => Assert.False(s.GetProperty("cached").GetBoolean()));
         Assert.Equal(["ran", "ran", "ran", "config"], steps.Select(s => s.GetProperty("outcome").GetString()));
         Assert.All(steps, s => Assert.StartsWith("sha256:", s.GetProperty("key").GetString(), StringComparison.Ordinal));
-        Assert.Contains("\n#2 [build 3/3] RUN mkdir /out && tr a-z A-Z < /src/greeting.txt > /out/greeting\n#2 DONE ", result.Error, StringComparison.Ordinal);
+        Assert.Contains("\n#3 [build 3/3] RUN mkdir /out && tr a-z A-Z < /src/greeting.txt > /out/greeting\n#3 DONE ", result.Error, StringComparison.Ordinal);
         Assert.Contains($"naming to {name} done", result.Error, StringComparison.Ordinal);
 
         var again = await BuildAsync("-t", name, "--progress", "quiet", "--metadata-file", metadataPath);
@@ -124,7 +124,10 @@ public sealed class BuildCommandTests(RegistryFixture registry) : IClassFixture<
 
         Assert.Equal(0, built.ExitCode);
         Assert.Matches($"^BUILD ID +STATE +SUBMITTED +IMAGE\n{id} +succeeded +[0-9-]+ [0-9:]+Z +echo:1\n$", list);
-        Assert.Equal(["#1 [2/2] RUN echo from the build", "from the build"], logs.Split('\n').Take(2).Select(l => Regex.Replace(l, "^#1 [0-9]+\\.[0-9]+ ", "")));
+        var busybox = (await Busybox.GetAsync()).ManifestDigest;
+        Assert.Equal(
+            ["#1 [internal] load metadata for docker.io/library/busybox:latest", $"#1 resolved docker.io/library/busybox:latest@{busybox}", "#2 [2/2] RUN echo from the build", "from the build"],
+            logs.Split('\n').Take(4).Select(l => Regex.Replace(l, "^#2 [0-9]+\\.[0-9]+ ", "")));
         Assert.Equal($"{id}: succeeded\n", cancel);
     }
 
@@ -141,7 +144,7 @@ public sealed class BuildCommandTests(RegistryFixture registry) : IClassFixture<
         Assert.True(File.Exists(Path.Combine(tree, "bin", "busybox")));
         var lastFrame = result.Error[result.Error.LastIndexOf("[+] Building", StringComparison.Ordinal)..];
         Assert.Matches(
-            "^\\[\\+\\] Building [0-9.]+s \\(3/3\\)\n\u001b\\[2K => CACHED \\[build 2/3\\] COPY greeting.txt /src/\n\u001b\\[2K => CACHED \\[build 3/3\\] RUN mkdir /out && tr a-z A-Z < /src/greeting.txt > /out/greeting\n\u001b\\[2K => CACHED \\[stage-1 2/3\\] COPY --from=build /out/greeting /greeting\n$",
+            "^\\[\\+\\] Building [0-9.]+s \\(4/4\\)\n\u001b\\[2K => \\[internal\\] load metadata for docker.io/library/busybox:latest resolved docker.io/library/busybox:latest@sha256:[0-9a-f]{64}\n\u001b\\[2K => CACHED \\[build 2/3\\] COPY greeting.txt /src/\n\u001b\\[2K => CACHED \\[build 3/3\\] RUN mkdir /out && tr a-z A-Z < /src/greeting.txt > /out/greeting\n\u001b\\[2K => CACHED \\[stage-1 2/3\\] COPY --from=build /out/greeting /greeting\n$",
             lastFrame);
         Assert.Contains("\u001b[4A", result.Error, StringComparison.Ordinal);
     }

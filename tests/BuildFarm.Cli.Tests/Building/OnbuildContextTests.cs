@@ -1,4 +1,5 @@
 using BuildFarm.Cli.Tests.TestSupport;
+using BuildFarm.Testing;
 
 namespace BuildFarm.Cli.Tests.Building;
 
@@ -35,12 +36,14 @@ public sealed class OnbuildContextTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_base_image_the_farm_does_not_have_fails_as_the_farm_says_not_for_want_of_context()
+    public async Task A_base_image_that_cannot_be_had_fails_as_the_farm_says_not_for_want_of_context()
     {
-        var result = await BuildAsync("missing", "FROM no-such-base\nCOPY trigger.txt /\n", "--progress", "plain");
+        // The farm pulls what it lacks: from a registry on loopback that lacks it too.
+        await using var registry = await RegistryServer.StartAsync();
+        var result = await BuildAsync("missing", $"FROM {registry.Host}/no-such-base\nCOPY trigger.txt /\n", "--progress", "plain");
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("no-such-base", result.Error, StringComparison.Ordinal);
+        Assert.Contains($"base image {registry.Host}/no-such-base:latest: pulling it from {registry.Host} failed: GET http://{registry.Host}/v2/no-such-base/manifests/latest: 404 Not Found", result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("not found: \"/trigger.txt\"", result.Error, StringComparison.Ordinal);
     }
 

@@ -101,10 +101,10 @@ public sealed class ServerProcessBuildTests(ServerProcessFarm farm) : IClassFixt
         var logs = await farm.RunAsync("builds", "logs", id);
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Matches("\n#2 [0-9.]+ boom-output\n", result.Error);
+        Assert.Matches("\n#3 [0-9.]+ boom-output\n", result.Error);
         Assert.EndsWith("\nError: " + error, result.Error, StringComparison.Ordinal);
         Assert.Equal(0, logs.ExitCode);
-        Assert.Matches("\n#2 [0-9.]+ boom-output\n", logs.Output);
+        Assert.Matches("\n#3 [0-9.]+ boom-output\n", logs.Output);
         Assert.EndsWith("\nERROR: " + error, logs.Output, StringComparison.Ordinal);
         Assert.Empty(LinuxHost.MountsBelow(farm.DataDirectory));
     }

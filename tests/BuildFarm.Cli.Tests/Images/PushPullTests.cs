@@ -127,8 +127,8 @@ public sealed class PushPullTests(RegistryFixture registry) : IClassFixture<Regi
 }
 
 /// <summary>
-/// Pushing to a registry that wants a password: the farm server pushes, with the credentials of
-/// the docker config.json it was started with.
+/// Pushing to a registry that wants a password, and building from a base image on it: the farm
+/// server pushes and pulls with the credentials of the docker config.json it was started with.
 /// </summary>
 public sealed class AuthenticatedPushTests : IAsyncLifetime, IDisposable
 {
@@ -184,6 +184,31 @@ public sealed class AuthenticatedPushTests : IAsyncLifetime, IDisposable
 
         Assert.EndsWith($"v1: digest: {busybox.ManifestDigest} size: {busybox.ManifestSize}\n", fromHome);
         Assert.EndsWith($"v1: digest: {busybox.ManifestDigest} size: {busybox.ManifestSize}\n", fromOption);
+    }
+
+    [Fact]
+    public async Task A_build_pulls_a_private_base_image_with_the_same_credentials_and_fails_without_them()
+    {
+        var busybox = await Busybox.GetAsync();
+        await Skopeo.CopyAsync($"oci-archive:{busybox.ArchivePath}:{BusyboxImage.RefName}", $"docker://{_server.Host}/private/base:1", "--dest-creds", "alice:s3cret");
+        var context = Directory.CreateDirectory(_farm.Combine("context")).FullName;
+        File.WriteAllText(Path.Combine(context, "Dockerfile"), $"FROM {_server.Host}/private/base:1\nRUN echo private\n");
+
+        var refused = await _farm.RunAsync("build", "--progress", "plain", context);
+        WriteDockerConfig(Path.Combine("home", ".docker"));
+        await _farm.RestartServerAsync();
+        var built = await _farm.RunAsync("build", "--progress", "plain", context);
+
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains(
+            $"base image {_server.Host}/private/base:1: pulling it from {_server.Host} failed: GET http://{_server.Host}/v2/private/base/manifests/1: 401 Unauthorized: UNAUTHORIZED: authentication required (registry {_server.Host} requires authentication and no credentials are configured for it)",
+            refused.Error,
+            StringComparison.Ordinal);
+        Assert.True(built.ExitCode == 0, built.Error);
+        Assert.StartsWith(
+            $"#1 [internal] load metadata for {_server.Host}/private/base:1\n#1 resolved {_server.Host}/private/base:1@{busybox.ManifestDigest}\n#2 [2/2] RUN echo private\n",
+            built.Error,
+            StringComparison.Ordinal);
     }
 
     public async Task DisposeAsync() => await _server.DisposeAsync();

@@ -33,10 +33,18 @@ public class EngineFixture : IAsyncLifetime
     /// <summary>The engine's options; null for the defaults.</summary>
     protected virtual ExecutionOptions? Options => null;
 
+    /// <summary>Whether the store starts with busybox loaded (as <see cref="BusyboxName"/>) and unpacked.</summary>
+    protected virtual bool LoadsBusybox => true;
+
     public virtual async Task InitializeAsync()
     {
         Store = ContentStore.Open(new ContentStoreOptions { DataDirectory = DataDirectory });
         Engine = await ExecutionEngine.OpenAsync(Store, Options);
+        if (!LoadsBusybox)
+        {
+            return;
+        }
+
         Busybox = await ImportBusyboxAsync(Store);
         await Engine.Snapshots.EnsureAsync(Busybox);
         await (await BusyboxImage.GetAsync()).AddToAsync(Store, BusyboxName);

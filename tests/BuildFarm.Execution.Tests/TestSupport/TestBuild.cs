@@ -29,11 +29,12 @@ public sealed class TestBuild : IDisposable
     private readonly TempDirectory _context = new("buildfarm-context");
     private readonly TempDirectory _steps = new("buildfarm-steps");
 
-    public TestBuild(EngineFixture fixture, BuildEngineOptions? options = null, ContextKind context = ContextKind.Directory)
+    /// <param name="baseImages">Where the engine gets base images the store lacks; none by default.</param>
+    public TestBuild(EngineFixture fixture, BuildEngineOptions? options = null, ContextKind context = ContextKind.Directory, IBaseImageSource? baseImages = null)
     {
         Fixture = fixture;
         Context = context;
-        Engine = new BuildEngine(fixture.Engine, fixture.Store, new LocalStepCache(new StepRecordStore(_steps.Path)), options);
+        Engine = new BuildEngine(fixture.Engine, fixture.Store, new LocalStepCache(new StepRecordStore(_steps.Path)), options, baseImages: baseImages);
     }
 
     public ContextKind Context { get; }
@@ -53,7 +54,7 @@ public sealed class TestBuild : IDisposable
         return this;
     }
 
-    public async Task<BuildOutcome> BuildAsync(string? dockerfile = null, IReadOnlyDictionary<string, string>? buildArgs = null, string? target = null, bool noCache = false, IReadOnlyList<string>? noCacheFilter = null, BuildEventSink? events = null, CancellationToken cancellationToken = default, ISecretSource? secrets = null)
+    public async Task<BuildOutcome> BuildAsync(string? dockerfile = null, IReadOnlyDictionary<string, string>? buildArgs = null, string? target = null, bool noCache = false, IReadOnlyList<string>? noCacheFilter = null, BuildEventSink? events = null, CancellationToken cancellationToken = default, ISecretSource? secrets = null, bool pull = false)
     {
         if (dockerfile is not null)
         {
@@ -69,6 +70,7 @@ public sealed class TestBuild : IDisposable
                 BuildArgs = buildArgs ?? new Dictionary<string, string>(),
                 Target = target,
                 NoCache = noCache,
+                Pull = pull,
                 NoCacheFilter = noCacheFilter ?? [],
                 Secrets = secrets,
             },

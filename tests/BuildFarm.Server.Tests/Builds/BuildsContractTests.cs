@@ -1,5 +1,6 @@
 using BuildFarm.Api.V1;
 using BuildFarm.Server.Tests.TestSupport;
+using BuildFarm.Testing;
 using Google.Protobuf;
 using Grpc.Core;
 
@@ -83,12 +84,16 @@ public sealed class BuildsContractTests
         Assert.Equal((StatusCode.NotFound, "There is no build nope."), await GetError(farm, "nope"));
         Assert.Equal((StatusCode.NotFound, "There is no build ."), await GetError(farm, ""));
 
-        // Which images exist is the build's to find out: the stream ends with BuildFailed.
+        // Which images exist is the build's to find out (a missing one is pulled; this registry on
+        // loopback lacks it): the stream ends with BuildFailed.
+        await using var registry = await RegistryServer.StartAsync();
         var unknownImage = request.Clone();
-        unknownImage.DockerfileInline = ByteString.CopyFromUtf8("FROM nothing-here:1\n");
+        unknownImage.DockerfileInline = ByteString.CopyFromUtf8($"FROM {registry.Host}/nothing-here:1\n");
         var events = await farm.Client.SubmitAsync(unknownImage).ToListAsync();
         Assert.Equal(BuildEvent.KindOneofCase.BuildFailed, events[^1].KindCase);
-        Assert.Equal("base image docker.io/library/nothing-here:1: no image by that name is loaded or pulled (farm load / farm pull)", events[^1].BuildFailed.Error);
+        Assert.Equal(
+            $"base image {registry.Host}/nothing-here:1: pulling it from {registry.Host} failed: GET http://{registry.Host}/v2/nothing-here/manifests/1: 404 Not Found: MANIFEST_UNKNOWN: manifest unknown",
+            events[^1].BuildFailed.Error);
     }
 
     [Fact]

@@ -9,6 +9,9 @@ namespace BuildFarm.Execution.Building.Internal;
 /// <param name="Manifest">The platform's manifest the reference resolved to: what names this image in a step description.</param>
 internal sealed record BaseImage(string Reference, Digest Manifest, ImageConfig Config, IReadOnlyList<LayerBlob> Layers)
 {
+    /// <summary>What the reference named: the index of several platforms' manifests, or <see cref="Manifest"/> itself.</summary>
+    public Digest Resolved { get; init; } = Manifest;
+
     /// <summary>What the planner needs of the config: env, working dir, user, shell and ONBUILD triggers.</summary>
     public BaseImageConfig ToPlannerConfig()
     {

@@ -24,6 +24,8 @@ internal static class StoredImages
             throw new BaseImageNotFoundException(reference, "no image by that name is loaded or pulled (farm load / farm pull)");
         }
 
+        var resolved = target.Digest;
+
         if (MediaTypes.IsIndex(target.MediaType))
         {
             var index = ImageIndex.Parse(await ReadAsync(reference, () => blobs.ReadDocumentAsync(target, cancellationToken)).ConfigureAwait(false));
@@ -37,7 +39,7 @@ internal static class StoredImages
             throw new BaseImageNotFoundException(reference, $"its layer {missing.Descriptor.Digest} is not in the store");
         }
 
-        return image;
+        return image with { Resolved = resolved };
     }
 
     /// <summary>

@@ -1,0 +1,61 @@
+using BuildFarm.Oci.Images;
+using BuildFarm.Oci.References;
+using BuildFarm.Oci.Registry;
+using BuildFarm.Storage.Content;
+using BuildFarm.Storage.Images;
+
+namespace BuildFarm.Execution.Building;
+
+/// <summary>
+/// Base images pulled from their registries into a content store as <c>farm pull</c> pulls them:
+/// with the <see cref="RegistryClient"/>'s credentials and plain-HTTP registries. Builds that need
+/// the same image at the same time share one pull.
+/// </summary>
+public sealed class RegistryBaseImages(ContentStore store, RegistryClient registry) : IBaseImageSource
+{
+    private readonly ImageCatalog _images = new(store);
+    private readonly Lock _gate = new();
+    private readonly Dictionary<(string Reference, string Platform), Task> _pulls = [];
+
+    public Task PullAsync(ImageReference reference, Platform platform, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        ArgumentNullException.ThrowIfNull(platform);
+        var key = (reference.ToString(), platform.ToString());
+        Task pull;
+        lock (_gate)
+        {
+            if (!_pulls.TryGetValue(key, out pull!))
+            {
+                // Started on the pool, so that its removal (which takes the gate) comes after this add.
+                // Not cancelled with the build that started it: others may be waiting for it; the
+                // registry client's request timeout bounds it.
+                pull = Task.Run(() => PullOnceAsync(reference, platform, key), CancellationToken.None);
+                _pulls.Add(key, pull);
+            }
+        }
+
+        return pull.WaitAsync(cancellationToken);
+    }
+
+    private async Task PullOnceAsync(ImageReference reference, Platform platform, (string, string) key)
+    {
+        try
+        {
+            using var import = _images.BeginImport();
+            var pulled = await new ImagePuller(registry).PullAsync(reference, import.Blobs, platform, CancellationToken.None).ConfigureAwait(false);
+            _images.Name(reference, pulled.Manifest);
+        }
+        catch (Exception e) when (e is RegistryException or HttpRequestException)
+        {
+            throw new BaseImageNotFoundException(reference.ToString(), $"pulling it from {reference.Registry} failed: {e.Message}");
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _pulls.Remove(key);
+            }
+        }
+    }
+}
