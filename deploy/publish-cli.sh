@@ -21,6 +21,13 @@ trap 'rm -rf "$stage"' EXIT
 dotnet publish -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
   -v quiet --nologo "$root/src/BuildFarm.Cli.Server" -o "$stage/server" >/dev/null
 dotnet publish -c Release -r linux-x64 -v quiet --nologo "$root/src/BuildFarm.Cli" -o "$stage/farm" >/dev/null
-mkdir -p "$1"
-cp -a "$stage/server/." "$1/"
-cp -a "$stage/farm/." "$1/"
+mkdir -p "$stage/all" "$1"
+cp -a "$stage/server/." "$stage/all/"
+cp -a "$stage/farm/." "$stage/all/"
+# Each file is put in place by a rename, never written over: a farm server started from OUTPUT_DIR
+# may still be running (a program's file cannot be written while it runs), and a rename leaves it
+# its old file while new processes get the new one.
+(cd "$stage/all" && find . -type d) | while read -r dir; do mkdir -p "$1/$dir"; done
+(cd "$stage/all" && find . ! -type d) | while read -r file; do
+  cp -a "$stage/all/$file" "$1/$file.new" && mv -f "$1/$file.new" "$1/$file"
+done
