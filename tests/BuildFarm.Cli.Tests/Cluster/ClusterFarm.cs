@@ -15,6 +15,9 @@ namespace BuildFarm.Cli.Tests.Cluster;
 /// </summary>
 public sealed partial class ClusterFarm : IAsyncLifetime
 {
+    /// <summary>The test collection whose classes share one cluster, one test at a time.</summary>
+    public const string Collection = "cluster";
+
     /// <summary>How long the silos take to vote a silo that stopped answering dead (--dead-silo-timeout).</summary>
     public static readonly TimeSpan DeadSiloTimeout = TimeSpan.FromSeconds(10);
 
@@ -63,6 +66,10 @@ public sealed partial class ClusterFarm : IAsyncLifetime
     internal Task<FarmResult> RunAsync(ServerProcess silo, params string[] args) =>
         FarmProcess.RunAsync(_session.Home, ["--data-dir", DataDirectory(silo), "--server", silo.Address.ToString(), .. args]);
 
+    /// <summary>Starts <c>farm --server ADDR ARGS</c> through one silo; the caller disposes it.</summary>
+    internal FarmProcess Start(ServerProcess silo, params string[] args) =>
+        FarmProcess.Start(_session.Home, ["--data-dir", DataDirectory(silo), "--server", silo.Address.ToString(), .. args]);
+
     /// <summary>Runs <c>farm --server ADDRS ARGS</c> with several addresses, as a client of the whole cluster.</summary>
     internal Task<FarmResult> RunThroughAsync(IEnumerable<string> addresses, params string[] args) =>
         FarmProcess.RunAsync(_session.Home, ["--data-dir", _session.Combine("client"), "--server", string.Join(',', addresses), .. args]);
@@ -95,11 +102,14 @@ public sealed partial class ClusterFarm : IAsyncLifetime
     public string Logs() => string.Join("\n", Silos.Select(silo => $"--- silo {silo.Address}:\n{silo.Log}"));
 
     /// <summary>The silos a silo's <c>/metrics</c> counts with this membership status.</summary>
-    internal static async Task<int> SilosSeenAsync(ServerProcess silo, string status)
+    internal static async Task<int> SilosSeenAsync(ServerProcess silo, string status) =>
+        (int)Sample(await silo.ScrapeMetricsAsync(), $"buildfarm_cluster_silos{{status=\"{status}\"}}");
+
+    /// <summary>One sample's value in a scrape, by its name and labels as written there; 0 when absent.</summary>
+    internal static double Sample(string metrics, string series)
     {
-        var metrics = await silo.ScrapeMetricsAsync();
-        var match = Regex.Match(metrics, $"^buildfarm_cluster_silos\\{{status=\"{status}\"\\}} (\\d+)$", RegexOptions.Multiline);
-        return match.Success ? int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
+        var match = Regex.Match(metrics, $"^{Regex.Escape(series)} (\\S+)$", RegexOptions.Multiline);
+        return match.Success ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
     }
 
     public async Task DisposeAsync()
@@ -127,3 +137,6 @@ public sealed partial class ClusterFarm : IAsyncLifetime
         "--dead-silo-timeout", DeadSiloTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture),
     ];
 }
+
+[CollectionDefinition(ClusterFarm.Collection)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFarm>;

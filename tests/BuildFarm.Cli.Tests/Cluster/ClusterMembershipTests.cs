@@ -5,7 +5,8 @@ using BuildFarm.Testing;
 namespace BuildFarm.Cli.Tests.Cluster;
 
 /// <summary>Three silos and a real Redis: forming the cluster, noticing a dead silo, rejoining, and clients that move past a silo that does not answer.</summary>
-public sealed class ClusterMembershipTests(ClusterFarm cluster) : IClassFixture<ClusterFarm>
+[Collection(ClusterFarm.Collection)]
+public sealed class ClusterMembershipTests(ClusterFarm cluster)
 {
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(60);
