@@ -7,6 +7,7 @@ using BuildFarm.Storage.Content;
 using BuildFarm.Storage.Pruning;
 using BuildFarm.Storage.Trees;
 using Grpc.Core;
+using Microsoft.Extensions.Logging;
 using BuildEngine = BuildFarm.Execution.Building.BuildEngine;
 using BuildEvent = BuildFarm.Api.V1.BuildEvent;
 using BuildState = BuildFarm.Grains.Builds.BuildState;
@@ -17,7 +18,7 @@ namespace BuildFarm.Server.Builds;
 /// The <c>buildfarm.v1.Builds</c> service: each build is a <see cref="IBuildGrain"/>; a stream of
 /// events is a loop of short reads of its log, so no grain call outlives Orleans' timeout.
 /// </summary>
-public sealed class BuildsService(IGrainFactory grains, ContentStore store, BuildEngine engine, PruneGate gate, TimeProvider time) : Api.V1.Builds.BuildsBase
+public sealed partial class BuildsService(IGrainFactory grains, ContentStore store, BuildEngine engine, PruneGate gate, TimeProvider time, ILogger<BuildsService> logger) : Api.V1.Builds.BuildsBase
 {
     // Each read waits at most this long for the next event, well under the grain call timeout.
     private static readonly TimeSpan ReadWait = TimeSpan.FromSeconds(10);
@@ -35,7 +36,9 @@ public sealed class BuildsService(IGrainFactory grains, ContentStore store, Buil
         var spec = BuildRequests.ToSpec(request, store);
         await CheckAsync(spec, context.CancellationToken).ConfigureAwait(false);
         var id = BuildIds.New(time);
+        using var scope = BeginBuildScope(logger, id);
         await grains.GetGrain<IBuildGrain>(id).StartAsync(spec, BuildRequests.ToSecrets(request)).ConfigureAwait(false);
+        LogSubmitted(logger, id, context.Peer, spec.ContextDigest);
         await StreamAsync(id, 0, responseStream, context.CancellationToken).ConfigureAwait(false);
     }
 
@@ -45,12 +48,14 @@ public sealed class BuildsService(IGrainFactory grains, ContentStore store, Buil
         ArgumentNullException.ThrowIfNull(responseStream);
         ArgumentNullException.ThrowIfNull(context);
         var summary = await FindAsync(request.BuildId).ConfigureAwait(false);
+        using var scope = BeginBuildScope(logger, request.BuildId);
         var after = request.FromSequence == 0 ? 0 : (long)request.FromSequence - 1;
         if (summary.State != BuildState.Running && after > summary.LastSequence)
         {
             throw new RpcException(new Status(StatusCode.OutOfRange, $"Build {request.BuildId} ended at event {summary.LastSequence}; there is no event {request.FromSequence}."));
         }
 
+        LogWatching(logger, request.BuildId, context.Peer, request.FromSequence, summary.State);
         await StreamAsync(request.BuildId, after, responseStream, context.CancellationToken).ConfigureAwait(false);
     }
 
@@ -58,6 +63,8 @@ public sealed class BuildsService(IGrainFactory grains, ContentStore store, Buil
     {
         ArgumentNullException.ThrowIfNull(request);
         await FindAsync(request.BuildId).ConfigureAwait(false);
+        using var scope = BeginBuildScope(logger, request.BuildId);
+        LogCancelling(logger, request.BuildId, context.Peer);
         var grain = grains.GetGrain<IBuildGrain>(request.BuildId);
         var summary = await grain.CancelAsync().ConfigureAwait(false);
 
