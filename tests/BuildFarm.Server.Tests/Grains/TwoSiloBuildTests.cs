@@ -8,6 +8,7 @@ using BuildFarm.Storage;
 using BuildFarm.Storage.Content;
 using BuildFarm.Storage.Trees;
 using BuildFarm.Testing;
+using Orleans;
 using Orleans.Hosting;
 using Orleans.Runtime.Hosting;
 using Orleans.TestingHost;
@@ -24,12 +25,13 @@ public sealed class TwoSiloBuildTests : IAsyncLifetime
     private const string Busybox = "docker.io/library/busybox:latest";
 
     private readonly TempDirectory _directory = new("buildfarm-two-silos");
+    private string _grainState = null!;
     private readonly List<(ContentStore Store, RegistryClient Registry)> _silos = [];
     private InProcessTestCluster _cluster = null!;
 
     public async Task InitializeAsync()
     {
-        var grainState = _directory.CreateDirectory("shared");
+        var grainState = _grainState = _directory.CreateDirectory("shared");
         var prepared = new Queue<(ContentStore, ExecutionEngine, RegistryClient)>();
         for (var i = 0; i < 2; i++)
         {
@@ -94,6 +96,37 @@ public sealed class TwoSiloBuildTests : IAsyncLifetime
         {
             await Task.Delay(100);
         }
+    }
+
+    [Fact]
+    public async Task Builds_and_an_index_recorded_before_journals_and_pages_are_still_listed_and_replayed()
+    {
+        // As a farm of before wrote them: each build's events in its state, the index a list of ids.
+        var storage = new DiskGrainStorage(_grainState);
+        var ids = new[] { "20261201-000000-aaaaaaaa", "20261201-000001-bbbbbbbb" };
+        foreach (var id in ids)
+        {
+            var events = new List<BuildEventRecord>
+            {
+                new() { Sequence = 1, Timestamp = DateTimeOffset.UnixEpoch, Kind = BuildEventKind.StepQueued, Step = "0.1", Name = "[2/2] RUN true" },
+                new() { Sequence = 2, Timestamp = DateTimeOffset.UnixEpoch, Kind = BuildEventKind.BuildFailed, Text = "failed " + id },
+            };
+            await storage.WriteStateAsync("build", _cluster.Client.GetGrain<IBuildGrain>(id).GetGrainId(), new GrainState<BuildGrainState>(new BuildGrainState
+            {
+                Spec = new BuildSpec { ContextDigest = TreeNode.Create([]).Digest.ToString() },
+                State = BuildState.Failed,
+                Error = "failed " + id,
+                Events = events,
+            }));
+        }
+
+        await storage.WriteStateAsync("builds", _cluster.Client.GetGrain<IBuildIndexGrain>(0).GetGrainId(), new GrainState<BuildIndexState>(new BuildIndexState { Ids = [.. ids] }));
+
+        var listed = await _cluster.Client.GetGrain<IBuildIndexGrain>(0).ListAsync(0, 10, []);
+        var replayed = await ReadAllAsync(_cluster.Client.GetGrain<IBuildGrain>(ids[0]));
+
+        Assert.Equal([(ids[1], "failed " + ids[1], 2L, 1), (ids[0], "failed " + ids[0], 2L, 1)], listed.Builds.Select(b => (b.Id, b.Error, b.LastSequence, b.StepsTotal)));
+        Assert.Equal([(1L, BuildEventKind.StepQueued), (2L, BuildEventKind.BuildFailed)], replayed.Select(e => (e.Sequence, e.Kind)));
     }
 
     private async Task<(IBuildGrain Build, List<BuildEventRecord> Seen)> StartAsync(string run)
