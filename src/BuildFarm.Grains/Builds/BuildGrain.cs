@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Core;
+using Orleans.Placement;
 using Orleans.Runtime;
 using Orleans.Storage;
 
@@ -18,6 +19,11 @@ namespace BuildFarm.Grains.Builds;
 /// grain's scheduler; its events are written to journal pages as they happen, a keep-alive timer
 /// holds the activation while it runs, and callers read its events a page at a time.
 /// </summary>
+/// <remarks>
+/// Placed on the silo the client submitted through: that silo holds the context the client
+/// uploaded, and a build is started only by the gRPC service of the silo that received it.
+/// </remarks>
+[PreferLocalPlacement]
 public sealed partial class BuildGrain(
     [PersistentState("build", GrainStorage.Name)] IPersistentState<BuildGrainState> state,
     BuildEngine engine,
