@@ -173,9 +173,11 @@ public sealed partial class BuildGrain(
                 },
                 cancellationToken);
 
+            // The cluster's names (names-eviction): every silo sees the tags a build sets.
+            var names = new Images.ClusterImageNames(GrainFactory, content);
             foreach (var tag in spec.Tags)
             {
-                content.Images.Set(tag, result.Manifest);
+                await names.SetAsync(tag, result.Manifest);
             }
 
             if (spec.Push)

@@ -3,11 +3,15 @@ using BuildFarm.Execution.Building;
 using BuildFarm.Execution.Caching;
 using BuildFarm.Execution.Pruning;
 using BuildFarm.Grains;
+using BuildFarm.Grains.Images;
+using BuildFarm.Grains.Layers;
+using BuildFarm.Grains.Storage;
 using BuildFarm.Grains.Metrics;
 using BuildFarm.Grains.Persistence;
 using BuildFarm.Grains.Steps;
 using BuildFarm.Oci.Registry;
 using BuildFarm.Storage.Content;
+using BuildFarm.Storage.Images;
 using BuildFarm.Storage.Pruning;
 using BuildFarm.Storage.Steps;
 using Microsoft.Extensions.DependencyInjection;
@@ -38,7 +42,10 @@ public static class BuildFarmSiloExtensions
         services.AddSingleton(content);
         services.AddSingleton(execution);
         services.AddSingleton(registry);
-        services.AddSingleton<IBaseImageSource>(new RegistryBaseImages(content, registry));
+        // Image names are the cluster's; the silo's store keeps a copy of those it set (see ClusterImageNames).
+        services.AddSingleton<IImageNames>(provider => new ClusterImageNames(provider.GetRequiredService<IGrainFactory>(), content));
+        silo.AddStartupTask((provider, cancellationToken) => ImageNameAdoption.RunAsync(provider.GetRequiredService<IGrainFactory>(), content, cancellationToken));
+        services.AddSingleton<IBaseImageSource>(provider => new RegistryBaseImages(content, registry, provider.GetRequiredService<IImageNames>()));
         services.AddSingleton(provider => new BuildEngine(
             execution,
             content,
@@ -50,16 +57,22 @@ public static class BuildFarmSiloExtensions
         services.AddSingleton<PruneGate>();
 
         // The build cache is the cache key grains' records, and those of LocalStepCache (steps/)
-        // that an engine without the farm may have left in the same data directory.
+        // that an engine without the farm may have left in the same data directory. Blobs are
+        // dropped only as the blob directory agrees, and `farm prune` prunes every silo.
         services.AddSingleton(provider => new StoragePruner(
             content,
             execution,
             provider.GetRequiredService<PruneGate>(),
-            [
-                new GrainStepRecords(provider.GetRequiredService<IGrainFactory>(), new DiskGrainStorage(content.DataDirectory)),
-                new LocalStepCache(new StepRecordStore(content.DataDirectory)),
-            ]));
+            StepRecordSets(provider, content),
+            new DirectoryDropApproval(provider.GetRequiredService<IGrainFactory>(), options.WorkerName, new ClusterBlobNeeds(provider.GetRequiredService<IGrainFactory>(), StepRecordSets(provider, content)))));
+        services.AddSingleton(provider => new ClusterPrune(provider.GetRequiredService<IGrainFactory>()));
         services.AddGrainStorage(GrainStorage.Name, (_, _) => new DiskGrainStorage(content.DataDirectory));
         return silo;
     }
+
+    private static IReadOnlyList<IStepRecordSet> StepRecordSets(IServiceProvider provider, ContentStore content) =>
+    [
+        new GrainStepRecords(provider.GetRequiredService<IGrainFactory>(), new DiskGrainStorage(content.DataDirectory)),
+        new LocalStepCache(new StepRecordStore(content.DataDirectory)),
+    ];
 }

@@ -16,20 +16,21 @@ using Grpc.Core;
 namespace BuildFarm.Server.Images;
 
 /// <summary>
-/// The <c>buildfarm.v1.Images</c> service: the <see cref="ImageCatalog"/> of the silo's store,
-/// archives in and out, and pulls and pushes with the silo's <see cref="RegistryClient"/>.
+/// The <c>buildfarm.v1.Images</c> service: the <see cref="ImageCatalog"/> of the farm's names
+/// (<paramref name="names"/>: the cluster's) over the silo's store, archives in and out, and pulls
+/// and pushes with the silo's <see cref="RegistryClient"/>.
 /// Failures become status codes in <see cref="ImageErrorInterceptor"/>.
 /// </summary>
 /// <param name="baseImages">Where the base images a build would pull come from, for <see cref="BaseImageConfigs"/>.</param>
-public sealed class ImagesService(ContentStore store, RegistryClient registry, Execution.Building.IBaseImageSource baseImages) : Api.V1.Images.ImagesBase
+public sealed class ImagesService(ContentStore store, IImageNames names, RegistryClient registry, Execution.Building.IBaseImageSource baseImages) : Api.V1.Images.ImagesBase
 {
-    private readonly ImageCatalog _images = new(store);
+    private readonly ImageCatalog _images = new(store, names);
 
     public override async Task<ListImagesResponse> List(ListImagesRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var response = new ListImagesResponse();
-        foreach (var image in _images.List())
+        foreach (var image in await _images.ListAsync(context.CancellationToken).ConfigureAwait(false))
         {
             var summary = await _images.SummarizeAsync(image.Target, context.CancellationToken).ConfigureAwait(false);
             response.Images.Add(new Image
@@ -57,12 +58,12 @@ public sealed class ImagesService(ContentStore store, RegistryClient registry, E
         {
             if (image.Names.Count == 0)
             {
-                _images.AddUnnamed(image.Target);
+                await _images.AddUnnamedAsync(image.Target, context.CancellationToken).ConfigureAwait(false);
             }
 
             foreach (var name in image.Names)
             {
-                _images.Name(name, image.Target);
+                await _images.NameAsync(name, image.Target, context.CancellationToken).ConfigureAwait(false);
             }
 
             var summary = await _images.SummarizeAsync(image.Target, context.CancellationToken).ConfigureAwait(false);
@@ -108,7 +109,7 @@ public sealed class ImagesService(ContentStore store, RegistryClient registry, E
         }
 
         var image = await _images.ResolveAsync(request.Source, context.CancellationToken).ConfigureAwait(false);
-        _images.Name(name, image.Target);
+        await _images.NameAsync(name, image.Target, context.CancellationToken).ConfigureAwait(false);
         return new TagImageResponse();
     }
 
@@ -143,7 +144,7 @@ public sealed class ImagesService(ContentStore store, RegistryClient registry, E
             await responseStream.WriteAsync(new PullProgress { Layer = pulledLayer }, cancellationToken).ConfigureAwait(false);
         }
 
-        var previous = _images.Name(name, pulled.Manifest);
+        var previous = await _images.NameAsync(name, pulled.Manifest, cancellationToken).ConfigureAwait(false);
         var finished = new PullFinished
         {
             Digest = (pulled.Index?.Digest ?? pulled.Manifest.Digest).ToString(),
@@ -158,7 +159,7 @@ public sealed class ImagesService(ContentStore store, RegistryClient registry, E
         ArgumentNullException.ThrowIfNull(responseStream);
         ArgumentNullException.ThrowIfNull(context);
         var cancellationToken = context.CancellationToken;
-        var pushes = ImagePush.Plan(_images, request.Image, request.Destination, request.AllTags);
+        var pushes = await ImagePush.PlanAsync(_images, request.Image, request.Destination, request.AllTags, cancellationToken).ConfigureAwait(false);
         await responseStream.WriteAsync(new PushProgress { Started = new PushStarted { Repository = pushes[0].Repository.ToString() } }, cancellationToken).ConfigureAwait(false);
         var pusher = new ImagePusher(registry);
         foreach (var push in pushes)

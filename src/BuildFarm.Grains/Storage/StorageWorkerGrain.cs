@@ -1,0 +1,21 @@
+using BuildFarm.Execution.Pruning;
+
+namespace BuildFarm.Grains.Storage;
+
+/// <summary>Prunes the data directory of the silo it lives on (placed there by the workers' placement director).</summary>
+public sealed class StorageWorkerGrain(StoragePruner pruner) : Grain, IStorageWorkerGrain
+{
+    public async Task<SiloPruneResult> PruneAsync(bool all, CancellationToken cancellationToken = default)
+    {
+        var result = await pruner.PruneAsync(all, cancellationToken);
+        return new SiloPruneResult(
+            this.GetPrimaryKeyString(),
+            Amount(result.Blobs),
+            Amount(result.StepRecords),
+            Amount(result.Snapshots),
+            Amount(result.CacheMounts),
+            Amount(result.Leftovers));
+    }
+
+    private static PrunedAmount Amount(BuildFarm.Storage.Pruning.Amount amount) => new(amount.Count, amount.Bytes);
+}
