@@ -42,6 +42,9 @@ public static class BuildFarmSiloExtensions
         services.AddSingleton(content);
         services.AddSingleton(execution);
         services.AddSingleton(registry);
+        // Blobs a silo lacks stay missing unless the host registers a way to fetch them first.
+        services.TryAddSingleton<IBlobAvailability>(LocalBlobAvailability.Instance);
+
         // Image names are the cluster's; the silo's store keeps a copy of those it set (see ClusterImageNames).
         services.AddSingleton<IImageNames>(provider => new ClusterImageNames(provider.GetRequiredService<IGrainFactory>(), content));
         silo.AddStartupTask((provider, cancellationToken) => ImageNameAdoption.RunAsync(provider.GetRequiredService<IGrainFactory>(), content, cancellationToken));

@@ -18,13 +18,14 @@ namespace BuildFarm.Server.Images;
 /// <summary>
 /// The <c>buildfarm.v1.Images</c> service: the <see cref="ImageCatalog"/> of the farm's names
 /// (<paramref name="names"/>: the cluster's) over the silo's store, archives in and out, and pulls
-/// and pushes with the silo's <see cref="RegistryClient"/>.
+/// and pushes with the silo's <see cref="RegistryClient"/>. What an image needs of blobs this silo
+/// lacks is made local through <paramref name="availability"/> before it is read.
 /// Failures become status codes in <see cref="ImageErrorInterceptor"/>.
 /// </summary>
 /// <param name="baseImages">Where the base images a build would pull come from, for <see cref="BaseImageConfigs"/>.</param>
-public sealed class ImagesService(ContentStore store, IImageNames names, RegistryClient registry, Execution.Building.IBaseImageSource baseImages) : Api.V1.Images.ImagesBase
+public sealed class ImagesService(ContentStore store, IImageNames names, IBlobAvailability availability, RegistryClient registry, Execution.Building.IBaseImageSource baseImages) : Api.V1.Images.ImagesBase
 {
-    private readonly ImageCatalog _images = new(store, names);
+    private readonly ImageCatalog _images = new(store, names, availability);
 
     public override async Task<ListImagesResponse> List(ListImagesRequest request, ServerCallContext context)
     {
@@ -164,6 +165,7 @@ public sealed class ImagesService(ContentStore store, IImageNames names, Registr
         var pusher = new ImagePusher(registry);
         foreach (var push in pushes)
         {
+            await _images.EnsureLocalAsync(push.Image, withLayers: true, cancellationToken).ConfigureAwait(false);
             var result = await pusher.PushAsync(push.Repository, push.Image, _images.Blobs, push.Tags, push.MountFrom, cancellationToken).ConfigureAwait(false);
             foreach (var blob in result.Blobs)
             {
@@ -236,6 +238,7 @@ public sealed class ImagesService(ContentStore store, IImageNames names, Registr
         var cancellationToken = context.CancellationToken;
         var platform = request.Platform.Length > 0 ? Platform.Parse(request.Platform) : ImagePuller.DefaultPlatform;
         var image = await _images.ResolveAsync(request.Image, cancellationToken).ConfigureAwait(false);
+        await _images.EnsureLocalAsync(image.Target, withLayers: true, cancellationToken).ConfigureAwait(false);
         var manifestDescriptor = await ManifestForAsync(request.Image, image.Target, platform, cancellationToken).ConfigureAwait(false);
         var (manifest, config) = await _images.Blobs.ReadImageAsync(manifestDescriptor, cancellationToken).ConfigureAwait(false);
         var steps = await ImageHistory.ReadAsync(_images.Blobs, manifest, config, cancellationToken).ConfigureAwait(false);
@@ -293,6 +296,7 @@ public sealed class ImagesService(ContentStore store, IImageNames names, Registr
             var image = await _images.ResolveAsync(name, cancellationToken).ConfigureAwait(false);
             if (!tags.TryGetValue(image.Target.Digest, out var imageTags))
             {
+                await _images.EnsureLocalAsync(image.Target, withLayers: true, cancellationToken).ConfigureAwait(false);
                 tags[image.Target.Digest] = imageTags = [];
                 targets.Add(image.Target);
             }

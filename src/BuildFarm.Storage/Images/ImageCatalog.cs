@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using BuildFarm.Oci;
+using BuildFarm.Oci.Blobs;
 using BuildFarm.Oci.Images;
 using BuildFarm.Oci.References;
 using BuildFarm.Storage.Content;
@@ -20,6 +21,7 @@ public sealed partial class ImageCatalog
 
     private readonly ContentStore _store;
     private readonly IImageNames _names;
+    private readonly IBlobAvailability _availability;
 
     /// <summary>The catalog of the store's own names.</summary>
     public ImageCatalog(ContentStore store)
@@ -27,13 +29,17 @@ public sealed partial class ImageCatalog
     {
     }
 
-    /// <summary>The catalog of <paramref name="names"/>, whose images' blobs are read from <paramref name="store"/>.</summary>
-    public ImageCatalog(ContentStore store, IImageNames names)
+    /// <summary>
+    /// The catalog of <paramref name="names"/>, whose images' blobs are read from <paramref name="store"/>
+    /// once <paramref name="availability"/> made them local (by default, what the store lacks stays missing).
+    /// </summary>
+    public ImageCatalog(ContentStore store, IImageNames names, IBlobAvailability? availability = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(names);
         _store = store;
         _names = names;
+        _availability = availability ?? LocalBlobAvailability.Instance;
         Blobs = new ContentStoreBlobs(store);
     }
 
@@ -88,8 +94,49 @@ public sealed partial class ImageCatalog
     public async Task<IReadOnlyList<CatalogImage>> WithTargetAsync(Digest target, CancellationToken cancellationToken = default) =>
         [.. (await ListAsync(cancellationToken).ConfigureAwait(false)).Where(image => image.Target.Digest == target)];
 
-    public Task<ImageSummary> SummarizeAsync(Descriptor target, CancellationToken cancellationToken = default) =>
-        ImageSummary.ReadAsync(Blobs, target, cancellationToken);
+    public async Task<ImageSummary> SummarizeAsync(Descriptor target, CancellationToken cancellationToken = default)
+    {
+        await EnsureLocalAsync(target, withLayers: false, cancellationToken).ConfigureAwait(false);
+        return await ImageSummary.ReadAsync(Blobs, target, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Makes local what reading the image needs: its index, manifests and configs, and with
+    /// <paramref name="withLayers"/> its layers (to save or push it). A document still missing
+    /// afterwards ends its branch; the read that needs it says what is missing.
+    /// </summary>
+    public async Task EnsureLocalAsync(Descriptor target, bool withLayers, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        if (_availability is LocalBlobAvailability)
+        {
+            return; // nothing can be fetched: the reads say what is missing
+        }
+
+        var pending = new Queue<Descriptor>([target]);
+        while (pending.TryDequeue(out var document))
+        {
+            await _availability.EnsureLocalAsync([document.Digest], cancellationToken).ConfigureAwait(false);
+            if (!_store.Exists(document.Digest))
+            {
+                continue;
+            }
+
+            if (MediaTypes.IsIndex(document.MediaType))
+            {
+                foreach (var manifest in ImageIndex.Parse(await Blobs.ReadDocumentAsync(document, cancellationToken).ConfigureAwait(false)).Manifests)
+                {
+                    pending.Enqueue(manifest);
+                }
+            }
+            else if (MediaTypes.IsManifest(document.MediaType))
+            {
+                var manifest = ImageManifest.Parse(await Blobs.ReadDocumentAsync(document, cancellationToken).ConfigureAwait(false));
+                Digest[] blobs = withLayers ? [manifest.Config.Digest, .. manifest.Layers.Select(static layer => layer.Digest)] : [manifest.Config.Digest];
+                await _availability.EnsureLocalAsync(blobs, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
 
     /// <summary>Names an image (replacing what the name named) and returns what the name named before.</summary>
     public async Task<CatalogImage?> NameAsync(ImageReference name, Descriptor target, CancellationToken cancellationToken = default)
