@@ -2,28 +2,16 @@ using BuildFarm.Grains.Images;
 using BuildFarm.Grains.Tests.TestSupport;
 using BuildFarm.Oci.Blobs;
 using BuildFarm.Oci.Images;
-using BuildFarm.Oci.Layout;
 using BuildFarm.Oci.References;
 using BuildFarm.Storage.Content;
 using BuildFarm.Storage.Images;
-using BuildFarm.Testing;
 
 namespace BuildFarm.Grains.Tests.Images;
 
 /// <summary>Image names seen from two silos: set on one, found, listed, moved and removed on the other.</summary>
-public sealed class ClusterImageNamesTests : IAsyncLifetime
+public sealed class ClusterImageNamesTests : TwoSiloTest
 {
     private const string Busybox = "docker.io/library/busybox:latest";
-    private TwoSiloFarm _farm = null!;
-
-    private TwoSiloFarm.Silo A => _farm.Silos[0];
-
-    private TwoSiloFarm.Silo B => _farm.Silos[1];
-
-    public async Task InitializeAsync() => _farm = await TwoSiloFarm.StartAsync();
-
-    public async Task DisposeAsync() => await _farm.DisposeAsync();
-
     [Fact]
     public async Task A_name_set_on_one_silo_is_listed_found_tagged_and_removed_through_the_other()
     {
@@ -59,7 +47,7 @@ public sealed class ClusterImageNamesTests : IAsyncLifetime
 
         await Catalog(A).NameAsync(ImageReference.Parse("busybox"), image);
         await Catalog(B).NameAsync(ImageReference.Parse("copy:1"), image);
-        var records = await ClusterImageNames.ListRecordsAsync(_farm.Grains, CancellationToken.None);
+        var records = await ClusterImageNames.ListRecordsAsync(Farm.Grains, CancellationToken.None);
 
         Assert.False(B.Store.Exists(image.Digest));
         Assert.Equal(["docker.io/library/busybox:latest", "docker.io/library/copy:1"], records.Select(r => r.Name));
@@ -75,7 +63,7 @@ public sealed class ClusterImageNamesTests : IAsyncLifetime
             await A.Get<IImageNames>().SetAsync(name, image);
         }
 
-        var index = _farm.Grains.GetGrain<IImageNameIndexGrain>(0);
+        var index = Farm.Grains.GetGrain<IImageNameIndexGrain>(0);
         var first = await index.ListAsync(null, 2);
         var second = await index.ListAsync(first.Next, 2);
         var after = await index.ListAsync("a:2", 5);
@@ -99,7 +87,7 @@ public sealed class ClusterImageNamesTests : IAsyncLifetime
         A.Store.Images.Set("removed:1", image);
         A.Store.Images.Set("offline:1", image);
 
-        await ImageNameAdoption.RunAsync(_farm.Grains, A.Store, CancellationToken.None);
+        await ImageNameAdoption.RunAsync(Farm.Grains, A.Store, CancellationToken.None);
         var cluster = await B.Get<IImageNames>().ListAsync();
 
         Assert.Equal([("moved:1", other.Digest), ("offline:1", image.Digest)], A.Store.Images.List().Select(r => (r.Name, r.Target.Digest)));
@@ -117,7 +105,7 @@ public sealed class ClusterImageNamesTests : IAsyncLifetime
         var summary = await onB.SummarizeAsync((await onB.ResolveAsync("busybox")).Target);
         var forSummary = fromA.Copied.ToList();
         await onB.EnsureLocalAsync(image, withLayers: true);
-        var record = (await ClusterImageNames.ListRecordsAsync(_farm.Grains, CancellationToken.None)).Single();
+        var record = (await ClusterImageNames.ListRecordsAsync(Farm.Grains, CancellationToken.None)).Single();
 
         Assert.Equal((await Catalog(A).SummarizeAsync(image)).Id, summary.Id);
         Assert.Equal(2, forSummary.Count); // the manifest and the config, not the layer
@@ -126,13 +114,6 @@ public sealed class ClusterImageNamesTests : IAsyncLifetime
     }
 
     private static ImageCatalog Catalog(TwoSiloFarm.Silo silo) => new(silo.Store, silo.Get<IImageNames>());
-
-    private static async Task<Descriptor> ImportBusyboxAsync(ContentStore store)
-    {
-        var busybox = await BusyboxImage.GetAsync();
-        var imported = await OciLayout.ImportFromDirectoryAsync(busybox.LayoutDirectory, new ContentStoreBlobs(store));
-        return imported.Single(image => image.Tags.Contains(BusyboxImage.RefName)).Descriptor;
-    }
 
     /// <summary>Copies what the target store lacks from a source store, as a fetch from the silo holding it would.</summary>
     private sealed class CopyingAvailability(ContentStore source, ContentStore target) : IBlobAvailability

@@ -5,11 +5,9 @@ using BuildFarm.Grains.Tests.TestSupport;
 using BuildFarm.Oci;
 using BuildFarm.Oci.Blobs;
 using BuildFarm.Oci.Images;
-using BuildFarm.Oci.Layout;
 using BuildFarm.Storage.Content;
 using BuildFarm.Storage.Images;
 using BuildFarm.Storage.Pruning;
-using BuildFarm.Testing;
 
 namespace BuildFarm.Grains.Tests.Layers;
 
@@ -17,18 +15,8 @@ namespace BuildFarm.Grains.Tests.Layers;
 /// Prunes on two silos agreed with the blob directory: the last known replica of a named image's
 /// blob stays, a replica another silo holds goes, and once the name is gone every replica may go.
 /// </summary>
-public sealed class CoordinatedEvictionTests : IAsyncLifetime
+public sealed class CoordinatedEvictionTests : TwoSiloTest
 {
-    private TwoSiloFarm _farm = null!;
-
-    private TwoSiloFarm.Silo A => _farm.Silos[0];
-
-    private TwoSiloFarm.Silo B => _farm.Silos[1];
-
-    public async Task InitializeAsync() => _farm = await TwoSiloFarm.StartAsync();
-
-    public async Task DisposeAsync() => await _farm.DisposeAsync();
-
     [Fact]
     public async Task No_silo_drops_the_last_replica_of_a_named_image_s_blob_and_every_replica_goes_once_the_name_does()
     {
@@ -36,7 +24,7 @@ public sealed class CoordinatedEvictionTests : IAsyncLifetime
         await ImportBusyboxAsync(B.Store);
         var (manifest, _) = await new ContentStoreBlobs(A.Store).ReadImageAsync(image);
         var layer = manifest.Layers.Single();
-        var directory = _farm.Grains.GetGrain<ILayerGrain>(layer.Digest.ToString());
+        var directory = Farm.Grains.GetGrain<ILayerGrain>(layer.Digest.ToString());
         var info = new LayerInfo { MediaType = layer.MediaType, Size = layer.Size, DiffId = "sha256:" + new string('0', 64) };
         await A.Get<IImageNames>().SetAsync("docker.io/library/busybox:latest", image);
         await directory.RecordAsync(info, B.Name);
@@ -51,7 +39,7 @@ public sealed class CoordinatedEvictionTests : IAsyncLifetime
 
         // Removed through B: A's copy of the name goes when A prunes (as its storage worker does), and so does every replica.
         await B.Get<IImageNames>().DeleteAsync("docker.io/library/busybox:latest");
-        await ImageNameAdoption.RunAsync(_farm.Grains, A.Store, CancellationToken.None);
+        await ImageNameAdoption.RunAsync(Farm.Grains, A.Store, CancellationToken.None);
         var unnamed = await A.Get<StoragePruner>().PruneAsync(all: false);
 
         Assert.Equal(Amount.Zero, refused.Blobs);
@@ -71,11 +59,4 @@ public sealed class CoordinatedEvictionTests : IAsyncLifetime
         ("config", manifest.Config.Digest),
         ("layer", manifest.Layers.Single().Digest),
     }.Where(blob => store.Exists(blob.Item2)).Select(static blob => blob.Item1));
-
-    private static async Task<Descriptor> ImportBusyboxAsync(ContentStore store)
-    {
-        var busybox = await BusyboxImage.GetAsync();
-        var imported = await OciLayout.ImportFromDirectoryAsync(busybox.LayoutDirectory, new ContentStoreBlobs(store));
-        return imported.Single(image => image.Tags.Contains(BusyboxImage.RefName)).Descriptor;
-    }
 }
