@@ -62,12 +62,16 @@ public static class BuildFarmSiloExtensions
         // The build cache is the cache key grains' records, and those of LocalStepCache (steps/)
         // that an engine without the farm may have left in the same data directory. Blobs are
         // dropped only as the blob directory agrees, and `farm prune` prunes every silo.
+        services.AddSingleton(provider => new DirectoryDropApproval(
+            provider.GetRequiredService<IGrainFactory>(),
+            options.WorkerName,
+            new ClusterBlobNeeds(provider.GetRequiredService<IGrainFactory>(), StepRecordSets(provider, content))));
         services.AddSingleton(provider => new StoragePruner(
             content,
             execution,
             provider.GetRequiredService<PruneGate>(),
             StepRecordSets(provider, content),
-            new DirectoryDropApproval(provider.GetRequiredService<IGrainFactory>(), options.WorkerName, new ClusterBlobNeeds(provider.GetRequiredService<IGrainFactory>(), StepRecordSets(provider, content)))));
+            provider.GetRequiredService<DirectoryDropApproval>()));
         services.AddSingleton(provider => new ClusterPrune(provider.GetRequiredService<IGrainFactory>()));
         services.AddGrainStorage(GrainStorage.Name, (_, _) => new DiskGrainStorage(content.DataDirectory));
         return silo;

@@ -39,6 +39,10 @@ public sealed class ContentStore : IDisposable
     private readonly AccessLog _accessLog;
     private bool _disposed;
 
+    // Set in a cluster: evictions set off by writes ask it first, in the background, one at a time.
+    private IBlobDropApproval? _writeEvictionApproval;
+    private int _backgroundEvictionRunning;
+
     private ContentStore(ContentStoreOptions options, TimeProvider time)
     {
         _time = time;
@@ -95,6 +99,22 @@ public sealed class ContentStore : IDisposable
     /// silo's metrics count every byte evicted however it was set off.
     /// </summary>
     public event Action<EvictionResult>? Evicted;
+
+    /// <summary>Raised when an eviction running in the background failed (the approval could not be had); the next write over the limit tries again.</summary>
+    public event Action<Exception>? EvictionFailed;
+
+    /// <summary>
+    /// From now on, evictions set off by writes ask <paramref name="approval"/> before dropping a blob
+    /// (in a cluster, the blob directory). Asking means calls to other machines, which must not hold
+    /// a write: a write that takes the store over its limit starts one eviction in the background
+    /// (one at a time) and returns without its result (<see cref="BlobWriteResult.Eviction"/> is null);
+    /// it spares the blobs whose writes set it off.
+    /// </summary>
+    public void CoordinateEvictionWith(IBlobDropApproval approval)
+    {
+        ArgumentNullException.ThrowIfNull(approval);
+        _writeEvictionApproval = approval;
+    }
 
     /// <summary>The sum of the sizes of all blobs.</summary>
     public long TotalBytes
@@ -292,7 +312,7 @@ public sealed class ContentStore : IDisposable
             }
         }
 
-        var eviction = TotalBytes > _maxBytes ? Evict(_lowWaterBytes, isKept: firstOfDigest.ContainsKey) : null;
+        var eviction = TotalBytes > _maxBytes ? EvictAfterWrite(isSpared: firstOfDigest.ContainsKey) : null;
         return new BlobBatchResult([.. outcomes.Select(static outcome => outcome!)], eviction);
     }
 
@@ -446,7 +466,7 @@ public sealed class ContentStore : IDisposable
         }
 
         // The blob just written is spared: the writer is about to use it.
-        var eviction = totalBytes > _maxBytes ? Evict(_lowWaterBytes, isKept: spared => spared == digest) : null;
+        var eviction = totalBytes > _maxBytes ? EvictAfterWrite(isSpared: spared => spared == digest) : null;
         return new BlobWriteResult(entry.ToInfo(), created, eviction);
     }
 
@@ -589,6 +609,36 @@ public sealed class ContentStore : IDisposable
         }
 
         return result;
+    }
+
+    /// <summary>The eviction a write over the limit sets off: here and now, or in the background when it must be asked for.</summary>
+    private EvictionResult? EvictAfterWrite(Func<Digest, bool> isSpared)
+    {
+        if (_writeEvictionApproval is not { } approval)
+        {
+            return Evict(_lowWaterBytes, isSpared);
+        }
+
+        if (Interlocked.CompareExchange(ref _backgroundEvictionRunning, 1, 0) == 0)
+        {
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await EvictApprovedAsync(_lowWaterBytes, isSpared, approval, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    EvictionFailed?.Invoke(e);
+                }
+                finally
+                {
+                    Volatile.Write(ref _backgroundEvictionRunning, 0);
+                }
+            });
+        }
+
+        return null;
     }
 
     /// <summary>

@@ -33,7 +33,9 @@ public sealed class TwoSiloFarm : IAsyncDisposable
 
     public IGrainFactory Grains => _cluster.Client;
 
-    public static async Task<TwoSiloFarm> StartAsync()
+    /// <param name="maxBytes">Each store's size limit (and, as low water, 0): small for eviction tests.</param>
+    /// <param name="coordinateEviction">Whether writes over the limit ask the blob directory (a cluster's silos do).</param>
+    public static async Task<TwoSiloFarm> StartAsync(long? maxBytes = null, bool coordinateEviction = false)
     {
         var farm = new TwoSiloFarm();
         var shared = new DiskGrainStorage(farm._directory.CreateDirectory("shared-state"));
@@ -41,12 +43,22 @@ public sealed class TwoSiloFarm : IAsyncDisposable
         builder.ConfigureSilo((options, silo) =>
         {
             var name = $"127.0.0.1:{options.SiloPort}";
-            var store = ContentStore.Open(new ContentStoreOptions { DataDirectory = farm._directory.Combine(options.SiloName) });
+            var storeOptions = new ContentStoreOptions { DataDirectory = farm._directory.Combine(options.SiloName) };
+            if (maxBytes is { } limit)
+            {
+                (storeOptions.MaxBytes, storeOptions.LowWaterBytes) = (limit, 0);
+            }
+
+            var store = ContentStore.Open(storeOptions);
             var execution = ExecutionEngine.OpenAsync(store).GetAwaiter().GetResult();
             farm._byName[options.SiloName] = new Silo(name, store, execution);
             silo.AddBuildFarm(store, execution, new RegistryClient(), new BuildEngineOptions { WorkerName = name });
             // The last registration of a name is the one grains get: the shared state replaces each silo's own.
             silo.Services.AddGrainStorage(GrainStorage.Name, (_, _) => shared);
+            if (coordinateEviction)
+            {
+                silo.AddCoordinatedEviction();
+            }
         });
         farm._cluster = builder.Build();
         await farm._cluster.DeployAsync();

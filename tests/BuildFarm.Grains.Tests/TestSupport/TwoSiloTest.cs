@@ -9,13 +9,13 @@ namespace BuildFarm.Grains.Tests.TestSupport;
 /// <summary>A test on a <see cref="TwoSiloFarm"/> of its own, started before it and stopped after.</summary>
 public abstract class TwoSiloTest : IAsyncLifetime
 {
-    protected TwoSiloFarm Farm { get; private set; } = null!;
+    protected TwoSiloFarm Farm { get; set; } = null!;
 
     protected TwoSiloFarm.Silo A => Farm.Silos[0];
 
     protected TwoSiloFarm.Silo B => Farm.Silos[1];
 
-    public async Task InitializeAsync() => Farm = await TwoSiloFarm.StartAsync();
+    public virtual async Task InitializeAsync() => Farm = await TwoSiloFarm.StartAsync();
 
     public async Task DisposeAsync() => await Farm.DisposeAsync();
 

@@ -51,7 +51,54 @@ public sealed class ApprovedEvictionTests : IDisposable
         Assert.True(_test.Store.Exists(layer));
     }
 
+    [Fact]
+    public async Task Once_coordinated_a_write_over_the_limit_evicts_in_the_background_as_approved_sparing_what_it_wrote()
+    {
+        using var small = new TestStore(maxBytes: 20, lowWaterBytes: 0);
+        var refused = await small.WriteAsync("aaaaaaaaaa");
+        var evictable = await small.WriteAsync("bbbbbbbbbb");
+        var evicted = new TaskCompletionSource<EvictionResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        small.Store.Evicted += result => evicted.TrySetResult(result);
+        var approval = new ListedApproval(refused);
+        small.Store.CoordinateEvictionWith(approval);
+
+        var bytes = "cccccccccc"u8.ToArray();
+        var written = await small.Store.WriteAsync(new MemoryStream(bytes), Digest.Sha256(bytes), bytes.Length);
+        var result = await evicted.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Null(written.Eviction);
+        Assert.Equal([[refused, evictable]], approval.Asked);
+        Assert.Equal([evictable], result.Evicted.Select(blob => blob.Digest));
+        Assert.Equal(Sorted(refused, written.Blob.Digest), Sorted(small.Store.List().Select(blob => blob.Digest)));
+    }
+
+    [Fact]
+    public async Task A_background_eviction_whose_approval_fails_drops_nothing_and_says_why()
+    {
+        using var small = new TestStore(maxBytes: 10, lowWaterBytes: 0);
+        var kept = await small.WriteAsync("aaaaaaaaaa");
+        var failed = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
+        small.Store.EvictionFailed += error => failed.TrySetResult(error);
+        small.Store.CoordinateEvictionWith(new UnreachableApproval());
+
+        var written = await small.WriteAsync("bbbbbbbbbb");
+        var error = await failed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal("the directory cannot be reached", error.Message);
+        Assert.Equal(Sorted(kept, written), Sorted(small.Store.List().Select(blob => blob.Digest)));
+    }
+
     public void Dispose() => _test.Dispose();
+
+    private static List<string> Sorted(params IEnumerable<Digest> digests) => [.. digests.Select(static digest => digest.ToString()).Order(StringComparer.Ordinal)];
+
+    private sealed class UnreachableApproval : IBlobDropApproval
+    {
+        public Task<IReadOnlySet<Digest>> ApproveAsync(IReadOnlyList<Digest> candidates, CancellationToken cancellationToken = default) =>
+            throw new IOException("the directory cannot be reached");
+
+        public Task SettleAsync(IReadOnlyList<Digest> kept, CancellationToken cancellationToken = default) => Task.CompletedTask;
+    }
 
     /// <summary>Refuses one digest and approves the rest, recording what it was asked and handed back.</summary>
     private sealed class ListedApproval(Digest refused) : IBlobDropApproval
