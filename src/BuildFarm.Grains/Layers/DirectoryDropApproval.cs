@@ -22,8 +22,20 @@ public sealed class DirectoryDropApproval(IGrainFactory grains, string silo, Clu
         var approved = new HashSet<Digest>();
         foreach (var chunk in candidates.Chunk(Parallelism))
         {
-            var answers = await Task.WhenAll(chunk.Select(digest => Layer(digest).ReleaseReplicaAsync(silo, needed.Contains(digest)))).WaitAsync(cancellationToken).ConfigureAwait(false);
-            approved.UnionWith(chunk.Where((_, i) => answers[i]));
+            var answers = chunk.Select(digest => (Digest: digest, Released: Layer(digest).ReleaseReplicaAsync(silo, needed.Contains(digest)))).ToList();
+            try
+            {
+                await Task.WhenAll(answers.Select(static answer => answer.Released)).WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                // Nothing is dropped after all: list this silo again wherever it was let go, so the directory still finds its replicas.
+                approved.UnionWith(answers.Where(static answer => answer.Released.IsCompletedSuccessfully && answer.Released.Result).Select(static answer => answer.Digest));
+                await SettleAsync([.. approved], CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
+
+            approved.UnionWith(answers.Where(static answer => answer.Released.Result).Select(static answer => answer.Digest));
         }
 
         return approved;
