@@ -3,9 +3,7 @@ using BuildFarm.Execution.Building;
 using BuildFarm.Execution.Caching;
 using BuildFarm.Execution.Pruning;
 using BuildFarm.Grains;
-using BuildFarm.Grains.Images;
 using BuildFarm.Grains.Layers;
-using BuildFarm.Grains.Storage;
 using BuildFarm.Grains.Metrics;
 using BuildFarm.Grains.Persistence;
 using BuildFarm.Grains.Steps;
@@ -42,12 +40,7 @@ public static class BuildFarmSiloExtensions
         services.AddSingleton(content);
         services.AddSingleton(execution);
         services.AddSingleton(registry);
-        // Blobs a silo lacks stay missing unless the host registers a way to fetch them first.
-        services.TryAddSingleton<IBlobAvailability>(LocalBlobAvailability.Instance);
-
-        // Image names are the cluster's; the silo's store keeps a copy of those it set (see ClusterImageNames).
-        services.AddSingleton<IImageNames>(provider => new ClusterImageNames(provider.GetRequiredService<IGrainFactory>(), content));
-        silo.AddStartupTask((provider, cancellationToken) => ImageNameAdoption.RunAsync(provider.GetRequiredService<IGrainFactory>(), content, cancellationToken));
+        silo.AddClusterImagesAndEviction(content, options.WorkerName);
         services.AddSingleton<IBaseImageSource>(provider => new RegistryBaseImages(content, registry, provider.GetRequiredService<IImageNames>()));
         services.AddSingleton(provider => new BuildEngine(
             execution,
@@ -60,26 +53,17 @@ public static class BuildFarmSiloExtensions
         services.AddSingleton<PruneGate>();
 
         // The build cache is the cache key grains' records, and those of LocalStepCache (steps/)
-        // that an engine without the farm may have left in the same data directory. Blobs are
-        // dropped only as the blob directory agrees, and `farm prune` prunes every silo.
-        services.AddSingleton(provider => new DirectoryDropApproval(
-            provider.GetRequiredService<IGrainFactory>(),
-            options.WorkerName,
-            new ClusterBlobNeeds(provider.GetRequiredService<IGrainFactory>(), StepRecordSets(provider, content))));
+        // that an engine without the farm may have left in the same data directory.
         services.AddSingleton(provider => new StoragePruner(
             content,
             execution,
             provider.GetRequiredService<PruneGate>(),
-            StepRecordSets(provider, content),
-            provider.GetRequiredService<DirectoryDropApproval>()));
-        services.AddSingleton(provider => new ClusterPrune(provider.GetRequiredService<IGrainFactory>()));
+            dropApproval: provider.GetRequiredService<DirectoryDropApproval>(),
+            stepRecords: [
+                new GrainStepRecords(provider.GetRequiredService<IGrainFactory>(), new DiskGrainStorage(content.DataDirectory)),
+                new LocalStepCache(new StepRecordStore(content.DataDirectory)),
+            ]));
         services.AddGrainStorage(GrainStorage.Name, (_, _) => new DiskGrainStorage(content.DataDirectory));
         return silo;
     }
-
-    private static IReadOnlyList<IStepRecordSet> StepRecordSets(IServiceProvider provider, ContentStore content) =>
-    [
-        new GrainStepRecords(provider.GetRequiredService<IGrainFactory>(), new DiskGrainStorage(content.DataDirectory)),
-        new LocalStepCache(new StepRecordStore(content.DataDirectory)),
-    ];
 }
