@@ -3,13 +3,11 @@ using BuildFarm.Execution.Building;
 using BuildFarm.Execution.Caching;
 using BuildFarm.Execution.Pruning;
 using BuildFarm.Grains;
-using BuildFarm.Grains.Layers;
 using BuildFarm.Grains.Metrics;
 using BuildFarm.Grains.Persistence;
 using BuildFarm.Grains.Steps;
 using BuildFarm.Oci.Registry;
 using BuildFarm.Storage.Content;
-using BuildFarm.Storage.Images;
 using BuildFarm.Storage.Pruning;
 using BuildFarm.Storage.Steps;
 using Microsoft.Extensions.DependencyInjection;
@@ -41,7 +39,7 @@ public static class BuildFarmSiloExtensions
         services.AddSingleton(execution);
         services.AddSingleton(registry);
         silo.AddClusterImagesAndEviction(content, options.WorkerName);
-        services.AddSingleton<IBaseImageSource>(provider => new RegistryBaseImages(content, registry, provider.GetRequiredService<IImageNames>()));
+        services.AddSingleton<IBaseImageSource>(provider => new RegistryBaseImages(content, registry, provider.GetRequiredService<BuildFarm.Storage.Images.IImageNames>()));
         services.AddSingleton(provider => new BuildEngine(
             execution,
             content,
@@ -58,7 +56,7 @@ public static class BuildFarmSiloExtensions
             content,
             execution,
             provider.GetRequiredService<PruneGate>(),
-            dropApproval: provider.GetRequiredService<DirectoryDropApproval>(),
+            dropApproval: provider.GetRequiredService<BuildFarm.Grains.Layers.DirectoryDropApproval>(),
             stepRecords: [
                 new GrainStepRecords(provider.GetRequiredService<IGrainFactory>(), new DiskGrainStorage(content.DataDirectory)),
                 new LocalStepCache(new StepRecordStore(content.DataDirectory)),
