@@ -9,11 +9,12 @@ namespace BuildFarm.Execution.Building;
 /// <summary>
 /// Base images pulled from their registries into a content store as <c>farm pull</c> pulls them:
 /// with the <see cref="RegistryClient"/>'s credentials and plain-HTTP registries. Builds that need
-/// the same image at the same time share one pull.
+/// the same image at the same time share one pull. The pulled image is named in <paramref name="names"/>
+/// (the store's own names when none are given).
 /// </summary>
-public sealed class RegistryBaseImages(ContentStore store, RegistryClient registry) : IBaseImageSource
+public sealed class RegistryBaseImages(ContentStore store, RegistryClient registry, IImageNames? names = null) : IBaseImageSource
 {
-    private readonly ImageCatalog _images = new(store);
+    private readonly ImageCatalog _images = names is null ? new(store) : new(store, names);
     private readonly Lock _gate = new();
     private readonly Dictionary<(string Reference, string Platform), Task> _pulls = [];
 
@@ -44,7 +45,7 @@ public sealed class RegistryBaseImages(ContentStore store, RegistryClient regist
         {
             using var import = _images.BeginImport();
             var pulled = await new ImagePuller(registry).PullAsync(reference, import.Blobs, platform, CancellationToken.None).ConfigureAwait(false);
-            _images.Name(reference, pulled.Manifest);
+            await _images.NameAsync(reference, pulled.Manifest).ConfigureAwait(false);
         }
         catch (Exception e) when (e is RegistryException or HttpRequestException)
         {

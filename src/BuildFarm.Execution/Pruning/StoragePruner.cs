@@ -1,6 +1,7 @@
 using BuildFarm.Execution.Caching;
 using BuildFarm.Oci;
 using BuildFarm.Storage.Content;
+using BuildFarm.Storage.Eviction;
 using BuildFarm.Storage.Images;
 using BuildFarm.Storage.Pruning;
 
@@ -22,9 +23,11 @@ public sealed class StoragePruner
     private readonly ContentStore _content;
     private readonly ExecutionEngine _execution;
     private readonly IReadOnlyList<IStepRecordSet> _stepRecords;
+    private readonly IBlobDropApproval _dropApproval;
 
     /// <param name="stepRecords">Every place step results are recorded in this data directory.</param>
-    public StoragePruner(ContentStore content, ExecutionEngine execution, PruneGate gate, IReadOnlyList<IStepRecordSet> stepRecords)
+    /// <param name="dropApproval">Who must agree before a blob is dropped (in a cluster, the blob directory); nobody by default.</param>
+    public StoragePruner(ContentStore content, ExecutionEngine execution, PruneGate gate, IReadOnlyList<IStepRecordSet> stepRecords, IBlobDropApproval? dropApproval = null)
     {
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(execution);
@@ -34,6 +37,7 @@ public sealed class StoragePruner
         _execution = execution;
         Gate = gate;
         _stepRecords = stepRecords;
+        _dropApproval = dropApproval ?? LocalBlobDropApproval.Instance;
     }
 
     /// <summary>What builds and exports hold while they run, and what a prune holds alone.</summary>
@@ -100,7 +104,7 @@ public sealed class StoragePruner
         var mounts = _execution.CacheMounts.Clear();
 
         var kept = await ListRecordsAsync(CancellationToken.None).ConfigureAwait(false);
-        var evicted = _content.Prune(LayersOf(kept));
+        var evicted = await _content.PruneAsync(LayersOf(kept), _dropApproval, CancellationToken.None).ConfigureAwait(false);
 
         var stored = _content.List().Select(static blob => blob.Digest).ToHashSet();
         var keptDiffIds = KeptDiffIds(_content.ReachFromImages(), kept, stored);

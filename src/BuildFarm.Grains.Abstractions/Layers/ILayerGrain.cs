@@ -11,6 +11,18 @@ public interface ILayerGrain : IGrainWithStringKey
 
     [AlwaysInterleave]
     Task<LayerInfo?> GetAsync();
+
+    // Eviction: a silo asks before it drops its replica, so that the last replica of a needed blob stays.
+
+    /// <summary>
+    /// <paramref name="silo"/> would drop its replica: true when it may (it is then no longer listed
+    /// as a holder), false when it must keep it — the blob is <paramref name="needed"/> (a step
+    /// record, a named image or a running build) and no other silo is known to hold it.
+    /// </summary>
+    Task<bool> ReleaseReplicaAsync(string silo, bool needed);
+
+    /// <summary><paramref name="silo"/> kept a replica it was allowed to drop: it is listed as a holder again.</summary>
+    Task KeepReplicaAsync(string silo);
 }
 
 [GenerateSerializer, Immutable, MessagePackObject]

@@ -6,6 +6,7 @@ using BuildFarm.Oci;
 using BuildFarm.Oci.References;
 using BuildFarm.Oci.Registry;
 using BuildFarm.Storage.Content;
+using BuildFarm.Storage.Images;
 using BuildFarm.Storage.Pruning;
 using BuildFarm.Storage.Trees;
 
@@ -15,7 +16,7 @@ namespace BuildFarm.Grains.Builds;
 /// One run of a build on the silo's engine, off any grain's scheduler: it reads and writes the
 /// store's files, so it runs on the thread pool, and reports how the build ended without throwing.
 /// </summary>
-internal sealed class BuildExecution(string buildId, BuildEngine engine, ContentStore content, RegistryClient registry, PruneGate gate, TimeProvider time)
+internal sealed class BuildExecution(string buildId, BuildEngine engine, ContentStore content, IImageNames names, RegistryClient registry, PruneGate gate, TimeProvider time)
 {
     // The whole build holds the prune gate: from its context, through the blobs and snapshots its
     // steps read, to the names it sets and the push; a prune waits for it and later builds wait
@@ -51,9 +52,10 @@ internal sealed class BuildExecution(string buildId, BuildEngine engine, Content
                 },
                 cancellationToken).ConfigureAwait(false);
 
+            // The cluster's names: every silo sees the tags a build sets.
             foreach (var tag in spec.Tags)
             {
-                content.Images.Set(tag, result.Manifest);
+                await names.SetAsync(tag, result.Manifest, cancellationToken).ConfigureAwait(false);
             }
 
             if (spec.Push)

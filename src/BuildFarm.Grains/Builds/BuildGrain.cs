@@ -1,5 +1,6 @@
 using BuildFarm.Execution.Building;
 using BuildFarm.Execution.Pruning;
+using BuildFarm.Grains.Images;
 using BuildFarm.Grains.Metrics;
 using BuildFarm.Oci.Registry;
 using BuildFarm.Storage.Content;
@@ -189,7 +190,7 @@ public sealed partial class BuildGrain(
     {
         using var scope = BeginBuildScope(logger, Id, SiloName);
         LogBuildStarted(logger, Id, spec.DockerfilePath, spec.Tags.Count);
-        var execution = new BuildExecution(Id, engine, content, registry, gate, time);
+        var execution = new BuildExecution(Id, engine, content, new ClusterImageNames(GrainFactory, content), registry, gate, time);
         var outcome = await Task.Run(
             () => execution.RunAsync(spec, secrets, buildEvent =>
             {

@@ -43,7 +43,8 @@ public static class BuildFarmSiloExtensions
         services.AddSingleton(content);
         services.AddSingleton(execution);
         services.AddSingleton(registry);
-        services.AddSingleton<IBaseImageSource>(new RegistryBaseImages(content, registry));
+        silo.AddClusterImagesAndEviction(content, options.WorkerName);
+        services.AddSingleton<IBaseImageSource>(provider => new RegistryBaseImages(content, registry, provider.GetRequiredService<BuildFarm.Storage.Images.IImageNames>()));
         services.AddSingleton(provider => new BuildEngine(
             execution,
             content,
@@ -62,7 +63,8 @@ public static class BuildFarmSiloExtensions
             content,
             execution,
             provider.GetRequiredService<PruneGate>(),
-            [
+            dropApproval: provider.GetRequiredService<BuildFarm.Grains.Layers.DirectoryDropApproval>(),
+            stepRecords: [
                 new GrainStepRecords(provider.GetRequiredService<IGrainFactory>(), new DiskGrainStorage(content.DataDirectory)),
                 new LocalStepCache(new StepRecordStore(content.DataDirectory)),
             ]));

@@ -18,6 +18,36 @@ public sealed class LayerGrain([PersistentState("layer", GrainStorage.Name)] IPe
     }
 
     public Task<LayerInfo?> GetAsync() => Task.FromResult(state.State.Info);
+
+    // Eviction: asked before a silo drops its replica (see ILayerGrain).
+
+    public async Task<bool> ReleaseReplicaAsync(string silo, bool needed)
+    {
+        var silos = state.State.Info?.Silos ?? [];
+        var listed = silos.Contains(silo, StringComparer.Ordinal);
+        var others = silos.Count - (listed ? 1 : 0);
+        if (needed && others == 0)
+        {
+            return false;
+        }
+
+        if (listed)
+        {
+            state.State.Info = state.State.Info! with { Silos = [.. silos.Where(holder => holder != silo)] };
+            await state.WriteStateAsync();
+        }
+
+        return true;
+    }
+
+    public async Task KeepReplicaAsync(string silo)
+    {
+        if (state.State.Info is { } info && !info.Silos.Contains(silo, StringComparer.Ordinal))
+        {
+            state.State.Info = info with { Silos = [.. info.Silos, silo] };
+            await state.WriteStateAsync();
+        }
+    }
 }
 
 [MessagePackObject]

@@ -16,20 +16,22 @@ using Grpc.Core;
 namespace BuildFarm.Server.Images;
 
 /// <summary>
-/// The <c>buildfarm.v1.Images</c> service: the <see cref="ImageCatalog"/> of the silo's store,
-/// archives in and out, and pulls and pushes with the silo's <see cref="RegistryClient"/>.
+/// The <c>buildfarm.v1.Images</c> service: the <see cref="ImageCatalog"/> of the farm's names
+/// (<paramref name="names"/>: the cluster's) over the silo's store, archives in and out, and pulls
+/// and pushes with the silo's <see cref="RegistryClient"/>. What an image needs of blobs this silo
+/// lacks is made local through <paramref name="availability"/> before it is read.
 /// Failures become status codes in <see cref="ImageErrorInterceptor"/>.
 /// </summary>
 /// <param name="baseImages">Where the base images a build would pull come from, for <see cref="BaseImageConfigs"/>.</param>
-public sealed class ImagesService(ContentStore store, RegistryClient registry, Execution.Building.IBaseImageSource baseImages) : Api.V1.Images.ImagesBase
+public sealed class ImagesService(ContentStore store, IImageNames names, IBlobAvailability availability, RegistryClient registry, Execution.Building.IBaseImageSource baseImages) : Api.V1.Images.ImagesBase
 {
-    private readonly ImageCatalog _images = new(store);
+    private readonly ImageCatalog _images = new(store, names, availability);
 
     public override async Task<ListImagesResponse> List(ListImagesRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var response = new ListImagesResponse();
-        foreach (var image in _images.List())
+        foreach (var image in await _images.ListAsync(context.CancellationToken).ConfigureAwait(false))
         {
             var summary = await _images.SummarizeAsync(image.Target, context.CancellationToken).ConfigureAwait(false);
             response.Images.Add(new Image
@@ -57,12 +59,12 @@ public sealed class ImagesService(ContentStore store, RegistryClient registry, E
         {
             if (image.Names.Count == 0)
             {
-                _images.AddUnnamed(image.Target);
+                await _images.AddUnnamedAsync(image.Target, context.CancellationToken).ConfigureAwait(false);
             }
 
             foreach (var name in image.Names)
             {
-                _images.Name(name, image.Target);
+                await _images.NameAsync(name, image.Target, context.CancellationToken).ConfigureAwait(false);
             }
 
             var summary = await _images.SummarizeAsync(image.Target, context.CancellationToken).ConfigureAwait(false);
@@ -108,7 +110,7 @@ public sealed class ImagesService(ContentStore store, RegistryClient registry, E
         }
 
         var image = await _images.ResolveAsync(request.Source, context.CancellationToken).ConfigureAwait(false);
-        _images.Name(name, image.Target);
+        await _images.NameAsync(name, image.Target, context.CancellationToken).ConfigureAwait(false);
         return new TagImageResponse();
     }
 
@@ -143,7 +145,7 @@ public sealed class ImagesService(ContentStore store, RegistryClient registry, E
             await responseStream.WriteAsync(new PullProgress { Layer = pulledLayer }, cancellationToken).ConfigureAwait(false);
         }
 
-        var previous = _images.Name(name, pulled.Manifest);
+        var previous = await _images.NameAsync(name, pulled.Manifest, cancellationToken).ConfigureAwait(false);
         var finished = new PullFinished
         {
             Digest = (pulled.Index?.Digest ?? pulled.Manifest.Digest).ToString(),
@@ -158,11 +160,12 @@ public sealed class ImagesService(ContentStore store, RegistryClient registry, E
         ArgumentNullException.ThrowIfNull(responseStream);
         ArgumentNullException.ThrowIfNull(context);
         var cancellationToken = context.CancellationToken;
-        var pushes = ImagePush.Plan(_images, request.Image, request.Destination, request.AllTags);
+        var pushes = await ImagePush.PlanAsync(_images, request.Image, request.Destination, request.AllTags, cancellationToken).ConfigureAwait(false);
         await responseStream.WriteAsync(new PushProgress { Started = new PushStarted { Repository = pushes[0].Repository.ToString() } }, cancellationToken).ConfigureAwait(false);
         var pusher = new ImagePusher(registry);
         foreach (var push in pushes)
         {
+            await _images.EnsureLocalAsync(push.Image, withLayers: true, cancellationToken).ConfigureAwait(false);
             var result = await pusher.PushAsync(push.Repository, push.Image, _images.Blobs, push.Tags, push.MountFrom, cancellationToken).ConfigureAwait(false);
             foreach (var blob in result.Blobs)
             {
@@ -235,6 +238,7 @@ public sealed class ImagesService(ContentStore store, RegistryClient registry, E
         var cancellationToken = context.CancellationToken;
         var platform = request.Platform.Length > 0 ? Platform.Parse(request.Platform) : ImagePuller.DefaultPlatform;
         var image = await _images.ResolveAsync(request.Image, cancellationToken).ConfigureAwait(false);
+        await _images.EnsureLocalAsync(image.Target, withLayers: true, cancellationToken).ConfigureAwait(false);
         var manifestDescriptor = await ManifestForAsync(request.Image, image.Target, platform, cancellationToken).ConfigureAwait(false);
         var (manifest, config) = await _images.Blobs.ReadImageAsync(manifestDescriptor, cancellationToken).ConfigureAwait(false);
         var steps = await ImageHistory.ReadAsync(_images.Blobs, manifest, config, cancellationToken).ConfigureAwait(false);
@@ -292,6 +296,7 @@ public sealed class ImagesService(ContentStore store, RegistryClient registry, E
             var image = await _images.ResolveAsync(name, cancellationToken).ConfigureAwait(false);
             if (!tags.TryGetValue(image.Target.Digest, out var imageTags))
             {
+                await _images.EnsureLocalAsync(image.Target, withLayers: true, cancellationToken).ConfigureAwait(false);
                 tags[image.Target.Digest] = imageTags = [];
                 targets.Add(image.Target);
             }

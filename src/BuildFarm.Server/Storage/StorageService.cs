@@ -1,10 +1,14 @@
 using BuildFarm.Api.V1;
+using BuildFarm.Grains.Storage;
 using Grpc.Core;
 
 namespace BuildFarm.Server.Storage;
 
-/// <summary>The <c>buildfarm.v1.Storage</c> service: <c>farm du</c> and <c>farm prune</c> over the silo's <see cref="Execution.Pruning.StoragePruner"/>.</summary>
-public sealed class StorageService(Execution.Pruning.StoragePruner pruner) : Api.V1.Storage.StorageBase
+/// <summary>
+/// The <c>buildfarm.v1.Storage</c> service: <c>farm du</c> over the silo's <see cref="Execution.Pruning.StoragePruner"/>,
+/// and <c>farm prune</c> over every silo of the cluster (<see cref="ClusterPrune"/>).
+/// </summary>
+public sealed class StorageService(Execution.Pruning.StoragePruner pruner, ClusterPrune cluster) : Api.V1.Storage.StorageBase
 {
     public override async Task<DiskUsageResponse> DiskUsage(DiskUsageRequest request, ServerCallContext context)
     {
@@ -26,7 +30,7 @@ public sealed class StorageService(Execution.Pruning.StoragePruner pruner) : Api
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var result = await pruner.PruneAsync(request.All, context.CancellationToken).ConfigureAwait(false);
+        var result = await cluster.PruneAsync(request.All, context.CancellationToken).ConfigureAwait(false);
         return new PruneResponse
         {
             ReclaimedBytes = (ulong)result.ReclaimedBytes,

@@ -1,10 +1,12 @@
 using System.Buffers;
 using BuildFarm.Oci;
+using BuildFarm.Oci.Images;
 using BuildFarm.Oci.Internal;
 using BuildFarm.Storage.Content.Internal;
 using BuildFarm.Storage.Eviction;
 using BuildFarm.Storage.Eviction.Internal;
 using BuildFarm.Storage.Images;
+using BuildFarm.Storage.Images.Internal;
 using BuildFarm.Storage.Leases;
 using BuildFarm.Storage.Pruning;
 
@@ -36,6 +38,10 @@ public sealed class ContentStore : IDisposable
     private readonly FileStream _lockFile;
     private readonly AccessLog _accessLog;
     private bool _disposed;
+
+    // Set in a cluster: evictions set off by writes ask it first, in the background, one at a time.
+    private IBlobDropApproval? _writeEvictionApproval;
+    private int _backgroundEvictionRunning;
 
     private ContentStore(ContentStoreOptions options, TimeProvider time)
     {
@@ -93,6 +99,22 @@ public sealed class ContentStore : IDisposable
     /// silo's metrics count every byte evicted however it was set off.
     /// </summary>
     public event Action<EvictionResult>? Evicted;
+
+    /// <summary>Raised when an eviction running in the background failed (the approval could not be had); the next write over the limit tries again.</summary>
+    public event Action<Exception>? EvictionFailed;
+
+    /// <summary>
+    /// From now on, evictions set off by writes ask <paramref name="approval"/> before dropping a blob
+    /// (in a cluster, the blob directory). Asking means calls to other machines, which must not hold
+    /// a write: a write that takes the store over its limit starts one eviction in the background
+    /// (one at a time) and returns without its result (<see cref="BlobWriteResult.Eviction"/> is null);
+    /// it spares the blobs whose writes set it off.
+    /// </summary>
+    public void CoordinateEvictionWith(IBlobDropApproval approval)
+    {
+        ArgumentNullException.ThrowIfNull(approval);
+        _writeEvictionApproval = approval;
+    }
 
     /// <summary>The sum of the sizes of all blobs.</summary>
     public long TotalBytes
@@ -290,7 +312,7 @@ public sealed class ContentStore : IDisposable
             }
         }
 
-        var eviction = TotalBytes > _maxBytes ? Evict(_lowWaterBytes, isKept: firstOfDigest.ContainsKey) : null;
+        var eviction = TotalBytes > _maxBytes ? EvictAfterWrite(isSpared: firstOfDigest.ContainsKey) : null;
         return new BlobBatchResult([.. outcomes.Select(static outcome => outcome!)], eviction);
     }
 
@@ -370,6 +392,34 @@ public sealed class ContentStore : IDisposable
     }
 
     /// <summary>
+    /// Like <see cref="Evict(long)"/>, but asks <paramref name="approval"/> before dropping anything:
+    /// only what it approves goes, and what it approved but the store kept after all (used or leased
+    /// meanwhile, or not needed to reach the target) is handed back to it.
+    /// </summary>
+    public Task<EvictionResult> EvictAsync(long targetBytes, IBlobDropApproval approval, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(targetBytes);
+        return EvictApprovedAsync(targetBytes, isKept: null, approval, cancellationToken);
+    }
+
+    /// <summary>Like <see cref="Prune"/>, but asks <paramref name="approval"/> before dropping anything (see <see cref="EvictAsync"/>).</summary>
+    public Task<EvictionResult> PruneAsync(IReadOnlySet<Digest> keep, IBlobDropApproval approval, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keep);
+        return EvictApprovedAsync(0, keep.Contains, approval, cancellationToken);
+    }
+
+    /// <summary>
+    /// What one image reaches in this store: its index or manifest, configs and layers. A document
+    /// the store lacks ends its branch (what it would reach cannot be known here).
+    /// </summary>
+    public ImageReach Reach(Descriptor target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        return ReachableBlobs.Mark(this, [target], withDiffIds: false);
+    }
+
+    /// <summary>
     /// What named images reach now: their manifests, indexes, configs and layers, and the diffIDs
     /// their configs list (the snapshots their layers unpack to).
     /// </summary>
@@ -416,7 +466,7 @@ public sealed class ContentStore : IDisposable
         }
 
         // The blob just written is spared: the writer is about to use it.
-        var eviction = totalBytes > _maxBytes ? Evict(_lowWaterBytes, isKept: spared => spared == digest) : null;
+        var eviction = totalBytes > _maxBytes ? EvictAfterWrite(isSpared: spared => spared == digest) : null;
         return new BlobWriteResult(entry.ToInfo(), created, eviction);
     }
 
@@ -548,13 +598,104 @@ public sealed class ContentStore : IDisposable
 
     private EvictionResult Evict(long targetBytes, Func<Digest, bool>? isKept)
     {
-        EvictionResult result;
+        var result = WhileHeldIsKnown(
+            targetBytes,
+            isKept,
+            isHeld => LruSweep.Run(_index, targetBytes, isHeld, delete: entry => File.Delete(_paths.BlobPath(entry.Digest))),
+            whenRoomy: () => new EvictionResult([], 0, TotalBytes));
+        if (result.Evicted.Count > 0)
+        {
+            Evicted?.Invoke(result);
+        }
+
+        return result;
+    }
+
+    /// <summary>The eviction a write over the limit sets off: here and now, or in the background when it must be asked for.</summary>
+    private EvictionResult? EvictAfterWrite(Func<Digest, bool> isSpared)
+    {
+        if (_writeEvictionApproval is not { } approval)
+        {
+            return Evict(_lowWaterBytes, isSpared);
+        }
+
+        if (Interlocked.CompareExchange(ref _backgroundEvictionRunning, 1, 0) == 0)
+        {
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await EvictApprovedAsync(_lowWaterBytes, isSpared, approval, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    EvictionFailed?.Invoke(e);
+                }
+                finally
+                {
+                    Volatile.Write(ref _backgroundEvictionRunning, 0);
+                }
+            });
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Evicts in rounds: each asks about what a sweep would take next, then sweeps only what was
+    /// approved. A blob refused, or approved and kept, is not asked about again in this eviction,
+    /// so every round shrinks what is left to ask about and the rounds end.
+    /// </summary>
+    private async Task<EvictionResult> EvictApprovedAsync(long targetBytes, Func<Digest, bool>? isKept, IBlobDropApproval approval, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(approval);
+        var settled = new HashSet<Digest>();
+        var evicted = new List<BlobInfo>();
+        while (true)
+        {
+            var candidates = WhileHeldIsKnown(
+                targetBytes,
+                digest => isKept?.Invoke(digest) == true || settled.Contains(digest),
+                isHeld => LruSweep.Plan(_index, targetBytes, isHeld),
+                whenRoomy: () => []);
+            if (candidates.Count == 0)
+            {
+                break;
+            }
+
+            var approved = await approval.ApproveAsync(candidates, cancellationToken).ConfigureAwait(false);
+            // From here on nothing is cancelled: the approval counts the approved blobs as dropped.
+            var round = Evict(targetBytes, digest => isKept?.Invoke(digest) == true || !approved.Contains(digest));
+            evicted.AddRange(round.Evicted);
+            var dropped = round.Evicted.Select(static blob => blob.Digest).ToHashSet();
+            var kept = candidates.Where(digest => approved.Contains(digest) && !dropped.Contains(digest)).ToList();
+            if (kept.Count > 0)
+            {
+                await approval.SettleAsync(kept, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            settled.UnionWith(candidates);
+            if (round.BytesRemaining <= targetBytes)
+            {
+                break;
+            }
+        }
+
+        return new EvictionResult(evicted, evicted.Sum(static blob => blob.Size), TotalBytes);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="sweep"/> under the store's lock with what holds a blob now: leases,
+    /// named images, and <paramref name="isKept"/>; or <paramref name="whenRoomy"/> when the store
+    /// is within <paramref name="targetBytes"/> already (a concurrent eviction made room).
+    /// </summary>
+    private T WhileHeldIsKnown<T>(long targetBytes, Func<Digest, bool>? isKept, Func<Func<Digest, bool>, T> sweep, Func<T> whenRoomy)
+    {
         lock (_imageRootsGate)
         {
             if (TotalBytes <= targetBytes)
             {
-                // Another eviction (set off by a concurrent write) already made room.
-                return new EvictionResult([], 0, TotalBytes);
+                return whenRoomy();
             }
 
             // Marking reads manifests through the store, so it runs before _sync is taken; holding
@@ -564,20 +705,9 @@ public sealed class ContentStore : IDisposable
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
                 var leased = Leases.PruneExpiredAndCollectBlobs();
-                result = LruSweep.Run(
-                    _index,
-                    targetBytes,
-                    isHeld: digest => leased.Contains(digest) || reachable.Contains(digest) || isKept?.Invoke(digest) == true,
-                    delete: entry => File.Delete(_paths.BlobPath(entry.Digest)));
+                return sweep(digest => leased.Contains(digest) || reachable.Contains(digest) || isKept?.Invoke(digest) == true);
             }
         }
-
-        if (result.Evicted.Count > 0)
-        {
-            Evicted?.Invoke(result);
-        }
-
-        return result;
     }
 
     private void RecordUse(BlobEntry entry)

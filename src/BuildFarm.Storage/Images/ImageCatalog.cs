@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using BuildFarm.Oci;
+using BuildFarm.Oci.Blobs;
 using BuildFarm.Oci.Images;
 using BuildFarm.Oci.References;
 using BuildFarm.Storage.Content;
@@ -10,6 +11,7 @@ namespace BuildFarm.Storage.Images;
 /// The images of a content store as users see them: names are normalised image references
 /// (<c>docker.io/library/busybox:latest</c>), an image loaded without a name is kept and listed
 /// too, and an image is looked up the way docker looks images up (by name, else by ID prefix).
+/// The names live in <see cref="IImageNames"/>: the store's own, or the cluster's.
 /// </summary>
 public sealed partial class ImageCatalog
 {
@@ -18,11 +20,26 @@ public sealed partial class ImageCatalog
     private const string UnnamedPrefix = "<none>@";
 
     private readonly ContentStore _store;
+    private readonly IImageNames _names;
+    private readonly IBlobAvailability _availability;
 
+    /// <summary>The catalog of the store's own names.</summary>
     public ImageCatalog(ContentStore store)
+        : this(store, new LocalImageNames((store ?? throw new ArgumentNullException(nameof(store))).Images))
+    {
+    }
+
+    /// <summary>
+    /// The catalog of <paramref name="names"/>, whose images' blobs are read from <paramref name="store"/>
+    /// once <paramref name="availability"/> made them local (by default, what the store lacks stays missing).
+    /// </summary>
+    public ImageCatalog(ContentStore store, IImageNames names, IBlobAvailability? availability = null)
     {
         ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(names);
         _store = store;
+        _names = names;
+        _availability = availability ?? LocalBlobAvailability.Instance;
         Blobs = new ContentStoreBlobs(store);
     }
 
@@ -33,12 +50,13 @@ public sealed partial class ImageCatalog
     public ImageImport BeginImport() => new(_store);
 
     /// <summary>Every name, and every unnamed image, in the ordinal order of their keys.</summary>
-    public IReadOnlyList<CatalogImage> List() => [.. _store.Images.List().Select(ToCatalogImage)];
+    public async Task<IReadOnlyList<CatalogImage>> ListAsync(CancellationToken cancellationToken = default) =>
+        [.. (await _names.ListAsync(cancellationToken).ConfigureAwait(false)).Select(ToCatalogImage)];
 
-    public CatalogImage? Find(ImageReference name)
+    public async Task<CatalogImage?> FindAsync(ImageReference name, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(name);
-        return _store.Images.Get(name.ToString()) is { } record ? new CatalogImage(name, record.Target) : null;
+        return await _names.GetAsync(name.ToString(), cancellationToken).ConfigureAwait(false) is { } record ? new CatalogImage(name, record.Target) : null;
     }
 
     /// <summary>
@@ -52,7 +70,7 @@ public sealed partial class ImageCatalog
     public async Task<CatalogImage> ResolveAsync(string nameOrId, CancellationToken cancellationToken = default)
     {
         var isName = ImageReference.TryParse(nameOrId, out var name, out var error);
-        if (isName && Find(name!) is { } named)
+        if (isName && await FindAsync(name!, cancellationToken).ConfigureAwait(false) is { } named)
         {
             return named;
         }
@@ -73,28 +91,70 @@ public sealed partial class ImageCatalog
     }
 
     /// <summary>The names of an image (none for an unnamed one), in ordinal order.</summary>
-    public IReadOnlyList<CatalogImage> WithTarget(Digest target) => [.. List().Where(image => image.Target.Digest == target)];
+    public async Task<IReadOnlyList<CatalogImage>> WithTargetAsync(Digest target, CancellationToken cancellationToken = default) =>
+        [.. (await ListAsync(cancellationToken).ConfigureAwait(false)).Where(image => image.Target.Digest == target)];
 
-    public Task<ImageSummary> SummarizeAsync(Descriptor target, CancellationToken cancellationToken = default) =>
-        ImageSummary.ReadAsync(Blobs, target, cancellationToken);
+    public async Task<ImageSummary> SummarizeAsync(Descriptor target, CancellationToken cancellationToken = default)
+    {
+        await EnsureLocalAsync(target, withLayers: false, cancellationToken).ConfigureAwait(false);
+        return await ImageSummary.ReadAsync(Blobs, target, cancellationToken).ConfigureAwait(false);
+    }
 
-    /// <summary>Names an image (replacing what the name named) and returns what the name named before.</summary>
-    public CatalogImage? Name(ImageReference name, Descriptor target)
+    /// <summary>
+    /// Makes local what reading the image needs: its index, manifests and configs, and with
+    /// <paramref name="withLayers"/> its layers (to save or push it). A document still missing
+    /// afterwards ends its branch; the read that needs it says what is missing.
+    /// </summary>
+    public async Task EnsureLocalAsync(Descriptor target, bool withLayers, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(target);
-        var previous = Find(name);
-        _store.Images.Set(name.ToString(), WithoutNames(target));
-        _store.Images.Delete(UnnamedKey(target));
-        return previous;
+        if (_availability is LocalBlobAvailability)
+        {
+            return; // nothing can be fetched: the reads say what is missing
+        }
+
+        var pending = new Queue<Descriptor>([target]);
+        while (pending.TryDequeue(out var document))
+        {
+            await _availability.EnsureLocalAsync([document.Digest], cancellationToken).ConfigureAwait(false);
+            if (!_store.Exists(document.Digest))
+            {
+                continue;
+            }
+
+            if (MediaTypes.IsIndex(document.MediaType))
+            {
+                foreach (var manifest in ImageIndex.Parse(await Blobs.ReadDocumentAsync(document, cancellationToken).ConfigureAwait(false)).Manifests)
+                {
+                    pending.Enqueue(manifest);
+                }
+            }
+            else if (MediaTypes.IsManifest(document.MediaType))
+            {
+                var manifest = ImageManifest.Parse(await Blobs.ReadDocumentAsync(document, cancellationToken).ConfigureAwait(false));
+                Digest[] blobs = withLayers ? [manifest.Config.Digest, .. manifest.Layers.Select(static layer => layer.Digest)] : [manifest.Config.Digest];
+                await _availability.EnsureLocalAsync(blobs, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Names an image (replacing what the name named) and returns what the name named before.</summary>
+    public async Task<CatalogImage?> NameAsync(ImageReference name, Descriptor target, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(target);
+        var previous = await _names.SetAsync(name.ToString(), WithoutNames(target), cancellationToken).ConfigureAwait(false);
+        await _names.DeleteAsync(UnnamedKey(target), cancellationToken).ConfigureAwait(false);
+        return previous is null ? null : new CatalogImage(name, previous.Target);
     }
 
     /// <summary>Keeps an image that came without a name, unless a name holds it already.</summary>
-    public void AddUnnamed(Descriptor target)
+    public async Task AddUnnamedAsync(Descriptor target, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(target);
-        if (WithTarget(target.Digest).Count == 0)
+        if ((await WithTargetAsync(target.Digest, cancellationToken).ConfigureAwait(false)).Count == 0)
         {
-            _store.Images.Set(UnnamedKey(target), WithoutNames(target));
+            await _names.SetAsync(UnnamedKey(target), WithoutNames(target), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -108,7 +168,7 @@ public sealed partial class ImageCatalog
     {
         var image = await ResolveAsync(nameOrId, cancellationToken).ConfigureAwait(false);
         var id = (await SummarizeAsync(image.Target, cancellationToken).ConfigureAwait(false)).Id;
-        var removed = image.Name is null ? WithTarget(image.Target.Digest) : [image];
+        var removed = image.Name is null ? await WithTargetAsync(image.Target.Digest, cancellationToken).ConfigureAwait(false) : [image];
         if (removed.Count(static i => i.Name is not null) > 1 && !force)
         {
             throw new ImageConflictException($"conflict: unable to delete {ImageNames.Short(id)} (must be forced) - image is referenced in multiple repositories");
@@ -116,7 +176,7 @@ public sealed partial class ImageCatalog
 
         foreach (var entry in removed)
         {
-            _store.Images.Delete(entry.Name?.ToString() ?? UnnamedKey(entry.Target));
+            await _names.DeleteAsync(entry.Name?.ToString() ?? UnnamedKey(entry.Target), cancellationToken).ConfigureAwait(false);
         }
 
         return new ImageRemoval(id, removed);
@@ -128,7 +188,7 @@ public sealed partial class ImageCatalog
     private async Task<List<Descriptor>> FindByIdPrefixAsync(string hex, CancellationToken cancellationToken)
     {
         var matches = new List<Descriptor>();
-        foreach (var target in List().Select(static image => image.Target).DistinctBy(static target => target.Digest))
+        foreach (var target in (await ListAsync(cancellationToken).ConfigureAwait(false)).Select(static image => image.Target).DistinctBy(static target => target.Digest))
         {
             var summary = await SummarizeAsync(target, cancellationToken).ConfigureAwait(false);
             if (summary.Id.Hex.StartsWith(hex, StringComparison.Ordinal))

@@ -32,8 +32,8 @@ public sealed class ImageCatalogTests : IDisposable
             images.Add(image);
         }
 
-        Catalog.Name(ImageReference.Parse("one"), first.Manifest);
-        Catalog.Name(ImageReference.Parse("two"), second.Manifest);
+        await Catalog.NameAsync(ImageReference.Parse("one"), first.Manifest);
+        await Catalog.NameAsync(ImageReference.Parse("two"), second.Manifest);
         var prefix = first.Id.Hex[..1];
 
         var ambiguous = await Assert.ThrowsAsync<ImageConflictException>(() => Catalog.ResolveAsync(prefix));
@@ -49,11 +49,11 @@ public sealed class ImageCatalogTests : IDisposable
         var (manifest, id) = await WriteImageAsync("unnamed");
         var annotated = manifest with { Annotations = new Dictionary<string, string> { [AnnotationKeys.RefName] = "app:1", ["keep"] = "me" } };
 
-        Catalog.AddUnnamed(annotated);
-        var unnamed = Assert.Single(Catalog.List());
-        var previous = Catalog.Name(ImageReference.Parse("app:1"), annotated);
-        Catalog.AddUnnamed(manifest);
-        var named = Assert.Single(Catalog.List());
+        await Catalog.AddUnnamedAsync(annotated);
+        var unnamed = Assert.Single(await Catalog.ListAsync());
+        var previous = await Catalog.NameAsync(ImageReference.Parse("app:1"), annotated);
+        await Catalog.AddUnnamedAsync(manifest);
+        var named = Assert.Single(await Catalog.ListAsync());
 
         Assert.Null(unnamed.Name);
         Assert.Null(previous);

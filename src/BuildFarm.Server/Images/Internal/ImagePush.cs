@@ -9,13 +9,13 @@ internal sealed record ImagePush(RepositoryName Repository, Descriptor Image, IR
 {
     /// <exception cref="FormatException">A name is not an image reference, or the request's fields do not go together.</exception>
     /// <exception cref="ImageNotFoundException">The image, or any tag of the repository, is not there.</exception>
-    public static IReadOnlyList<ImagePush> Plan(ImageCatalog images, string image, string destination, bool allTags) =>
-        allTags ? AllTagsOf(images, image, destination) : [One(images, image, destination)];
+    public static async Task<IReadOnlyList<ImagePush>> PlanAsync(ImageCatalog images, string image, string destination, bool allTags, CancellationToken cancellationToken) =>
+        allTags ? await AllTagsOfAsync(images, image, destination, cancellationToken).ConfigureAwait(false) : [await OneAsync(images, image, destination, cancellationToken).ConfigureAwait(false)];
 
-    private static ImagePush One(ImageCatalog images, string sourceText, string destinationText)
+    private static async Task<ImagePush> OneAsync(ImageCatalog images, string sourceText, string destinationText, CancellationToken cancellationToken)
     {
         var name = ImageReference.Parse(sourceText);
-        var image = images.Find(name) ?? throw ImageCatalog.NotFound(name);
+        var image = await images.FindAsync(name, cancellationToken).ConfigureAwait(false) ?? throw ImageCatalog.NotFound(name);
         var destination = destinationText.Length == 0 ? name : ImageReference.Parse(destinationText);
         if (destination.Tag is null)
         {
@@ -26,7 +26,7 @@ internal sealed record ImagePush(RepositoryName Repository, Descriptor Image, IR
     }
 
     /// <summary>One push per distinct image among the repository's tags, carrying all of that image's tags.</summary>
-    private static List<ImagePush> AllTagsOf(ImageCatalog images, string repositoryText, string destinationText)
+    private static async Task<List<ImagePush>> AllTagsOfAsync(ImageCatalog images, string repositoryText, string destinationText, CancellationToken cancellationToken)
     {
         if (destinationText.Length > 0)
         {
@@ -39,7 +39,7 @@ internal sealed record ImagePush(RepositoryName Repository, Descriptor Image, IR
         }
 
         var repository = ImageReference.Parse(repositoryText).Repository;
-        var pushes = images.List()
+        var pushes = (await images.ListAsync(cancellationToken).ConfigureAwait(false))
             .Where(image => image.Name is { Tag: not null } name && name.Repository == repository)
             .GroupBy(static image => image.Target.Digest)
             .Select(group => new ImagePush(repository, group.First().Target, [.. group.Select(static image => image.Name!.Tag!)], MountFrom: null))

@@ -32,4 +32,26 @@ internal static class LruSweep
 
         return new EvictionResult(evicted, bytesEvicted, index.TotalBytes);
     }
+
+    /// <summary>What <see cref="Run"/> would remove now, least recently used first, without removing it. Caller holds the store's lock.</summary>
+    public static List<Digest> Plan(BlobIndex index, long targetBytes, Func<Digest, bool> isHeld)
+    {
+        var planned = new List<Digest>();
+        var remaining = index.TotalBytes;
+        foreach (var entry in index.LeastRecentFirst())
+        {
+            if (remaining <= targetBytes)
+            {
+                break;
+            }
+
+            if (!isHeld(entry.Digest))
+            {
+                planned.Add(entry.Digest);
+                remaining -= entry.Size;
+            }
+        }
+
+        return planned;
+    }
 }

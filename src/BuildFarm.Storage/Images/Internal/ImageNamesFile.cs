@@ -1,6 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
-using BuildFarm.Oci.Images;
 using MessagePack;
 using MessagePack.Resolvers;
 
@@ -18,10 +16,6 @@ internal static class ImageNamesFile
         MessagePackSerializerOptions.Standard
             .WithResolver(StandardResolverAllowPrivate.Instance)
             .WithSecurity(MessagePackSecurity.UntrustedData);
-
-    // A descriptor is kept in its own JSON form (not OCI-canonical, just the model's attributes) so
-    // that every field of the model (annotations, platform, ...) survives without a second schema.
-    private static readonly JsonSerializerOptions DescriptorJson = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     public static string PathIn(string dataDirectory) => Path.Combine(dataDirectory, "images.msgpack");
 
@@ -43,7 +37,7 @@ internal static class ImageNamesFile
 
             return [.. file.Images.Select(static image => new ImageRecord(
                 image.Name,
-                JsonSerializer.Deserialize<Descriptor>(image.Target, DescriptorJson) ?? throw new InvalidDataException($"the target of '{image.Name}' is null."),
+                DescriptorJson.Deserialize(image.Target),
                 new DateTimeOffset(image.CreatedAtUtcTicks, TimeSpan.Zero),
                 new DateTimeOffset(image.UpdatedAtUtcTicks, TimeSpan.Zero)))];
         }
@@ -62,7 +56,7 @@ internal static class ImageNamesFile
             Images = [.. images.Select(static image => new StoredImage
             {
                 Name = image.Name,
-                Target = JsonSerializer.SerializeToUtf8Bytes(image.Target, DescriptorJson),
+                Target = DescriptorJson.Serialize(image.Target),
                 CreatedAtUtcTicks = image.CreatedAt.UtcTicks,
                 UpdatedAtUtcTicks = image.UpdatedAt.UtcTicks,
             })],

@@ -1,0 +1,25 @@
+using BuildFarm.Oci;
+
+namespace BuildFarm.Storage.Content;
+
+/// <summary>
+/// Makes blobs local before they are read. On one machine a blob the store lacks is simply not
+/// there (<see cref="LocalBlobAvailability"/>); in a cluster the missing ones are fetched from the
+/// silos that hold them, so that any silo can save, push or list an image named on another.
+/// </summary>
+public interface IBlobAvailability
+{
+    /// <summary>
+    /// Fetches what the store lacks of <paramref name="digests"/>, if it can. A blob it cannot find
+    /// anywhere stays missing: the read that needs it then fails as usual.
+    /// </summary>
+    Task EnsureLocalAsync(IReadOnlyCollection<Digest> digests, CancellationToken cancellationToken = default);
+}
+
+/// <summary>The store holds what it holds: nothing is fetched.</summary>
+public sealed class LocalBlobAvailability : IBlobAvailability
+{
+    public static LocalBlobAvailability Instance { get; } = new();
+
+    public Task EnsureLocalAsync(IReadOnlyCollection<Digest> digests, CancellationToken cancellationToken = default) => Task.CompletedTask;
+}
