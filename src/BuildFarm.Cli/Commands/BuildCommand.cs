@@ -3,6 +3,7 @@ using BuildFarm.Api.V1;
 using BuildFarm.Cli.Building;
 using BuildFarm.Client.Builds;
 using BuildFarm.Client.Context;
+using BuildFarm.Dockerfile;
 using BuildFarm.Oci.Layers;
 using Google.Protobuf;
 using Grpc.Core;
@@ -85,7 +86,17 @@ internal static class BuildCommand
                 DigestCacheFile = Path.Combine(context.DataDirectory(parseResult), "client-digests.msgpack"),
             };
             // The two halves of FarmClient.UploadContextAsync, apart so that each is timed.
-            var snapshot = await FarmClient.SnapshotContextAsync(await client.WithBaseImagesAsync(snapshotOptions, request.Pull, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            ContextSnapshot snapshot;
+            try
+            {
+                snapshot = await FarmClient.SnapshotContextAsync(await client.WithBaseImagesAsync(snapshotOptions, request.Pull, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            }
+            catch (DockerfileException e)
+            {
+                // A malformed .dockerignore, which the client reads: its file and line, not a stack trace.
+                throw new FarmException(e.Message);
+            }
+
             timings?.Mark("context walk");
             await client.UploadAsync(snapshot, cancellationToken).ConfigureAwait(false);
             timings?.Mark("find missing and upload");

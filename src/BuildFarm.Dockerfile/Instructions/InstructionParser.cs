@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using BuildFarm.Dockerfile.Instructions.Internal;
 using BuildFarm.Dockerfile.Parsing;
+using BuildFarm.Dockerfile.Internal;
 
 namespace BuildFarm.Dockerfile.Instructions;
 
@@ -12,6 +13,9 @@ namespace BuildFarm.Dockerfile.Instructions;
 /// </summary>
 public static partial class InstructionParser
 {
+    private static readonly string[] InstructionNames =
+        ["from", "run", "cmd", "entrypoint", "shell", "env", "label", "arg", "copy", "add", "expose", "volume", "user", "workdir", "stopsignal", "maintainer", "healthcheck", "onbuild"];
+
     /// <summary>Types one instruction.</summary>
     public static Instruction Parse(ParsedInstruction parsed)
     {
@@ -37,7 +41,7 @@ public static partial class InstructionParser
             "maintainer" => new MaintainerInstruction(request.ExactlyOne("MAINTAINER")) { Location = request.Location, Original = request.Original }.CheckedFlags(request),
             "healthcheck" => ParseHealthcheck(request),
             "onbuild" => ParseOnbuild(request),
-            _ => throw request.Error($"unknown instruction: {request.KeywordAsWritten}"),
+            _ => throw request.Error(Suggestion.Append($"unknown instruction: {request.KeywordAsWritten}", request.KeywordAsWritten, InstructionNames, ignoreCase: true)),
         };
     }
 

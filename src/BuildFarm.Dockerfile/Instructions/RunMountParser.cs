@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using BuildFarm.Dockerfile.Instructions.Internal;
 using BuildFarm.Dockerfile.Parsing;
+using BuildFarm.Dockerfile.Internal;
 
 namespace BuildFarm.Dockerfile.Instructions;
 
@@ -108,7 +109,7 @@ public static partial class RunMountParser
                     env = value;
                     break;
                 default:
-                    throw Error(location, $"unexpected key '{key}' in '{field}'");
+                    throw Error(location, Suggestion.Append($"unexpected key '{key}' in '{field}'", key, MountKeys));
             }
         }
 
@@ -223,6 +224,10 @@ public static partial class RunMountParser
         }
     }
 
+    /// <summary>The keys a mount knows, for the suggestion after an unknown one.</summary>
+    private static readonly string[] MountKeys =
+        ["type", "from", "source", "src", "target", "dst", "destination", "readonly", "ro", "readwrite", "rw", "required", "size", "id", "sharing", "mode", "uid", "gid", "env"];
+
     private static MountType ParseType(string value, SourceLocation location) => value.ToLowerInvariant() switch
     {
         "bind" => MountType.Bind,
@@ -230,7 +235,7 @@ public static partial class RunMountParser
         "tmpfs" => MountType.Tmpfs,
         "secret" => MountType.Secret,
         "ssh" => MountType.Ssh,
-        _ => throw Error(location, $"unsupported mount type \"{value}\""),
+        _ => throw Error(location, Suggestion.Append($"unsupported mount type \"{value}\"", value, ["bind", "cache", "tmpfs", "secret", "ssh"])),
     };
 
     private static bool ParseBool(string key, string value, SourceLocation location) =>

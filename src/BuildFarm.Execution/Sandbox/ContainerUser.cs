@@ -21,11 +21,48 @@ public sealed record ContainerUser(uint Uid, uint Gid, IReadOnlyList<uint> Addit
     public static ContainerUser Resolve(string user, string root)
     {
         ArgumentNullException.ThrowIfNull(user);
-        if (TryParseNumeric(user) is { } numeric)
+        return TryParseNumeric(user) ?? LookUp(user, root);
+    }
+
+    /// <summary>
+    /// Resolves the USER a RUN step's process runs as, as BuildKit's executor does (executor/oci
+    /// GetUser), which differs from <see cref="Resolve"/> (ownership, as COPY --chown and WORKDIR
+    /// give it): only <c>uid:gid</c> given as numbers (or <c>root</c>) skips the files. Anything else
+    /// is looked up, the default (empty) as uid 0: so root gets the groups <c>/etc/group</c> lists it
+    /// in, and a lone uid without a passwd entry runs with gid 0, not its uid. The default falls back
+    /// to plain root when the root's files cannot say. The gid is always among the groups, first unless listed.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A name is not in the files, or an id is out of range.</exception>
+    public static ContainerUser ResolveProcess(string user, string root)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ContainerUser resolved;
+        var (userPart, groupPart) = SplitSpec(user);
+        if (user.Length == 0)
         {
-            return numeric;
+            try
+            {
+                resolved = LookUp("0", root);
+            }
+            catch (InvalidOperationException)
+            {
+                resolved = Root;
+            }
+        }
+        else
+        {
+            resolved = groupPart is not null && ParseIdOrRoot(userPart) is { } uid && ParseIdOrRoot(groupPart) is { } gid
+                ? new ContainerUser(uid, gid, [])
+                : LookUp(user, root);
         }
 
+        // The process's own gid leads its groups, as BuildKit's ensureAdditionalGids puts it there.
+        return resolved.AdditionalGids.Contains(resolved.Gid) ? resolved : resolved with { AdditionalGids = [resolved.Gid, .. resolved.AdditionalGids] };
+    }
+
+    /// <summary>libcontainer's GetExecUser: the user by name or uid in passwd, its group by name or gid, its supplementary groups.</summary>
+    private static ContainerUser LookUp(string user, string root)
+    {
         var (userPart, groupPart) = SplitSpec(user);
         var passwd = ReadLines(root, "/etc/passwd");
         var group = ReadLines(root, "/etc/group");

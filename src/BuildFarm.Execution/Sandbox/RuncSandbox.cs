@@ -67,7 +67,7 @@ public sealed class RuncSandbox
         Validate(process);
         cancellationToken.ThrowIfCancellationRequested();
 
-        var user = ContainerUser.Resolve(process.User, rootFilesystem);
+        var user = ContainerUser.ResolveProcess(process.User, rootFilesystem);
 
         // Deleted only after the container (below): no process of the step is left in it then.
         await using var networkNamespace = process.Network == NetworkMode.Default ? await _network.JoinAsync(cancellationToken).ConfigureAwait(false) : null;

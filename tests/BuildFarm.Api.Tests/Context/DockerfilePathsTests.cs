@@ -92,6 +92,29 @@ public sealed class DockerfilePathsTests : IDisposable
     }
 
     [Fact]
+    public void A_symlink_the_Dockerfile_names_inside_a_directory_it_copies_falls_back_too()
+    {
+        // BuildKit's testCopyFollowAllSymlinks: the second COPY follows app/link out of app.
+        _context.Write(("Dockerfile", "FROM scratch\nCOPY app /\nCOPY app/link /x\n")).Link("app/link", "../notes.txt");
+
+        var snapshot = Take();
+
+        Assert.Equal("the Dockerfile reads through the symlink \"app/link\", which may lead anywhere in the context", snapshot.SelectionFallback);
+        Assert.Equal(WholeContext.Append("app/link -> ../notes.txt").Order(StringComparer.Ordinal), TreeListing.OfSnapshot(snapshot));
+    }
+
+    [Fact]
+    public void A_Dockerfile_that_is_a_symlink_is_sent_with_its_target()
+    {
+        // BuildKit's testSymlinkedDockerfile: the farm reads the Dockerfile through the link.
+        _context.Write(("Dockerfile.web", "FROM scratch\nENV foo bar\n")).Link("Dockerfile", "Dockerfile.web");
+
+        var snapshot = Take();
+
+        Assert.Equal(["Dockerfile -> Dockerfile.web", "Dockerfile.web"], TreeListing.OfSnapshot(snapshot));
+    }
+
+    [Fact]
     public void What_a_base_images_onbuild_triggers_read_is_sent_too()
     {
         _context.Write(("Dockerfile", "FROM busybox\nCOPY app/src /src\n"));

@@ -90,6 +90,16 @@ public sealed class BuildCommandTests(RegistryFixture registry) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_malformed_dockerignore_is_an_error_naming_its_line()
+    {
+        File.WriteAllText(Path.Combine(Context, ".dockerignore"), "!\n");
+
+        var result = await BuildAsync("--progress", "plain");
+
+        Assert.Equal((1, $"Error: {Context}/.dockerignore:1: illegal exclusion pattern: \"!\"\n"), (result.ExitCode, result.Error));
+    }
+
+    [Fact]
     public async Task In_a_git_checkout_tags_and_labels_name_the_commit()
     {
         await ProcessRunner.RunCheckedAsync("git", ["-C", Context, "init", "-q"]);

@@ -87,8 +87,8 @@ public sealed class NodeConformanceTests(NodeConformanceRun run) : IClassFixture
             [
                 "get_unknown NOT_FOUND There is no build nope.",
                 "watch_unknown NOT_FOUND There is no build nope.",
-                "inline_parse_error INVALID_ARGUMENT Dockerfile:2: unknown instruction: FROB",
-                "path_parse_error INVALID_ARGUMENT bad.Dockerfile:2: unknown instruction: FROB",
+                "inline_parse_error INVALID_ARGUMENT Dockerfile:2: unknown instruction: FROB (did you mean FROM?)",
+                "path_parse_error INVALID_ARGUMENT bad.Dockerfile:2: unknown instruction: FROB (did you mean FROM?)",
                 "dockerfile_not_in_tree INVALID_ARGUMENT The Dockerfile 'no/such/Dockerfile' does not exist in the build context.",
                 "path_without_context_root INVALID_ARGUMENT context_root is empty: a Dockerfile read from the context (dockerfile_path) needs the context tree's root digest.",
                 "unknown_target INVALID_ARGUMENT Dockerfile: target stage \"nope\" could not be found",

@@ -5,9 +5,9 @@ namespace BuildFarm.Dockerfile.Tests.Instructions;
 public sealed class InstructionErrorTests
 {
     [Theory]
-    [InlineData("FOO bar", "unknown instruction: FOO")]
-    [InlineData("foo bar", "unknown instruction: foo")]
-    [InlineData("COPY --foo=bar a b", "unknown flag: --foo")]
+    [InlineData("FOO bar", "unknown instruction: FOO (did you mean FROM?)")]
+    [InlineData("foo bar", "unknown instruction: foo (did you mean from?)")]
+    [InlineData("COPY --foo=bar a b", "unknown flag: --foo (did you mean from?)")]
     [InlineData("COPY --checksum=sha256:abc a b", "unknown flag: --checksum")]
     [InlineData("COPY --keep-git-dir a b", "unknown flag: --keep-git-dir")]
     [InlineData("ADD --from=build a b", "unknown flag: --from")]
@@ -47,7 +47,7 @@ public sealed class InstructionErrorTests
     [InlineData("ONBUILD FROM alpine", "FROM isn't allowed as an ONBUILD trigger")]
     [InlineData("ONBUILD MAINTAINER me", "MAINTAINER isn't allowed as an ONBUILD trigger")]
     [InlineData("ONBUILD ONBUILD RUN true", "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed")]
-    [InlineData("ONBUILD NOPE x", "unknown instruction: NOPE")]
+    [InlineData("ONBUILD NOPE x", "unknown instruction: NOPE (did you mean COPY?)")]
     [InlineData("RUN --network=bridge true", "invalid network mode \"bridge\"")]
     [InlineData("RUN --security=weird true", "security \"weird\" is not valid")]
     [InlineData("RUN --mount=type=foo,target=/x true", "unsupported mount type \"foo\"")]

@@ -83,11 +83,6 @@ public sealed class DifferentialTests(DifferentialFixture fixture)
                     Directory("a/b/c"),
                     Directory("home/user/made-by-user/relative", uid: 1000, gid: 1000),
                     Directory("home/user/made-by-user/relative/path", uid: 1000, gid: 1000)),
-                new("buildah's chroot gives a step run as USER uid:gid its gid as a supplementary group too; "
-                    + "BuildKit takes uid:gid as given, with no supplementary groups (executor/oci GetUser's fast path)")
-                {
-                    Tree = tree => tree.Overlay([File("home/user/made-by-user/id.txt", "uid=1000(user) gid=1000(user)\n", uid: 1000, gid: 1000)]),
-                },
             ],
         },
         new("meta-entrypoint-cmd")

@@ -36,6 +36,40 @@ public sealed class ContainerUserTests : IDisposable
         Assert.Equal(groups, resolved.AdditionalGids);
     }
 
+    // BuildKit's executor (testUser, testUserAdditionalGids): the files are skipped for uid:gid alone.
+    [Theory]
+    [InlineData("", 0u, 0u, new uint[] { 0, 10 })]
+    [InlineData("root", 0u, 0u, new uint[] { 0, 10 })]
+    [InlineData("0", 0u, 0u, new uint[] { 0, 10 })]
+    [InlineData("100", 100u, 101u, new uint[] { 101, 10, 999 })]
+    [InlineData("1234", 1234u, 0u, new uint[] { 0 })] // no passwd entry: gid 0, not the uid
+    [InlineData("100:999", 100u, 999u, new uint[] { 999 })]
+    [InlineData("root:root", 0u, 0u, new uint[] { 0 })]
+    [InlineData("app", 100u, 101u, new uint[] { 101, 10, 999 })]
+    [InlineData("app:docker", 100u, 999u, new uint[] { 999 })]
+    public void A_process_user_is_looked_up_unless_both_ids_are_given(string user, uint uid, uint gid, uint[] groups)
+    {
+        var resolved = ContainerUser.ResolveProcess(user, _root.Path);
+
+        Assert.Equal((uid, gid), (resolved.Uid, resolved.Gid));
+        Assert.Equal(groups, resolved.AdditionalGids);
+    }
+
+    [Fact]
+    public void The_default_process_user_is_root_when_the_files_are_missing()
+    {
+        File.Delete(_root.Combine("etc", "passwd"));
+        File.Delete(_root.Combine("etc", "group"));
+
+        var resolved = ContainerUser.ResolveProcess("", _root.Path);
+
+        Assert.Equal((0u, 0u), (resolved.Uid, resolved.Gid));
+        Assert.Equal([0u], resolved.AdditionalGids);
+        Assert.Equal(
+            "unable to find user app: no matching entries in passwd file",
+            Assert.Throws<InvalidOperationException>(() => ContainerUser.ResolveProcess("app", _root.Path)).Message);
+    }
+
     [Theory]
     [InlineData("nobody", "unable to find user nobody: no matching entries in passwd file")]
     [InlineData("app:nogroup", "unable to find group nogroup: no matching entries in group file")]

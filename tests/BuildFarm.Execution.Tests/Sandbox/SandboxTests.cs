@@ -71,13 +71,15 @@ public sealed class SandboxTests(EngineFixture fixture)
         Assert.Equal([LayerItem.Directory("work/"), LayerItem.Directory("work/dir/")], await Layers.ReadAsync(fixture.Store, outcome.Layer));
     }
 
+    // As BuildKit's executor gives them (its testUser, testUserAdditionalGids): the gid is always
+    // among the groups, and a lone uid the image does not know runs with gid 0.
     [Theory]
-    [InlineData("", "uid=0(root) gid=0(root)")]
-    [InlineData("user", "uid=1000(user) gid=1000(user)")]
-    [InlineData("1000", "uid=1000(user) gid=1000(user)")]
-    [InlineData("user:root", "uid=1000(user) gid=0(root)")]
-    [InlineData("1000:0", "uid=1000(user) gid=0(root)")]
-    [InlineData("4242", "uid=4242 gid=4242")]
+    [InlineData("", "uid=0(root) gid=0(root) groups=0(root)")]
+    [InlineData("user", "uid=1000(user) gid=1000(user) groups=1000(user)")]
+    [InlineData("1000", "uid=1000(user) gid=1000(user) groups=1000(user)")]
+    [InlineData("user:root", "uid=1000(user) gid=0(root) groups=0(root)")]
+    [InlineData("1000:0", "uid=1000(user) gid=0(root) groups=0(root)")]
+    [InlineData("4242", "uid=4242 gid=0(root) groups=0(root)")]
     public async Task The_user_is_resolved_in_the_image(string user, string id)
     {
         var outcome = await fixture.RunShellAsync("id", process => process with { User = user });
@@ -93,8 +95,8 @@ public sealed class SandboxTests(EngineFixture fixture)
         var plain = await fixture.RunShellAsync("id; touch /home/user/mine && stat -c '%u:%g' /home/user/mine", process => process with { User = "user" }, groups.Layer);
         var explicitGroup = await fixture.RunShellAsync("id", process => process with { User = "user:staff" }, groups.Layer);
 
-        Assert.Equal(["uid=1000(user) gid=1000(user) groups=10(wheel),50(staff)", "1000:1000"], plain.Stdout);
-        Assert.Equal(["uid=1000(user) gid=50(staff)"], explicitGroup.Stdout);
+        Assert.Equal(["uid=1000(user) gid=1000(user) groups=10(wheel),50(staff),1000(user)", "1000:1000"], plain.Stdout);
+        Assert.Equal(["uid=1000(user) gid=50(staff) groups=50(staff)"], explicitGroup.Stdout);
     }
 
     [Fact]

@@ -55,7 +55,7 @@ internal sealed class ContextWalker
         var dockerfile = options.ResolvedDockerfilePath;
         var ignore = DockerIgnore.Load(root, dockerfile);
         var dockerfileInContext = InContext(root, dockerfile);
-        string[] alwaysSent = [.. new[] { dockerfileInContext, InContext(root, DockerIgnore.Locate(root, dockerfile)) }.OfType<string>()];
+        string[] alwaysSent = [.. new[] { dockerfileInContext, LinkTargetInContext(root, dockerfile), InContext(root, DockerIgnore.Locate(root, dockerfile)) }.OfType<string>()];
 
         var selection = default(PathSelection);
         var fallback = default(string);
@@ -125,7 +125,9 @@ internal sealed class ContextWalker
             return null;
         }
 
-        if (status.IsSymlink && reach is PathReach.OnTheWay or PathReach.Named)
+        // Also a link the Dockerfile names below a directory it copies whole (COPY foo / and COPY foo/sub bar):
+        // the second COPY follows it.
+        if (status.IsSymlink && (reach is PathReach.OnTheWay or PathReach.Named || _selection?.Reach(relative) is PathReach.OnTheWay or PathReach.Named))
         {
             throw new SymlinkOnReadPathException(relative);
         }
@@ -277,6 +279,19 @@ internal sealed class ContextWalker
 
         var relative = Path.GetRelativePath(root, Path.GetFullPath(hostPath));
         return relative is "." or ".." || relative.StartsWith("../", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? null : relative.Replace(Path.DirectorySeparatorChar, '/');
+    }
+
+    /// <summary>Where a Dockerfile that is a symlink leads, when that is in the context: the farm reads it through the link.</summary>
+    private static string? LinkTargetInContext(string root, string path)
+    {
+        try
+        {
+            return new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true) is { } target ? InContext(root, target.FullName) : null;
+        }
+        catch (IOException)
+        {
+            return null; // a missing or looping link: the Dockerfile's own error says so
+        }
     }
 
     private sealed class SymlinkOnReadPathException(string relative)

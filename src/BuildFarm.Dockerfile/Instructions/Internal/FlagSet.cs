@@ -1,3 +1,5 @@
+using BuildFarm.Dockerfile.Internal;
+
 namespace BuildFarm.Dockerfile.Instructions.Internal;
 
 /// <summary>
@@ -45,7 +47,7 @@ internal sealed class FlagSet
             var name = flagName[2..];
             if (!_declared.TryGetValue(name, out var kind))
             {
-                return $"unknown flag: {flagName}";
+                return Suggestion.Append($"unknown flag: {flagName}", name, _declared.Keys);
             }
 
             if (_values.ContainsKey(name) && kind != FlagKind.Strings)

@@ -3,6 +3,7 @@ using BuildFarm.Dockerfile.Expansion;
 using BuildFarm.Dockerfile.Instructions;
 using BuildFarm.Dockerfile.Parsing;
 using BuildFarm.Dockerfile.Scoping;
+using BuildFarm.Dockerfile.Internal;
 
 namespace BuildFarm.Dockerfile.Planning.Internal;
 
@@ -192,7 +193,7 @@ internal sealed class StageGraph
 
         return _stagesByName.TryGetValue(target, out var index)
             ? index
-            : throw new DockerfileException(fileName, $"target stage \"{target}\" could not be found");
+            : throw new DockerfileException(fileName, Suggestion.Append($"target stage \"{target}\" could not be found", target, _stagesByName.Keys, ignoreCase: true));
     }
 
     private List<int> FindNeeded(List<List<(int Stage, Instruction Command)>> edges)
