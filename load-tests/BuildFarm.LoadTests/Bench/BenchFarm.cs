@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using BuildFarm.Client.Builds;
+using BuildFarm.LoadTests.Farm;
+
+namespace BuildFarm.LoadTests.Bench;
+
+/// <summary>The benchmarks' clients of the cluster's silos (and of the single-silo farm), and the ways they build.</summary>
+internal sealed class BenchFarm(BenchSettings settings) : IDisposable
+{
+    private readonly List<FarmClient> _silos = settings.Servers.Select(FarmClient.Connect).ToList();
+    private readonly FarmClient? _single = settings.Single is { } single ? FarmClient.Connect(single) : null;
+
+    public BenchSettings Settings => settings;
+
+    public int SiloCount => _silos.Count;
+
+    public Task EnsureBaseImageAsync(CancellationToken cancellationToken) =>
+        BaseImage.EnsureAsync(_single is null ? _silos : [.. _silos, _single], settings.BusyboxArchive, settings.WorkDirectory, cancellationToken);
+
+    /// <summary>Builds <paramref name="context"/> through silo <paramref name="silo"/> (0 is A).</summary>
+    public Task<BuildOutcome> BuildAsync(int silo, string context, CancellationToken cancellationToken) =>
+        FarmBuild.RunAsync(_silos[silo], settings.Servers[silo], context, settings.BuildTimeout, cancellationToken);
+
+    /// <summary>Submits every context at once, the i-th through silo i modulo their count (or all through the single farm), and waits for all.</summary>
+    public async Task<(IReadOnlyList<BuildOutcome> Builds, TimeSpan Elapsed)> BuildAllAtOnceAsync(IReadOnlyList<string> contexts, bool onSingle, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var builds = await Task.WhenAll(contexts.Select((context, i) => onSingle
+            ? FarmBuild.RunAsync(_single!, settings.Single!, context, settings.BuildTimeout, cancellationToken)
+            : BuildAsync(i % _silos.Count, context, cancellationToken))).ConfigureAwait(false);
+        return (builds, Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>Writes a finished build's image as an OCI archive through silo <paramref name="silo"/>: that silo must hold (or fetch) every blob.</summary>
+    public async Task ExportAsync(int silo, BuildOutcome build, CancellationToken cancellationToken)
+    {
+        var archive = Path.Combine(settings.WorkDirectory, $"export-{build.BuildId}.oci.tar");
+        await using (var file = File.Create(archive))
+        {
+            await _silos[silo].ExportAsync(build.BuildId, Api.V1.OutputType.Oci, [], file, cancellationToken).ConfigureAwait(false);
+        }
+
+        File.Delete(archive);
+    }
+
+    public void Dispose()
+    {
+        _silos.ForEach(static silo => silo.Dispose());
+        _single?.Dispose();
+    }
+}
