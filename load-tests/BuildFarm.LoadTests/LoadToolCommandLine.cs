@@ -141,7 +141,7 @@ public static class LoadToolCommandLine
             {
                 return await run(servers, work).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is InvalidOperationException or Grpc.Core.RpcException or IOException)
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException or Grpc.Core.RpcException or IOException)
             {
                 await error.WriteLineAsync($"Error: {e.Message}").ConfigureAwait(false);
                 return 2;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Text.RegularExpressions;
 
 namespace BuildFarm.LoadTests.Farm;
 
@@ -8,7 +9,7 @@ namespace BuildFarm.LoadTests.Farm;
 /// literal or <c>localhost</c> (never looked up in DNS, so a name cannot lead elsewhere), and on
 /// loopback unless the user allowed remote ones.
 /// </summary>
-public static class FarmTargets
+public static partial class FarmTargets
 {
     /// <summary>Parses <c>http://HOST:PORT</c> or <c>HOST:PORT</c> addresses, or says what is wrong with the first bad one.</summary>
     /// <exception cref="ArgumentException">An address is malformed, or not loopback without <paramref name="allowRemote"/>.</exception>
@@ -33,7 +34,7 @@ public static class FarmTargets
     private static Uri ParseOne(string address, string option)
     {
         var text = address.Contains("://", StringComparison.Ordinal) ? address : "http://" + address;
-        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp || uri.IsDefaultPort || uri.AbsolutePath != "/" || uri.Query.Length > 0)
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp || !ExplicitPort().IsMatch(text) || uri.AbsolutePath != "/" || uri.Query.Length > 0)
         {
             throw new ArgumentException($"{option} {address} is not http://HOST:PORT (plain-text gRPC, an IP address or localhost, and a port)");
         }
@@ -47,6 +48,10 @@ public static class FarmTargets
         var host = uri.HostNameType == UriHostNameType.Dns ? "127.0.0.1" : uri.Host;
         return new Uri(string.Create(CultureInfo.InvariantCulture, $"http://{host}:{uri.Port}/"));
     }
+
+    // Uri takes a missing port for the scheme's default (80): the farm has no default port, so one must be written.
+    [GeneratedRegex(@":[0-9]+/?$")]
+    private static partial Regex ExplicitPort();
 
     private static bool IsLoopback(Uri target) => IPAddress.IsLoopback(IPAddress.Parse(target.Host.Trim('[', ']')));
 }
