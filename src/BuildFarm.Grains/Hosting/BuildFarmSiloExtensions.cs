@@ -3,6 +3,7 @@ using BuildFarm.Execution.Building;
 using BuildFarm.Execution.Caching;
 using BuildFarm.Execution.Pruning;
 using BuildFarm.Grains;
+using BuildFarm.Grains.Hosting;
 using BuildFarm.Grains.Metrics;
 using BuildFarm.Grains.Persistence;
 using BuildFarm.Grains.Steps;
@@ -12,7 +13,10 @@ using BuildFarm.Storage.Pruning;
 using BuildFarm.Storage.Steps;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Orleans.Runtime;
 using Orleans.Runtime.Hosting;
+using Orleans.Storage;
 
 namespace Orleans.Hosting;
 
@@ -46,7 +50,7 @@ public static class BuildFarmSiloExtensions
             options,
             provider.GetRequiredService<TimeProvider>(),
             baseImages: provider.GetRequiredService<IBaseImageSource>()));
-        services.AddSingleton(provider => new FarmMetrics(content, provider.GetRequiredService<BuildEngine>()));
+        services.AddSingleton(provider => new FarmMetrics(content, provider.GetRequiredService<BuildEngine>(), provider.GetRequiredService<IClusterMembershipService>()));
         services.AddSingleton<PruneGate>();
 
         // The build cache is the cache key grains' records, and those of LocalStepCache (steps/)
@@ -59,7 +63,16 @@ public static class BuildFarmSiloExtensions
                 new GrainStepRecords(provider.GetRequiredService<IGrainFactory>(), new DiskGrainStorage(content.DataDirectory)),
                 new LocalStepCache(new StepRecordStore(content.DataDirectory)),
             ]));
-        services.AddGrainStorage(GrainStorage.Name, (_, _) => new DiskGrainStorage(content.DataDirectory));
+        services.AddOptions<BuildFarmClusterOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BuildFarmClusterOptions>, BuildFarmClusterOptionsValidator>());
+
+        // A cluster keeps grain state where every silo reaches it (Redis), registered before this;
+        // a silo on its own keeps it on its disk.
+        if (!services.Any(service => service.IsKeyedService && service.ServiceType == typeof(IGrainStorage) && Equals(service.ServiceKey, GrainStorage.Name)))
+        {
+            services.AddGrainStorage(GrainStorage.Name, (_, _) => new DiskGrainStorage(content.DataDirectory));
+        }
+
         return silo;
     }
 }
