@@ -59,7 +59,8 @@ internal sealed partial class SiloInvocation
     public int Port(string option)
     {
         var value = Value(option) ?? throw new InvalidOperationException($"{option} has no value");
-        return IPEndPoint.TryParse(value, out var endpoint) ? endpoint.Port : int.Parse(value, CultureInfo.InvariantCulture);
+        // A port first: IPEndPoint would read "11111" as the IPv4 address 0.0.43.103 without a port.
+        return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) ? port : IPEndPoint.Parse(value).Port;
     }
 
     private static string? Given(ParseResult parsed, Option option) =>
