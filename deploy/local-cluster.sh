@@ -54,20 +54,25 @@ state="$dir/cluster.state"
 
 # --- processes ---------------------------------------------------------------------------------
 
-# True when PID runs and its command line holds MARK: a pid written down earlier may since have
-# been reused by another program, which must never be signalled.
+# True when PID runs and its command line holds every MARK: a pid written down earlier may since
+# have been reused by another program, which must never be signalled.
 runs() {
-  local pid=$1 mark=$2
-  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$mark"
+  local pid=$1 mark cmdline
+  shift
+  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
+  # An exited process not yet reaped has no command line (reading it fails): it runs no more.
+  cmdline=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || return 1
+  for mark in "$@"; do [[ $cmdline == *"$mark"* ]] || return 1; done
 }
 
-# SIGTERM, then up to 30 s for it to exit, then SIGKILL.
+# SIGTERM, then up to 30 s for it to exit, then SIGKILL: stop_process PID NAME MARK...
 stop_process() {
-  local pid=$1 mark=$2 name=$3
-  runs "$pid" "$mark" || return 0
+  local pid=$1 name=$2
+  shift 2
+  runs "$pid" "$@" || return 0
   kill -TERM "$pid" 2>/dev/null || return 0
   for _ in $(seq 300); do
-    runs "$pid" "$mark" || return 0
+    runs "$pid" "$@" || return 0
     sleep 0.1
   done
   echo "$name (pid $pid) did not stop within 30 s: killed" >&2
@@ -115,7 +120,7 @@ start_redis() {
   redis_pid=$!
   for _ in $(seq 100); do
     [ "$(redis-cli -h 127.0.0.1 -p "$redis_port" ping 2>/dev/null)" = PONG ] && return 0
-    runs "$redis_pid" redis-server || break
+    kill -0 "$redis_pid" 2>/dev/null || break
     sleep 0.1
   done
   echo "$script: redis-server did not answer on 127.0.0.1:$redis_port; its log ($dir/redis.log):" >&2
@@ -130,10 +135,11 @@ start_silo() {
   local data="$dir/silo$n" log="$dir/silo$n.log"
   mkdir -p "$data"
   : >"$log"
-  setsid "$farm" --data-dir "$data" server \
-    --listen "127.0.0.1:${!grpc}" --metrics-listen "127.0.0.1:${!metrics}" \
-    --redis "127.0.0.1:$redis_port" --cluster-id local --advertise 127.0.0.1 \
-    --silo-port "${!port}" --gateway-port "${!gateway}" ${slots:+--slots "$slots"} \
+  # The cluster's settings go in the environment, which reaches farm-server through farm's exec
+  # whatever options farm hands over.
+  FARM_REDIS="127.0.0.1:$redis_port" FARM_CLUSTER_ID=local FARM_ADVERTISE=127.0.0.1 \
+    FARM_SILO_PORT="${!port}" FARM_GATEWAY_PORT="${!gateway}" FARM_SLOTS="$slots" \
+    setsid "$farm" --data-dir "$data" server --listen "127.0.0.1:${!grpc}" --metrics-listen "127.0.0.1:${!metrics}" \
     </dev/null >>"$log" 2>&1 &
   local pid=$!
   printf -v "${p}pid" %s "$pid"
@@ -141,7 +147,9 @@ start_silo() {
   echo "$pid" >"$dir/silo$n.pid"
   for _ in $(seq 1200); do
     grep -q "^farm server listening on" "$log" && return 0
-    runs "$pid" "$data " || break
+    # A child of this shell: its pid is not reused before it is reaped. (Its command line is
+    # not yet the silo's right after the fork.)
+    kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
   echo "$script: silo $n did not start; its log ($log):" >&2
@@ -152,14 +160,18 @@ start_silo() {
 stop_all() {
   # shellcheck disable=SC1090
   [ -f "$state" ] && source "$state"
-  local n
+  local n stoppers=()
   for n in $(seq "$silos"); do
     local pid="silo${n}_pid"
-    stop_process "${!pid:-}" "$dir/silo$n " "silo $n" &
+    # A silo that was starting when the cluster was stopped is only in its pid file so far.
+    [ -n "${!pid:-}" ] || [ ! -f "$dir/silo$n.pid" ] || printf -v "$pid" %s "$(cat "$dir/silo$n.pid")"
+    stop_process "${!pid:-}" "silo $n" "$dir/silo$n " &
+    stoppers+=($!)
   done
-  wait
-  stop_process "${redis_pid:-}" "redis-server" "redis-server"
-  rm -f "$state"
+  # Only the stoppers: redis-server is a background job of the starting script too.
+  for n in "${stoppers[@]}"; do wait "$n" || true; done
+  stop_process "${redis_pid:-}" redis-server redis-server "${redis_port:-}"
+  rm -f "$state" "$dir"/silo*.pid
 }
 
 print_cluster() {
@@ -172,7 +184,8 @@ print_cluster() {
     servers+=("http://127.0.0.1:${!grpc}")
   done
   echo "data and logs: $dir"
-  echo "build through any silo: farm --server ${servers[0]} build ."
+  local IFS=,
+  echo "build through the cluster: farm --server ${servers[*]} build ."
 }
 
 # --- commands ----------------------------------------------------------------------------------
@@ -185,7 +198,10 @@ case $command in
     if runs "$script_pid" "$script"; then
       # The script that started the cluster stops it, as on Ctrl+C, and says so.
       kill -TERM "$script_pid"
-      for _ in $(seq 600); do runs "$script_pid" "$script" || exit 0; sleep 0.1; done
+      for _ in $(seq 600); do
+        runs "$script_pid" "$script" || { echo "stopped the cluster on $dir"; exit 0; }
+        sleep 0.1
+      done
       echo "$script: the cluster's script (pid $script_pid) did not stop within 60 s" >&2
       exit 1
     fi
@@ -199,7 +215,7 @@ case $command in
     source "$state"
     [ "$target" -le "$silos" ] || { echo "$script empty: the cluster has $silos silos" >&2; exit 2; }
     pid="silo${target}_pid"
-    stop_process "${!pid}" "$dir/silo$target " "silo $target"
+    stop_process "${!pid}" "silo $target" "$dir/silo$target "
     rm -rf "$dir/silo$target"
     start_silo "$target"
     write_state
@@ -224,23 +240,25 @@ case $command in
       for what in grpc metrics port gateway; do printf -v "silo${n}_$what" %s "$(free_port)"; done
       printf -v "silo${n}_pid" %s ""
     done
-    trap 'echo "stopping the cluster"; stop_all; exit 0' INT TERM
+    trap 'echo "stopping the cluster"; stop_all; echo "cluster stopped"; exit 0' INT TERM
     trap 'stop_all' EXIT
     start_redis
     write_state
+    starters=()
     for n in $(seq "$silos"); do
       start_silo "$n" &
+      starters+=($!)
     done
     # Each silo started in a subshell, which wrote its pid down.
     failed=0
-    for job in $(jobs -p); do wait "$job" || failed=1; done
+    for starter in "${starters[@]}"; do wait "$starter" || failed=1; done
     for n in $(seq "$silos"); do
       [ -f "$dir/silo$n.pid" ] && printf -v "silo${n}_pid" %s "$(cat "$dir/silo$n.pid")"
     done
     write_state
     [ "$failed" -eq 0 ] || exit 1
     print_cluster
-    echo "cluster ready; Ctrl+C (or $script stop --dir $dir) stops it"
+    echo "cluster ready; Ctrl+C (or $0 stop --dir $dir) stops it"
     trap - EXIT
     while true; do sleep 1; done
     ;;

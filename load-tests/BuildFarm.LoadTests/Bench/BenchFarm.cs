@@ -31,16 +31,27 @@ internal sealed class BenchFarm(BenchSettings settings) : IDisposable
         return (builds, Stopwatch.GetElapsedTime(started));
     }
 
-    /// <summary>Writes a finished build's image as an OCI archive through silo <paramref name="silo"/>: that silo must hold (or fetch) every blob.</summary>
-    public async Task ExportAsync(int silo, BuildOutcome build, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes a finished build's image as an OCI archive through silo <paramref name="silo"/>,
+    /// which must hold (or fetch) every blob; a failed export makes the build's outcome failed.
+    /// </summary>
+    public async Task<BuildOutcome> ExportAsync(int silo, BuildOutcome build, CancellationToken cancellationToken)
     {
         var archive = Path.Combine(settings.WorkDirectory, $"export-{build.BuildId}.oci.tar");
-        await using (var file = File.Create(archive))
+        try
         {
+            await using var file = File.Create(archive);
             await _silos[silo].ExportAsync(build.BuildId, Api.V1.OutputType.Oci, [], file, cancellationToken).ConfigureAwait(false);
+            return build;
         }
-
-        File.Delete(archive);
+        catch (Grpc.Core.RpcException e)
+        {
+            return build with { Result = null, Error = $"the OCI export through {settings.Servers[silo]} failed: {e.StatusCode}: {e.Status.Detail}" };
+        }
+        finally
+        {
+            File.Delete(archive);
+        }
     }
 
     public void Dispose()

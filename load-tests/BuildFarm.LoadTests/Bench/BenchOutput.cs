@@ -17,13 +17,14 @@ internal static class BenchOutput
         return met;
     }
 
-    /// <summary>Prints every failed build; true when none failed.</summary>
+    /// <summary>Prints the failed builds, one line per error with how many failed so and through which servers; true when none failed.</summary>
     public static async Task<bool> WriteFailuresAsync(TextWriter output, string scenario, IEnumerable<BuildOutcome> builds)
     {
-        var failed = builds.Where(static b => !b.Succeeded).ToList();
-        foreach (var build in failed)
+        var failed = builds.Where(static b => !b.Succeeded).GroupBy(static b => b.Error).ToList();
+        foreach (var error in failed)
         {
-            await WriteAsync(output, scenario, $"FAILED build through {build.Server}: {build.Error}").ConfigureAwait(false);
+            var servers = string.Join(", ", error.Select(static b => b.Server).Distinct());
+            await WriteAsync(output, scenario, $"FAILED x{error.Count()} through {servers}: {error.Key}").ConfigureAwait(false);
         }
 
         return failed.Count == 0;

@@ -55,7 +55,7 @@ internal static class WarmElsewhere
         var build = await farm.BuildAsync(silo, context.Directory, cancellationToken).ConfigureAwait(false);
         if (build.Succeeded)
         {
-            await farm.ExportAsync(silo, build, cancellationToken).ConfigureAwait(false);
+            build = await farm.ExportAsync(silo, build, cancellationToken).ConfigureAwait(false);
         }
 
         return (Stopwatch.GetElapsedTime(started), build);
