@@ -14,8 +14,22 @@ internal sealed class BenchFarm(BenchSettings settings) : IDisposable
 
     public int SiloCount => _silos.Count;
 
-    public Task EnsureBaseImageAsync(CancellationToken cancellationToken) =>
-        BaseImage.EnsureAsync(_single is null ? _silos : [.. _silos, _single], settings.BusyboxArchive, settings.WorkDirectory, cancellationToken);
+    /// <summary>
+    /// Loads busybox where it is missing and runs one small build through every silo (and the
+    /// single farm), so that no measured build pays for unpacking the base image on its silo.
+    /// </summary>
+    public async Task<IReadOnlyList<BuildOutcome>> WarmUpAsync(string runId, CancellationToken cancellationToken)
+    {
+        await BaseImage.EnsureAsync(_single is null ? _silos : [.. _silos, _single], settings.BusyboxArchive, settings.WorkDirectory, cancellationToken).ConfigureAwait(false);
+        var contexts = Enumerable.Range(0, _silos.Count + (_single is null ? 0 : 1)).Select(i =>
+        {
+            var context = GeneratedContext.Create(Path.Combine(settings.WorkDirectory, "warm-up", $"farm{i}"), $"warm-up-{runId}-{i}");
+            context.WriteDockerfile(GeneratedContext.SleepingDockerfile($"warm-up-{runId}-{i}", steps: 1, seconds: 0));
+            return context.Directory;
+        }).ToList();
+        var (builds, _) = await BuildAllAtOnceAsync(contexts[.._silos.Count], onSingle: false, cancellationToken).ConfigureAwait(false);
+        return _single is null ? builds : [.. builds, .. (await BuildAllAtOnceAsync(contexts[_silos.Count..], onSingle: true, cancellationToken).ConfigureAwait(false)).Builds];
+    }
 
     /// <summary>Builds <paramref name="context"/> through silo <paramref name="silo"/> (0 is A).</summary>
     public Task<BuildOutcome> BuildAsync(int silo, string context, CancellationToken cancellationToken) =>

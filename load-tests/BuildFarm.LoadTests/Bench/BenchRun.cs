@@ -12,8 +12,8 @@ public static class BenchRun
         ArgumentNullException.ThrowIfNull(output);
         var runId = Guid.NewGuid().ToString("N")[..12];
         using var farm = new BenchFarm(settings);
-        await farm.EnsureBaseImageAsync(cancellationToken).ConfigureAwait(false);
-        var met = true;
+        // A silo that fails its warm-up is reported; the scenarios then show what it breaks.
+        var met = await BenchOutput.WriteFailuresAsync(output, "warm-up", await farm.WarmUpAsync(runId, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
         if (scenarios.Contains(IdenticalBuilds.Name))
         {
             met &= await IdenticalBuilds.RunAsync(farm, runId, output, cancellationToken).ConfigureAwait(false);
