@@ -31,7 +31,7 @@ internal static class ServerCommand
             var execution = ExecutionSettings.Resolve(parseResult, options, environment);
             execution.AllowNetworkHost = (parseResult.GetValue(options.AllowInsecureEntitlement) ?? []).Contains(Entitlements.NetworkHost);
             var dataDirectory = context.DataDirectory(parseResult);
-            await using var server = await FarmServer.StartAsync(
+            await using var server = await StartAsync(
                 new FarmServerOptions
                 {
                     DataDirectory = dataDirectory,
@@ -52,5 +52,18 @@ internal static class ServerCommand
             await server.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
         });
         return command;
+    }
+
+    // A cluster that cannot be joined is the user's to fix (Redis down, a wrong address): one line, no stack trace.
+    private static async Task<FarmServer> StartAsync(FarmServerOptions options, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await FarmServer.StartAsync(options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (FarmClusterException e)
+        {
+            throw new FarmException(e.Message);
+        }
     }
 }

@@ -115,15 +115,25 @@ internal static class BuildCommand
             var mode = parseResult.GetValue(progress)!;
             var printer = BuildProgress.Create(mode, error, context.Environment.StandardErrorIsTerminal, context.Environment.Time);
             BuildEvent? last = null;
-            await foreach (var buildEvent in client.SubmitAsync(request, cancellationToken).ConfigureAwait(false))
+            try
             {
-                if (last is null)
+                await foreach (var buildEvent in client.SubmitAsync(request, cancellationToken).ConfigureAwait(false))
                 {
-                    timings?.Mark("submit to first event");
-                }
+                    if (last is null)
+                    {
+                        timings?.Mark("submit to first event");
+                    }
 
-                last = buildEvent;
-                await printer.ShowAsync(buildEvent).ConfigureAwait(false);
+                    last = buildEvent;
+                    await printer.ShowAsync(buildEvent).ConfigureAwait(false);
+                }
+            }
+            catch (RpcException e) when (last is not null && e.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Cancelled && !cancellationToken.IsCancellationRequested)
+            {
+                // The silo coordinating the build went away (killed, its machine lost): what its
+                // steps recorded stays in the cluster's cache, so building again loses no finished step.
+                await printer.CompleteAsync().ConfigureAwait(false);
+                throw new FarmException($"the farm server running build {last.BuildId} stopped answering ({e.Status.Detail}); the steps it finished are recorded: build again, through another silo of a cluster");
             }
 
             await printer.CompleteAsync().ConfigureAwait(false);

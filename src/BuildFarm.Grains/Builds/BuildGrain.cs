@@ -10,6 +10,7 @@ using BuildFarm.Storage.Content;
 using BuildFarm.Storage.Pruning;
 using BuildFarm.Storage.Trees;
 using Microsoft.Extensions.Logging;
+using Orleans.Placement;
 using Orleans.Runtime;
 
 namespace BuildFarm.Grains.Builds;
@@ -18,6 +19,11 @@ namespace BuildFarm.Grains.Builds;
 /// Runs one build on the silo it lives on and keeps its event log. The build runs in the
 /// background of the activation; callers read its events a page at a time.
 /// </summary>
+/// <remarks>
+/// Placed on the silo the client submitted through: that silo holds the context the client
+/// uploaded, and a build is started only by the gRPC service of the silo that received it.
+/// </remarks>
+[PreferLocalPlacement]
 public sealed partial class BuildGrain(
     [PersistentState("build", GrainStorage.Name)] IPersistentState<BuildGrainState> state,
     BuildEngine engine,

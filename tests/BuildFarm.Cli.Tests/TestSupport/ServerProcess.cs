@@ -46,8 +46,8 @@ internal sealed partial class ServerProcess : IAsyncDisposable
 
     private FarmProcess Running => _process ?? throw new InvalidOperationException("the server is not running");
 
-    /// <summary>The silo's name, <c>address:silo-port</c>, as its announcement gave it.</summary>
-    public string SiloName => SiloNamePattern().Match(Log) is { Success: true } match ? match.Groups["silo"].Value : throw new InvalidOperationException($"the server did not announce its silo:\n{Log}");
+    /// <summary>The silo's name, <c>address:silo-port</c>, as its latest announcement gave it.</summary>
+    public string SiloName => SiloNamePattern().Matches(Log).LastOrDefault() is { } match ? match.Groups["silo"].Value : throw new InvalidOperationException($"the server did not announce its silo:\n{Log}");
 
     /// <param name="arguments">More <c>farm server</c> arguments: a cluster's <c>--redis</c>, ports, slots.</param>
     public static async Task<ServerProcess> StartAsync(string dataDirectory, string home, IReadOnlyList<string>? arguments = null)

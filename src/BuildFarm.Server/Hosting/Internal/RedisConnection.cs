@@ -43,6 +43,3 @@ internal static class RedisConnection
 
     private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 }
-
-/// <summary>The silo cannot join its cluster: Redis is unreachable or misconfigured. The message says which.</summary>
-public sealed class FarmClusterException(string message, Exception? inner = null) : Exception(message, inner);
