@@ -31,6 +31,10 @@ internal sealed class BenchFarm(BenchSettings settings) : IDisposable
         return _single is null ? builds : [.. builds, .. (await BuildAllAtOnceAsync(contexts[_silos.Count..], onSingle: true, cancellationToken).ConfigureAwait(false)).Builds];
     }
 
+    /// <summary>Loads busybox into silo <paramref name="silo"/> again, after its store was emptied.</summary>
+    public async Task ReloadBaseImageAsync(int silo, CancellationToken cancellationToken) =>
+        await BaseImage.LoadAsync(_silos[silo], await BaseImage.ArchiveAsync(settings.BusyboxArchive, settings.WorkDirectory, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+
     /// <summary>Builds <paramref name="context"/> through silo <paramref name="silo"/> (0 is A).</summary>
     public Task<BuildOutcome> BuildAsync(int silo, string context, CancellationToken cancellationToken) =>
         FarmBuild.RunAsync(_silos[silo], settings.Servers[silo], context, settings.BuildTimeout, cancellationToken);

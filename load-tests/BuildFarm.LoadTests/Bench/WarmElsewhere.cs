@@ -29,9 +29,14 @@ internal static class WarmElsewhere
             return false;
         }
 
-        var emptied = farm.Settings.EmptyStoreCommand is { } command
-            ? await RunShellAsync(command, cancellationToken).ConfigureAwait(false)
-            : "not emptied: no --empty-store-command, so B holds what replication put there";
+        var emptied = "not emptied: no --empty-store-command, so B holds what replication put there";
+        if (farm.Settings.EmptyStoreCommand is { } command)
+        {
+            emptied = await RunShellAsync(command, cancellationToken).ConfigureAwait(false);
+            // The base image is not what B should fetch here (nor pull from its registry): the steps' layers are.
+            await farm.ReloadBaseImageAsync(1, cancellationToken).ConfigureAwait(false);
+        }
+
         var (throughB, b) = await WarmAsync(farm, 1, context, cancellationToken).ConfigureAwait(false);
         var (throughA, a) = await WarmAsync(farm, 0, context, cancellationToken).ConfigureAwait(false);
         if (!await BenchOutput.WriteFailuresAsync(output, Name, [b, a]).ConfigureAwait(false))

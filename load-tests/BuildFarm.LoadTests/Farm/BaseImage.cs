@@ -30,10 +30,33 @@ public static class BaseImage
                 continue;
             }
 
-            archive ??= await MakeArchiveAsync(workDirectory, cancellationToken).ConfigureAwait(false);
-            await using var stream = File.OpenRead(archive);
-            await farm.LoadImagesAsync(stream, archive, cancellationToken).ConfigureAwait(false);
+            archive = await ArchiveAsync(archive, workDirectory, cancellationToken).ConfigureAwait(false);
+            await LoadAsync(farm, archive, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Loads busybox into <paramref name="farm"/> whatever its image list says: a silo that lost
+    /// its store may still list the cluster's name, and must not go and pull busybox from Docker
+    /// Hub for a benchmark.
+    /// </summary>
+    public static async Task LoadAsync(FarmClient farm, string archive, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(farm);
+        await using var stream = File.OpenRead(archive);
+        await farm.LoadImagesAsync(stream, archive, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary><paramref name="given"/>, else the archive made in <paramref name="workDirectory"/> (made now if it is not there yet).</summary>
+    public static async Task<string> ArchiveAsync(string? given, string workDirectory, CancellationToken cancellationToken)
+    {
+        if (given is not null)
+        {
+            return given;
+        }
+
+        var made = Path.Combine(workDirectory, "base-image", "busybox.oci.tar");
+        return File.Exists(made) ? made : await MakeArchiveAsync(workDirectory, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<string> MakeArchiveAsync(string workDirectory, CancellationToken cancellationToken)
