@@ -135,8 +135,8 @@ start_silo() {
   local data="$dir/silo$n" log="$dir/silo$n.log"
   mkdir -p "$data"
   : >"$log"
-  # The cluster's settings go in the environment, which reaches farm-server through farm's exec
-  # whatever options farm hands over.
+  # The cluster's settings through their FARM_* variables (farm server reads each), the
+  # addresses and data directory as options.
   FARM_REDIS="127.0.0.1:$redis_port" FARM_CLUSTER_ID=local FARM_ADVERTISE=127.0.0.1 \
     FARM_SILO_PORT="${!port}" FARM_GATEWAY_PORT="${!gateway}" FARM_SLOTS="$slots" \
     setsid "$farm" --data-dir "$data" server --listen "127.0.0.1:${!grpc}" --metrics-listen "127.0.0.1:${!metrics}" \
