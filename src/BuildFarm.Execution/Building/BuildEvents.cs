@@ -25,7 +25,8 @@ public sealed record StepLog(DateTimeOffset Timestamp, StepId Step, string Name,
 public sealed record StepFinished(DateTimeOffset Timestamp, StepId Step, string Name, StepResult Result) : BuildEvent(Timestamp, Step, Name);
 
 /// <summary>The step failed; the build stops.</summary>
-public sealed record StepFailed(DateTimeOffset Timestamp, StepId Step, string Name, Digest? Key, string Error) : BuildEvent(Timestamp, Step, Name);
+/// <param name="Failure">The failure in parts (exit code, last lines), for clients that show them apart from <paramref name="Error"/>.</param>
+public sealed record StepFailed(DateTimeOffset Timestamp, StepId Step, string Name, Digest? Key, string Error, StepFailure Failure) : BuildEvent(Timestamp, Step, Name);
 
 /// <summary>
 /// A base image's reference was resolved before any step (BuildKit's <c>[internal] load metadata

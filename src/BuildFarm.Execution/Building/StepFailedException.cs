@@ -5,18 +5,21 @@ namespace BuildFarm.Execution.Building;
 /// <summary>A build step failed: the message names the Dockerfile line, the instruction and why.</summary>
 public sealed class StepFailedException : Exception
 {
-    public StepFailedException(StepId step, string location, string instruction, Exception cause)
-        : base($"{location}: {instruction}: {cause.Message}", cause)
+    public StepFailedException(StepFailure failure, string instruction, Exception cause)
+        : base($"{failure?.Location}: {instruction}: {cause?.Message}", cause)
     {
-        Step = step;
-        Location = location;
+        ArgumentNullException.ThrowIfNull(failure);
+        Failure = failure;
         Instruction = instruction;
     }
 
-    public StepId Step { get; }
+    /// <summary>The failure in parts: step, line, exit code, last lines of output.</summary>
+    public StepFailure Failure { get; }
+
+    public StepId Step => Failure.Step;
 
     /// <summary><c>file:line</c> of the instruction.</summary>
-    public string Location { get; }
+    public string Location => Failure.Location;
 
     /// <summary>The instruction as planned (variables expanded).</summary>
     public string Instruction { get; }

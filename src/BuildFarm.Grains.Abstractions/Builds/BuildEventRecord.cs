@@ -61,6 +61,26 @@ public sealed record BuildEventRecord
 
     /// <summary>For a resolved image: true when it was pulled from its registry for this build.</summary>
     [Id(13), Key(13)] public bool Pulled { get; init; }
+
+    /// <summary>For a failed step: the failure in parts (line, exit code, last lines of output).</summary>
+    [Id(14), Key(14)] public StepFailureRecord? Failure { get; init; }
+}
+
+/// <summary>Why a step failed, in parts: the step, its Dockerfile line, and for a RUN whose process ran, its exit code and last lines of output.</summary>
+[GenerateSerializer, Immutable, MessagePackObject]
+public sealed record StepFailureRecord
+{
+    /// <summary><c>stage.step</c>.</summary>
+    [Id(0), Key(0)] public required string Step { get; init; }
+
+    /// <summary><c>file:line</c> of its instruction.</summary>
+    [Id(1), Key(1)] public required string Location { get; init; }
+
+    /// <summary>The process's exit code; null when no process ran.</summary>
+    [Id(2), Key(2)] public int? ExitCode { get; init; }
+
+    /// <summary>The last lines the process wrote, both streams in the order they came.</summary>
+    [Id(3), Key(3)] public IReadOnlyList<string> LastLines { get; init; } = [];
 }
 
 /// <summary>A page of events; <see cref="Done"/> once the build has ended and every event was read.</summary>

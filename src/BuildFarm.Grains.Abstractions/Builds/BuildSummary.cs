@@ -46,6 +46,9 @@ public sealed record BuildSummary
 
     /// <summary>How many of them have their result (ran, recorded, joined or config-only).</summary>
     [Id(12), Key(12)] public int StepsCompleted { get; init; }
+
+    /// <summary>For a build that failed in a step: that step's failure.</summary>
+    [Id(13), Key(13)] public StepFailureRecord? FailedStep { get; init; }
 }
 
 /// <summary>What a successful build produced.</summary>

@@ -30,10 +30,18 @@ internal static class BuildEvents
                 LayerDigest = finished.Result.Layer?.Descriptor.Digest.ToString(),
             },
             BaseImageResolved resolved => record with { Kind = BuildEventKind.ImageResolved, Step = null, Name = resolved.Reference, Text = resolved.Digest.ToString(), Pulled = resolved.Pulled },
-            StepFailed failed => record with { Kind = BuildEventKind.StepFailed, CacheKey = failed.Key?.ToString(), Text = failed.Error },
+            StepFailed failed => record with { Kind = BuildEventKind.StepFailed, CacheKey = failed.Key?.ToString(), Text = failed.Error, Failure = ToRecord(failed.Failure) },
             _ => record,
         };
     }
+
+    public static StepFailureRecord ToRecord(StepFailure failure) => new()
+    {
+        Step = failure.Step.ToString(),
+        Location = failure.Location,
+        ExitCode = failure.ExitCode,
+        LastLines = failure.LastLines,
+    };
 
     public static BuildOutput ToOutput(BuildResult result) => new()
     {

@@ -1,23 +1,23 @@
 using BuildFarm.Execution.Building;
-using BuildFarm.Execution.Mounts;
 using BuildFarm.Execution.Pruning;
-using BuildFarm.Execution.Sandbox;
 using BuildFarm.Grains.Metrics;
-using BuildFarm.Oci;
-using BuildFarm.Oci.References;
 using BuildFarm.Oci.Registry;
 using BuildFarm.Storage.Content;
 using BuildFarm.Storage.Pruning;
-using BuildFarm.Storage.Trees;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Core;
 using Orleans.Placement;
 using Orleans.Runtime;
+using Orleans.Storage;
 
 namespace BuildFarm.Grains.Builds;
 
 /// <summary>
-/// Runs one build on the silo it lives on and keeps its event log. The build runs in the
-/// background of the activation; callers read its events a page at a time.
+/// Coordinates one build from the silo it lives on and keeps its journal. The build runs off the
+/// grain's scheduler; its events are written to journal pages as they happen, a keep-alive timer
+/// holds the activation while it runs, and callers read its events a page at a time.
 /// </summary>
 /// <remarks>
 /// Placed on the silo the client submitted through: that silo holds the context the client
@@ -31,27 +31,72 @@ public sealed partial class BuildGrain(
     RegistryClient registry,
     FarmMetrics metrics,
     PruneGate gate,
+    ILocalSiloDetails silo,
+    IOptions<BuildGrainOptions> options,
     TimeProvider time,
     ILogger<BuildGrain> logger) : Grain, IBuildGrain
 {
-    // Events are appended from the engine's threads; readers wait for the next one.
-    private readonly Lock _gate = new();
-    private List<BuildEventRecord> _events = [];
-    private BuildProgress _progress = new();
-    private TaskCompletionSource _appended = NewSignal();
+    private BuildJournal _journal = null!;
     private CancellationTokenSource? _cancel;
+    private Task? _run;
+    private Task? _writer;
+    private IGrainTimer? _keepAlive;
+
+    // Set when the activation goes away while the build runs: the build fails for this reason.
+    private string? _stopping;
 
     private string Id => this.GetPrimaryKeyString();
 
+    private string SiloName => silo.SiloAddress.Endpoint.ToString();
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _events = [.. state.State.Events];
-        _progress = BuildProgress.Of(_events);
-        if (state.State.State == BuildState.Running)
+        var record = state.State;
+        if (record.Spec is null)
         {
-            // Persisted as running but no activation runs it: the server stopped during the build.
-            await FinishAsync(BuildState.Failed, "the server stopped while the build was running", null);
+            _journal = BuildJournal.Start(JournalPage, time, options.Value.EventsPerPage);
+            return;
         }
+
+        if (record.EventsPerPage == 0)
+        {
+            _journal = BuildJournal.FromEvents(JournalPage, time, record.Events);
+        }
+        else
+        {
+            _journal = await BuildJournal.OpenAsync(JournalPage, time, record.EventsPerPage, record.SealedPages);
+        }
+
+        if (record.State == BuildState.Running)
+        {
+            // Persisted as running, yet this is a new activation: the one that ran it is gone with its silo.
+            using var scope = BeginBuildScope(logger, Id, record.Silo ?? SiloName);
+            LogCoordinatorLost(logger, Id, record.Silo ?? "an unknown silo", _journal.LastSequence);
+            _writer = _journal.WriteAsync(RecordSealedAsync, LogJournalWriteFailed);
+            await FinishAsync(new BuildOutcome(BuildState.Failed, CoordinatorStopped(record.Silo), null, null));
+        }
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_run is { IsCompleted: false } run)
+        {
+            using var scope = BeginBuildScope(logger, Id, SiloName);
+            LogDeactivatingWhileRunning(logger, Id, reason.ReasonCode, reason.Description);
+            _stopping = reason.Description;
+            await _cancel!.CancelAsync();
+            try
+            {
+                // The run ends by recording the failure: its steps killed, its journal written.
+                await run.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                LogNotRecordedBeforeDeactivation(logger, Id);
+            }
+        }
+
+        _keepAlive?.Dispose();
     }
 
     public async Task<BuildSummary> StartAsync(BuildSpec spec, BuildSecrets secrets)
@@ -66,41 +111,42 @@ public sealed partial class BuildGrain(
         state.State.Spec = spec;
         state.State.State = BuildState.Running;
         state.State.CreatedAt = time.GetUtcNow();
+        state.State.EventsPerPage = _journal.EventsPerPage;
+        state.State.Silo = SiloName;
         await state.WriteStateAsync();
-        await GrainFactory.GetGrain<IBuildIndexGrain>(0).AddAsync(Id);
+        state.State.IndexOrdinal = await GrainFactory.GetGrain<IBuildIndexGrain>(0).AddAsync(Summary());
+        await state.WriteStateAsync();
 
         _cancel = new CancellationTokenSource();
-        DelayDeactivation(TimeSpan.FromDays(1));
+        _writer = _journal.WriteAsync(RecordSealedAsync, LogJournalWriteFailed);
+        // Each tick counts as activity, so the activation outlives idle collection while the build runs.
+        _keepAlive = this.RegisterGrainTimer(
+            KeepAliveAsync,
+            new GrainTimerCreationOptions(options.Value.KeepAlivePeriod, options.Value.KeepAlivePeriod) { KeepAlive = true, Interleave = true });
         // The secrets go to the run alone: the state written above holds the spec, never them.
-        _ = RunAsync(spec, secrets, _cancel.Token);
+        _run = RunAsync(spec, secrets, _cancel.Token);
         return Summary();
     }
 
     public async Task<BuildEventPage> ReadEventsAsync(long afterSequence, TimeSpan maxWait)
     {
-        Task appended;
-        lock (_gate)
+        var appended = _journal.Appended;
+        var events = await _journal.ReadAsync(afterSequence);
+        if (events.Count == 0 && state.State.State == BuildState.Running)
         {
-            if (Page(afterSequence) is { } page)
+            try
             {
-                return page;
+                await appended.WaitAsync(maxWait);
+            }
+            catch (TimeoutException)
+            {
             }
 
-            appended = _appended.Task;
+            events = await _journal.ReadAsync(afterSequence);
         }
 
-        try
-        {
-            await appended.WaitAsync(maxWait);
-        }
-        catch (TimeoutException)
-        {
-        }
-
-        lock (_gate)
-        {
-            return Page(afterSequence) ?? new BuildEventPage([], false, Summary());
-        }
+        var done = state.State.State != BuildState.Running && afterSequence + events.Count >= _journal.LastSequence;
+        return new BuildEventPage(events, done, Summary());
     }
 
     public async Task<BuildSummary> CancelAsync()
@@ -115,201 +161,150 @@ public sealed partial class BuildGrain(
 
     public Task<BuildSummary> GetAsync() => Task.FromResult(Summary());
 
-    // The whole build holds the prune gate: from its context, through the blobs and snapshots its
-    // steps read, to the names it sets and the push; a prune waits for it and later builds wait
-    // for the prune. Its context is leased before it waits, so a prune it waits for keeps it.
+    private IStorage<BuildJournalPage> JournalPage(long page) =>
+        new StateStorageBridge<BuildJournalPage>(
+            "build-journal-" + page.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            GrainContext,
+            ServiceProvider.GetRequiredKeyedService<IGrainStorage>(GrainStorage.Name));
+
+    private async Task RecordSealedAsync(long sealedPages)
+    {
+        state.State.SealedPages = sealedPages;
+        await state.WriteStateAsync();
+    }
+
+    private Task KeepAliveAsync(CancellationToken cancellationToken)
+    {
+        if (_run is { IsCompleted: true })
+        {
+            _keepAlive?.Dispose();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    // On the grain's scheduler: the build itself runs on the thread pool, so that no file the
+    // store or the engine touches is read or written on a grain thread.
     private async Task RunAsync(BuildSpec spec, BuildSecrets secrets, CancellationToken cancellationToken)
     {
-        var contextLease = "context-" + Id;
-        content.Leases.Create(contextLease);
-        try
+        using var scope = BeginBuildScope(logger, Id, SiloName);
+        LogBuildStarted(logger, Id, spec.DockerfilePath, spec.Tags.Count);
+        var execution = new BuildExecution(Id, engine, content, registry, gate, time);
+        var outcome = await Task.Run(
+            () => execution.RunAsync(spec, secrets, buildEvent =>
+            {
+                Observe(buildEvent);
+                _journal.Append(BuildEvents.ToRecord(buildEvent));
+            }, record => _journal.Append(record), cancellationToken),
+            CancellationToken.None);
+        // Stopped with its silo: whatever the run ended with (the cancellation, or a grain the
+        // stopping silo no longer serves), the silo's stop is why.
+        if (outcome.State != BuildState.Succeeded && _stopping is not null)
         {
-            IDisposable hold;
-            try
-            {
-                await ContextTree.LeaseAsync(Digest.Parse(spec.ContextDigest), content, contextLease, cancellationToken);
-                hold = await gate.EnterWorkAsync(cancellationToken);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                await FinishAsync(BuildState.Cancelled, "cancelled", null);
-                return;
-            }
-            catch (Exception e)
-            {
-                LogBuildFailed(logger, Id, e.Message);
-                await FinishAsync(BuildState.Failed, e.Message, null);
-                return;
-            }
+            outcome = new BuildOutcome(BuildState.Failed, CoordinatorStopped(SiloName), null, null);
+        }
 
-            using (hold)
-            {
-                await RunHeldAsync(spec, secrets, cancellationToken);
-            }
-        }
-        finally
-        {
-            content.Leases.Delete(contextLease);
-        }
+        await FinishAsync(outcome);
     }
 
-    private async Task RunHeldAsync(BuildSpec spec, BuildSecrets secrets, CancellationToken cancellationToken)
-    {
-        SshKeyAgents? agents = null;
-        try
-        {
-            if (secrets.SshKeys.Count > 0)
-            {
-                agents = await SshKeyAgents.StartAsync(secrets.SshKeys, Path.Combine(content.DataDirectory, ScratchDirectories.Agents), cancellationToken);
-            }
-
-            // The engine reads the context from the tree the client sent: no file of it is written
-            // out, and only the files of steps that run are read.
-            var result = await engine.BuildAsync(
-                spec.ToBuildRequest() with
-                {
-                    Secrets = secrets.Values.Count > 0 ? new SecretValues(secrets.Values) : null,
-                    SshAgents = agents,
-                },
-                (buildEvent, _) =>
-                {
-                    Measure(buildEvent);
-                    Append(BuildEvents.ToRecord(buildEvent));
-                    return ValueTask.CompletedTask;
-                },
-                cancellationToken);
-
-            foreach (var tag in spec.Tags)
-            {
-                content.Images.Set(tag, result.Manifest);
-            }
-
-            if (spec.Push)
-            {
-                await PushAsync(result, spec.Tags, cancellationToken);
-            }
-
-            await FinishAsync(BuildState.Succeeded, null, BuildEvents.ToOutput(result));
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            await FinishAsync(BuildState.Cancelled, "cancelled", null);
-        }
-        catch (Exception e)
-        {
-            LogBuildFailed(logger, Id, e.Message);
-            await FinishAsync(BuildState.Failed, e.Message, null);
-        }
-        finally
-        {
-            if (agents is not null)
-            {
-                await agents.DisposeAsync();
-            }
-        }
-    }
-
-    // Each repository gets the image once, under all of its tags; blobs it has already are skipped.
-    private async Task PushAsync(BuildResult result, IReadOnlyList<string> tags, CancellationToken cancellationToken)
-    {
-        var pusher = new ImagePusher(registry);
-        var blobs = new ContentStoreBlobs(content);
-        foreach (var repository in tags.Select(ImageReference.Parse).GroupBy(reference => reference.Repository))
-        {
-            var pushed = await pusher.PushAsync(repository.Key, result.Manifest, blobs, [.. repository.Select(r => r.Tag!)], cancellationToken: cancellationToken);
-            Append(new BuildEventRecord
-            {
-                Sequence = 0,
-                Timestamp = time.GetUtcNow(),
-                Kind = BuildEventKind.Log,
-                Name = "pushing",
-                Text = $"pushed {repository.Key} ({string.Join(", ", repository.Select(r => r.Tag))}): {pushed.Blobs.Count(b => b.Outcome == BlobPushOutcome.AlreadyExists)} of {pushed.Blobs.Count} blobs were there already",
-            });
-        }
-    }
-
-    private void Measure(BuildEvent buildEvent)
+    // Metrics and the operator's log for each step event; called from the engine's threads.
+    private void Observe(BuildEvent buildEvent)
     {
         switch (buildEvent)
         {
             case StepFinished finished:
                 metrics.StepEnded(finished.Result.Outcome, finished.Result.Duration);
                 break;
-            case StepFailed:
+            case StepFailed failed:
                 metrics.StepFailed();
+                using (BeginStepScope(logger, failed.Step.ToString(), failed.Key?.ToString()))
+                {
+                    LogStepFailed(logger, Id, failed.Step.ToString(), failed.Failure.Location, failed.Failure.ExitCode, failed.Error);
+                }
+
                 break;
         }
     }
 
-    private async Task FinishAsync(BuildState outcome, string? error, BuildOutput? output)
+    private async Task FinishAsync(BuildOutcome outcome)
     {
-        state.State.State = outcome;
-        state.State.Error = error;
-        state.State.Output = output;
-        state.State.FinishedAt = time.GetUtcNow();
+        var record = state.State;
+        record.State = outcome.State;
+        record.Error = outcome.Error;
+        record.Output = outcome.Output;
+        record.FailedStep = outcome.FailedStep;
+        record.FinishedAt = time.GetUtcNow();
+        var duration = record.FinishedAt.Value - (record.CreatedAt ?? record.FinishedAt.Value);
         // Counted before the outcome is published: whoever saw the build end finds it in /metrics.
-        metrics.BuildEnded(outcome.ToString().ToLowerInvariant(), state.State.FinishedAt.Value - (state.State.CreatedAt ?? state.State.FinishedAt.Value));
-        Append(new BuildEventRecord
+        metrics.BuildEnded(outcome.State.ToString().ToLowerInvariant(), duration);
+        _journal.Append(new BuildEventRecord
         {
             Sequence = 0,
-            Timestamp = state.State.FinishedAt.Value,
-            Kind = outcome switch
+            Timestamp = record.FinishedAt.Value,
+            Kind = outcome.State switch
             {
                 BuildState.Succeeded => BuildEventKind.BuildFinished,
                 BuildState.Cancelled => BuildEventKind.BuildCancelled,
                 _ => BuildEventKind.BuildFailed,
             },
-            Text = error,
+            Step = outcome.FailedStep?.Step,
+            Text = outcome.Error,
+            Failure = outcome.FailedStep,
         });
-        lock (_gate)
+        _journal.Close();
+        try
         {
-            state.State.Events = [.. _events];
+            await _writer!;
+        }
+        catch (Exception e)
+        {
+            LogJournalLost(logger, e, Id);
         }
 
         await state.WriteStateAsync();
-        DelayDeactivation(TimeSpan.Zero);
-    }
-
-    private void Append(BuildEventRecord record)
-    {
-        lock (_gate)
+        if (record.IndexOrdinal > 0)
         {
-            var numbered = record with { Sequence = _events.Count + 1 };
-            _events.Add(numbered);
-            _progress.Add(numbered);
-            var appended = _appended;
-            _appended = NewSignal();
-            appended.SetResult();
+            await GrainFactory.GetGrain<IBuildIndexGrain>(0).UpdateAsync(record.IndexOrdinal, Summary());
+        }
+
+        _keepAlive?.Dispose();
+        switch (outcome.State)
+        {
+            case BuildState.Succeeded:
+                LogBuildSucceeded(logger, Id, outcome.Output!.ManifestDigest, duration.TotalSeconds);
+                break;
+            case BuildState.Cancelled:
+                LogBuildCancelled(logger, Id);
+                break;
+            default:
+                LogBuildFailed(logger, outcome.Exception, Id, outcome.FailedStep?.Step, outcome.Error);
+                break;
         }
     }
 
-    // Called under the gate. Null when there is nothing to read yet and the build goes on.
-    private BuildEventPage? Page(long afterSequence)
+    private string CoordinatorStopped(string? coordinator) =>
+        $"the silo coordinating build {Id} stopped while it was running (silo {coordinator ?? "unknown"})";
+
+    private BuildSummary Summary()
     {
-        var events = _events.Skip((int)Math.Min(afterSequence, _events.Count)).ToList();
-        var ended = state.State.State != BuildState.Running;
-        return events.Count > 0 || ended ? new BuildEventPage(events, ended, Summary()) : null;
+        var progress = _journal.Progress;
+        return new BuildSummary
+        {
+            Id = Id,
+            State = state.State.State,
+            CreatedAt = state.State.CreatedAt,
+            FinishedAt = state.State.FinishedAt,
+            Error = state.State.Error,
+            Output = state.State.Output,
+            Target = state.State.Spec?.Target,
+            Tags = state.State.Spec?.Tags ?? [],
+            LastSequence = _journal.LastSequence,
+            SubmittedRequest = state.State.Spec?.SubmittedRequest,
+            StartedAt = progress.StartedAt,
+            StepsTotal = progress.StepsTotal,
+            StepsCompleted = progress.StepsCompleted,
+            FailedStep = state.State.FailedStep,
+        };
     }
 
-    private BuildSummary Summary() => new()
-    {
-        Id = Id,
-        State = state.State.State,
-        CreatedAt = state.State.CreatedAt,
-        FinishedAt = state.State.FinishedAt,
-        Error = state.State.Error,
-        Output = state.State.Output,
-        Target = state.State.Spec?.Target,
-        Tags = state.State.Spec?.Tags ?? [],
-        LastSequence = _events.Count,
-        SubmittedRequest = state.State.Spec?.SubmittedRequest,
-        StartedAt = _progress.StartedAt,
-        StepsTotal = _progress.StepsTotal,
-        StepsCompleted = _progress.StepsCompleted,
-    };
-
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Build {BuildId} failed: {Error}")]
-    private static partial void LogBuildFailed(ILogger logger, string buildId, string error);
 }

@@ -12,9 +12,15 @@ internal sealed class BuildProgress
 
     public int StepsCompleted { get; private set; }
 
-    public static BuildProgress Of(IEnumerable<BuildEventRecord> events)
+    /// <summary>The progress after <paramref name="events"/>, continuing from <paramref name="start"/> (none for a build's first event).</summary>
+    public static BuildProgress Of(IEnumerable<BuildEventRecord> events, BuildProgressSnapshot? start = null)
     {
-        var progress = new BuildProgress();
+        var progress = new BuildProgress
+        {
+            StartedAt = start?.StartedAt,
+            StepsTotal = start?.StepsTotal ?? 0,
+            StepsCompleted = start?.StepsCompleted ?? 0,
+        };
         foreach (var record in events)
         {
             progress.Add(record);
@@ -22,6 +28,8 @@ internal sealed class BuildProgress
 
         return progress;
     }
+
+    public BuildProgressSnapshot Snapshot() => new(StartedAt, StepsTotal, StepsCompleted);
 
     public void Add(BuildEventRecord record)
     {

@@ -3,6 +3,7 @@ using BuildFarm.Execution.Building;
 using BuildFarm.Execution.Caching;
 using BuildFarm.Execution.Pruning;
 using BuildFarm.Grains;
+using BuildFarm.Grains.Builds;
 using BuildFarm.Grains.Hosting;
 using BuildFarm.Grains.Metrics;
 using BuildFarm.Grains.Persistence;
@@ -52,6 +53,8 @@ public static class BuildFarmSiloExtensions
             baseImages: provider.GetRequiredService<IBaseImageSource>()));
         services.AddSingleton(provider => new FarmMetrics(content, provider.GetRequiredService<BuildEngine>(), provider.GetRequiredService<IClusterMembershipService>()));
         services.AddSingleton<PruneGate>();
+        services.AddOptions<BuildGrainOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BuildGrainOptions>, BuildGrainOptionsValidator>());
 
         // The build cache is the cache key grains' records, and those of LocalStepCache (steps/)
         // that an engine without the farm may have left in the same data directory.

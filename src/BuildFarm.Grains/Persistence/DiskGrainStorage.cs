@@ -14,7 +14,8 @@ namespace BuildFarm.Grains.Persistence;
 /// Grain state on the silo's disk, one MessagePack file per grain and state name under
 /// <c>&lt;data-dir&gt;/grains/</c>, each replaced atomically, so state survives a restart and a
 /// crash leaves the old state or the new one. The ETag is a version number kept in the file:
-/// a write from a stale activation is refused as Orleans expects.
+/// a write from a stale activation is refused as Orleans expects. The files are read and written
+/// on the thread pool, never on the calling grain's scheduler.
 /// </summary>
 public sealed class DiskGrainStorage : IGrainStorage
 {
@@ -22,6 +23,7 @@ public sealed class DiskGrainStorage : IGrainStorage
         MessagePackSerializerOptions.Standard.WithResolver(StandardResolver.Instance).WithSecurity(MessagePackSecurity.UntrustedData);
 
     private readonly string _directory;
+    private readonly Lock[] _stripes = [.. Enumerable.Range(0, 64).Select(_ => new Lock())];
 
     public DiskGrainStorage(string dataDirectory)
     {
@@ -30,7 +32,26 @@ public sealed class DiskGrainStorage : IGrainStorage
         Directory.CreateDirectory(_directory);
     }
 
-    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        OffGrainAsync(stateName, grainId, () => ReadState(stateName, grainId, grainState));
+
+    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        OffGrainAsync(stateName, grainId, () => WriteState(stateName, grainId, grainState));
+
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        OffGrainAsync(stateName, grainId, () => ClearState(stateName, grainId, grainState));
+
+    // On the thread pool, and one at a time per state: a version check and the write after it
+    // must not interleave with another operation on the same file.
+    private Task OffGrainAsync(string stateName, GrainId grainId, Action operation) => Task.Run(() =>
+    {
+        lock (_stripes[(uint)HashCode.Combine(stateName, grainId) % (uint)_stripes.Length])
+        {
+            operation();
+        }
+    });
+
+    private void ReadState<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         var path = PathOf(stateName, grainId);
         if (!File.Exists(path))
@@ -38,17 +59,16 @@ public sealed class DiskGrainStorage : IGrainStorage
             grainState.State = Activator.CreateInstance<T>();
             grainState.ETag = null;
             grainState.RecordExists = false;
-            return Task.CompletedTask;
+            return;
         }
 
         var file = MessagePackSerializer.Deserialize<StoredState<T>>(File.ReadAllBytes(path), Options);
         grainState.State = file.State;
         grainState.ETag = file.Version.ToString(CultureInfo.InvariantCulture);
         grainState.RecordExists = true;
-        return Task.CompletedTask;
     }
 
-    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    private void WriteState<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         var path = PathOf(stateName, grainId);
         var version = CheckVersion(path, grainState.ETag, stateName, grainId) + 1;
@@ -56,10 +76,9 @@ public sealed class DiskGrainStorage : IGrainStorage
         AtomicFile.Write(path, stream => stream.Write(bytes));
         grainState.ETag = version.ToString(CultureInfo.InvariantCulture);
         grainState.RecordExists = true;
-        return Task.CompletedTask;
     }
 
-    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    private void ClearState<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         var path = PathOf(stateName, grainId);
         CheckVersion(path, grainState.ETag, stateName, grainId);
@@ -67,7 +86,6 @@ public sealed class DiskGrainStorage : IGrainStorage
         grainState.State = Activator.CreateInstance<T>();
         grainState.ETag = null;
         grainState.RecordExists = false;
-        return Task.CompletedTask;
     }
 
     /// <summary>

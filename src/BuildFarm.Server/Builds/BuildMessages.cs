@@ -53,6 +53,15 @@ internal static class BuildMessages
             build.Result = Result(summary, output);
         }
 
+        if (summary.FailedStep is { } failed)
+        {
+            build.FailedStep = new FailedStep { StepId = failed.Step, Location = failed.Location, LastLines = { failed.LastLines } };
+            if (failed.ExitCode is { } exitCode)
+            {
+                build.FailedStep.ExitCode = exitCode;
+            }
+        }
+
         return build;
     }
 
@@ -99,7 +108,16 @@ internal static class BuildMessages
                 };
                 break;
             case BuildEventKind.StepFailed:
-                message.StepFailed = new StepFailed { Step = step, Error = record.Text ?? string.Empty, CacheKey = record.CacheKey ?? string.Empty };
+                message.StepFailed = new StepFailed { Step = step, Error = record.Text ?? string.Empty, CacheKey = record.CacheKey ?? string.Empty, Silo = record.Silo ?? string.Empty };
+                if (record.Failure is { } failure)
+                {
+                    message.StepFailed.LastLines.AddRange(failure.LastLines);
+                    if (failure.ExitCode is { } exitCode)
+                    {
+                        message.StepFailed.ExitCode = exitCode;
+                    }
+                }
+
                 break;
             case BuildEventKind.BuildFinished:
                 message.BuildFinished = new BuildFinished { Result = Result(summary, summary.Output!) };
@@ -111,7 +129,7 @@ internal static class BuildMessages
                 message.BuildCancelled = new BuildCancelled { Reason = record.Text ?? string.Empty };
                 break;
             default:
-                message.BuildFailed = new BuildFailed { Error = record.Text ?? string.Empty };
+                message.BuildFailed = new BuildFailed { Error = record.Text ?? string.Empty, StepId = record.Step ?? string.Empty };
                 break;
         }
 

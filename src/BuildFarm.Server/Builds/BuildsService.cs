@@ -7,6 +7,7 @@ using BuildFarm.Storage.Content;
 using BuildFarm.Storage.Pruning;
 using BuildFarm.Storage.Trees;
 using Grpc.Core;
+using Microsoft.Extensions.Logging;
 using BuildEngine = BuildFarm.Execution.Building.BuildEngine;
 using BuildEvent = BuildFarm.Api.V1.BuildEvent;
 using BuildState = BuildFarm.Grains.Builds.BuildState;
@@ -17,10 +18,15 @@ namespace BuildFarm.Server.Builds;
 /// The <c>buildfarm.v1.Builds</c> service: each build is a <see cref="IBuildGrain"/>; a stream of
 /// events is a loop of short reads of its log, so no grain call outlives Orleans' timeout.
 /// </summary>
-public sealed class BuildsService(IGrainFactory grains, ContentStore store, BuildEngine engine, PruneGate gate, TimeProvider time) : Api.V1.Builds.BuildsBase
+public sealed partial class BuildsService(IGrainFactory grains, ContentStore store, BuildEngine engine, PruneGate gate, TimeProvider time, ILogger<BuildsService> logger) : Api.V1.Builds.BuildsBase
 {
     // Each read waits at most this long for the next event, well under the grain call timeout.
     private static readonly TimeSpan ReadWait = TimeSpan.FromSeconds(10);
+
+    private const int DefaultPageSize = 100;
+
+    // Larger page sizes are served as this many, as AIP-158 allows.
+    private const int MaxPageSize = 1000;
 
     public override async Task Submit(SubmitRequest request, IServerStreamWriter<BuildEvent> responseStream, ServerCallContext context)
     {
@@ -30,7 +36,9 @@ public sealed class BuildsService(IGrainFactory grains, ContentStore store, Buil
         var spec = BuildRequests.ToSpec(request, store);
         await CheckAsync(spec, context.CancellationToken).ConfigureAwait(false);
         var id = BuildIds.New(time);
+        using var scope = BeginBuildScope(logger, id);
         await grains.GetGrain<IBuildGrain>(id).StartAsync(spec, BuildRequests.ToSecrets(request)).ConfigureAwait(false);
+        LogSubmitted(logger, id, context.Peer, spec.ContextDigest);
         await StreamAsync(id, 0, responseStream, context.CancellationToken).ConfigureAwait(false);
     }
 
@@ -40,12 +48,14 @@ public sealed class BuildsService(IGrainFactory grains, ContentStore store, Buil
         ArgumentNullException.ThrowIfNull(responseStream);
         ArgumentNullException.ThrowIfNull(context);
         var summary = await FindAsync(request.BuildId).ConfigureAwait(false);
+        using var scope = BeginBuildScope(logger, request.BuildId);
         var after = request.FromSequence == 0 ? 0 : (long)request.FromSequence - 1;
         if (summary.State != BuildState.Running && after > summary.LastSequence)
         {
             throw new RpcException(new Status(StatusCode.OutOfRange, $"Build {request.BuildId} ended at event {summary.LastSequence}; there is no event {request.FromSequence}."));
         }
 
+        LogWatching(logger, request.BuildId, context.Peer, request.FromSequence, summary.State);
         await StreamAsync(request.BuildId, after, responseStream, context.CancellationToken).ConfigureAwait(false);
     }
 
@@ -53,6 +63,8 @@ public sealed class BuildsService(IGrainFactory grains, ContentStore store, Buil
     {
         ArgumentNullException.ThrowIfNull(request);
         await FindAsync(request.BuildId).ConfigureAwait(false);
+        using var scope = BeginBuildScope(logger, request.BuildId);
+        LogCancelling(logger, request.BuildId, context.Peer);
         var grain = grains.GetGrain<IBuildGrain>(request.BuildId);
         var summary = await grain.CancelAsync().ConfigureAwait(false);
 
@@ -74,14 +86,25 @@ public sealed class BuildsService(IGrainFactory grains, ContentStore store, Buil
         return BuildMessages.Build(await FindAsync(request.BuildId).ConfigureAwait(false));
     }
 
+    // The index keeps each build's summary as of its start and its end; a running build's
+    // progress is asked of its grain, so a page costs one call plus one per running build on it.
     public override async Task<ListBuildsResponse> List(ListBuildsRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var ids = await grains.GetGrain<IBuildIndexGrain>(0).ListAsync(request.PageSize > 0 ? request.PageSize : 100).ConfigureAwait(false);
-        var response = new ListBuildsResponse();
-        foreach (var id in ids)
+        if (request.PageSize < 0)
         {
-            var build = BuildMessages.Build(await grains.GetGrain<IBuildGrain>(id).GetAsync().ConfigureAwait(false));
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"page_size is {request.PageSize}; it must be 0 (for {DefaultPageSize}) or more."));
+        }
+
+        var before = BuildPageTokens.Decode(request.PageToken);
+        var size = request.PageSize == 0 ? DefaultPageSize : Math.Min(request.PageSize, MaxPageSize);
+        var states = request.States.SelectMany(GrainStates).ToList();
+        var page = await grains.GetGrain<IBuildIndexGrain>(0).ListAsync(before, size, states).ConfigureAwait(false);
+        var response = new ListBuildsResponse { NextPageToken = BuildPageTokens.Encode(page.Next) };
+        foreach (var listed in page.Builds)
+        {
+            var summary = listed.State == BuildState.Running ? await grains.GetGrain<IBuildGrain>(listed.Id).GetAsync().ConfigureAwait(false) : listed;
+            var build = BuildMessages.Build(summary);
             if (request.States.Count == 0 || request.States.Contains(build.State))
             {
                 response.Builds.Add(build);
@@ -90,6 +113,16 @@ public sealed class BuildsService(IGrainFactory grains, ContentStore store, Buil
 
         return response;
     }
+
+    // QUEUED and RUNNING are both a running build to the grains.
+    private static IEnumerable<BuildState> GrainStates(Api.V1.BuildState state) => state switch
+    {
+        Api.V1.BuildState.Queued or Api.V1.BuildState.Running => [BuildState.Running],
+        Api.V1.BuildState.Succeeded => [BuildState.Succeeded],
+        Api.V1.BuildState.Failed => [BuildState.Failed],
+        Api.V1.BuildState.Cancelled => [BuildState.Cancelled],
+        _ => [],
+    };
 
     public override async Task Export(ExportRequest request, IServerStreamWriter<ExportChunk> responseStream, ServerCallContext context)
     {

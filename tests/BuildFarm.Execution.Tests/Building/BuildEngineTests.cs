@@ -1,3 +1,4 @@
+using BuildFarm.Dockerfile.Planning;
 using BuildFarm.Execution.Building;
 using BuildFarm.Execution.Tests.TestSupport;
 using BuildFarm.Testing;
@@ -164,6 +165,7 @@ public sealed class BuildEngineTests(EngineFixture fixture)
         Assert.Equal(
             "Dockerfile:3: RUN echo broken >&2; exit 3: process \"/bin/sh -c echo broken >&2; exit 3\" did not complete successfully: exit code: 3\nlast 1 lines of output:\nbroken",
             error.Message);
+        Assert.Equal((new StepId(0, 2), "Dockerfile:3", (int?)3, "broken"), (error.Failure.Step, error.Failure.Location, error.Failure.ExitCode, string.Join('\n', error.Failure.LastLines)));
         Assert.DoesNotContain(File.ReadAllLines("/proc/self/mountinfo"), line => line.Contains(fixture.DataDirectory, StringComparison.Ordinal));
     }
 
@@ -399,6 +401,7 @@ public sealed class BuildEngineTests(EngineFixture fixture)
         var error = await Assert.ThrowsAsync<StepFailedException>(() => build.BuildAsync("FROM busybox\nCOPY missing.txt /\n"));
 
         Assert.StartsWith("Dockerfile:2: COPY missing.txt /: ", error.Message, StringComparison.Ordinal);
+        Assert.Equal((new StepId(0, 1), "Dockerfile:2", (int?)null, 0), (error.Failure.Step, error.Failure.Location, error.Failure.ExitCode, error.Failure.LastLines.Count));
         Assert.Contains("missing.txt", error.Message[35..], StringComparison.Ordinal);
     }
 }

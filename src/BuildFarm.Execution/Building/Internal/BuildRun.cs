@@ -162,8 +162,9 @@ internal sealed class BuildRun
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                await EmitAsync(new StepFailed(Now, step.Id, name, key, e.Message)).ConfigureAwait(false);
-                throw new StepFailedException(step.Id, step.Instruction.Location.ToString(), FirstLine(step.Text), e);
+                var failure = StepFailure.Of(step.Id, step.Instruction.Location.ToString(), e);
+                await EmitAsync(new StepFailed(Now, step.Id, name, key, e.Message, failure)).ConfigureAwait(false);
+                throw new StepFailedException(failure, FirstLine(step.Text), e);
             }
         }
 

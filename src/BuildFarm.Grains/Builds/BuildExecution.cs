@@ -1,0 +1,111 @@
+using BuildFarm.Execution.Building;
+using BuildFarm.Execution.Mounts;
+using BuildFarm.Execution.Pruning;
+using BuildFarm.Execution.Sandbox;
+using BuildFarm.Oci;
+using BuildFarm.Oci.References;
+using BuildFarm.Oci.Registry;
+using BuildFarm.Storage.Content;
+using BuildFarm.Storage.Pruning;
+using BuildFarm.Storage.Trees;
+
+namespace BuildFarm.Grains.Builds;
+
+/// <summary>
+/// One run of a build on the silo's engine, off any grain's scheduler: it reads and writes the
+/// store's files, so it runs on the thread pool, and reports how the build ended without throwing.
+/// </summary>
+internal sealed class BuildExecution(string buildId, BuildEngine engine, ContentStore content, RegistryClient registry, PruneGate gate, TimeProvider time)
+{
+    // The whole build holds the prune gate: from its context, through the blobs and snapshots its
+    // steps read, to the names it sets and the push; a prune waits for it and later builds wait
+    // for the prune. Its context is leased before it waits, so a prune it waits for keeps it.
+    public async Task<BuildOutcome> RunAsync(BuildSpec spec, BuildSecrets secrets, Action<BuildEvent> observe, Action<BuildEventRecord> append, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(secrets);
+        var contextLease = "context-" + buildId;
+        content.Leases.Create(contextLease);
+        SshKeyAgents? agents = null;
+        try
+        {
+            await ContextTree.LeaseAsync(Digest.Parse(spec.ContextDigest), content, contextLease, cancellationToken).ConfigureAwait(false);
+            using var hold = await gate.EnterWorkAsync(cancellationToken).ConfigureAwait(false);
+            if (secrets.SshKeys.Count > 0)
+            {
+                agents = await SshKeyAgents.StartAsync(secrets.SshKeys, Path.Combine(content.DataDirectory, ScratchDirectories.Agents), cancellationToken).ConfigureAwait(false);
+            }
+
+            // The engine reads the context from the tree the client sent: no file of it is written
+            // out, and only the files of steps that run are read.
+            var result = await engine.BuildAsync(
+                spec.ToBuildRequest() with
+                {
+                    Secrets = secrets.Values.Count > 0 ? new SecretValues(secrets.Values) : null,
+                    SshAgents = agents,
+                },
+                (buildEvent, _) =>
+                {
+                    observe(buildEvent);
+                    return ValueTask.CompletedTask;
+                },
+                cancellationToken).ConfigureAwait(false);
+
+            foreach (var tag in spec.Tags)
+            {
+                content.Images.Set(tag, result.Manifest);
+            }
+
+            if (spec.Push)
+            {
+                await PushAsync(result, spec.Tags, append, cancellationToken).ConfigureAwait(false);
+            }
+
+            return new BuildOutcome(BuildState.Succeeded, null, BuildEvents.ToOutput(result), null);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return new BuildOutcome(BuildState.Cancelled, "cancelled", null, null);
+        }
+        catch (StepFailedException e)
+        {
+            return new BuildOutcome(BuildState.Failed, e.Message, null, BuildEvents.ToRecord(e.Failure), e);
+        }
+        catch (Exception e)
+        {
+            return new BuildOutcome(BuildState.Failed, e.Message, null, null, e);
+        }
+        finally
+        {
+            if (agents is not null)
+            {
+                await agents.DisposeAsync().ConfigureAwait(false);
+            }
+
+            content.Leases.Delete(contextLease);
+        }
+    }
+
+    // Each repository gets the image once, under all of its tags; blobs it has already are skipped.
+    private async Task PushAsync(BuildResult result, IReadOnlyList<string> tags, Action<BuildEventRecord> append, CancellationToken cancellationToken)
+    {
+        var pusher = new ImagePusher(registry);
+        var blobs = new ContentStoreBlobs(content);
+        foreach (var repository in tags.Select(ImageReference.Parse).GroupBy(reference => reference.Repository))
+        {
+            var pushed = await pusher.PushAsync(repository.Key, result.Manifest, blobs, [.. repository.Select(r => r.Tag!)], cancellationToken: cancellationToken).ConfigureAwait(false);
+            append(new BuildEventRecord
+            {
+                Sequence = 0,
+                Timestamp = time.GetUtcNow(),
+                Kind = BuildEventKind.Log,
+                Name = "pushing",
+                Text = $"pushed {repository.Key} ({string.Join(", ", repository.Select(r => r.Tag))}): {pushed.Blobs.Count(b => b.Outcome == BlobPushOutcome.AlreadyExists)} of {pushed.Blobs.Count} blobs were there already",
+            });
+        }
+    }
+
+}
+
+/// <summary>How a build ended: its state, the error for a person, the image, the step it failed in and the exception behind it.</summary>
+internal sealed record BuildOutcome(BuildState State, string? Error, BuildOutput? Output, StepFailureRecord? FailedStep, Exception? Exception = null);
