@@ -10,6 +10,7 @@ packages=(
   skopeo umoci    # independent checks of the images we export and push
   buildah         # the reference builder for differential tests and benchmarks
   docker-registry # a real registry on 127.0.0.1 in tests
+  docker-compose  # docker-compose config checks docker-compose.yml (no Docker engine needed)
   apache2-utils   # htpasswd, for the registry's basic-auth test config
   zstd            # the command-line baseline in the compression benchmark
   libcap2-bin     # setcap: a real binary security.capability xattr in the tar tests

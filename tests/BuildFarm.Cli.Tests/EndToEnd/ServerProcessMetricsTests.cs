@@ -1,4 +1,4 @@
-using System.Globalization;
+using BuildFarm.Cli.Tests.TestSupport;
 
 namespace BuildFarm.Cli.Tests.EndToEnd;
 
@@ -23,7 +23,7 @@ public sealed class ServerProcessMetricsTests(ServerProcessFarm farm) : IClassFi
         var (_, second) = await farm.BuildAsync(context, "second.json");
         var failed = await farm.RunAsync("build", "--progress", "quiet", failing);
 
-        var samples = Samples(await farm.Server.ScrapeMetricsAsync());
+        var samples = MetricsSamples.Parse(await farm.Server.ScrapeMetricsAsync());
 
         Assert.Equal(1, failed.ExitCode);
         Assert.Equal((3, 0), (first.Steps.Count(step => !step.Cached), first.Steps.Count(step => step.Cached)));
@@ -52,10 +52,4 @@ public sealed class ServerProcessMetricsTests(ServerProcessFarm farm) : IClassFi
         || sample.StartsWith("buildfarm_step_duration_seconds_count", StringComparison.Ordinal)
         || sample.StartsWith("buildfarm_build_duration_seconds_count", StringComparison.Ordinal)
         || sample is "buildfarm_running_steps" or "buildfarm_step_queue_depth";
-
-    /// <summary>The samples of a Prometheus text exposition: <c>name{labels}</c> to value.</summary>
-    private static Dictionary<string, double> Samples(string exposition) =>
-        exposition.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Where(line => !line.StartsWith('#'))
-            .ToDictionary(line => line[..line.LastIndexOf(' ')], line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
 using System.Text;
 
 namespace BuildFarm.Cli.Tests.TestSupport;
@@ -69,6 +70,18 @@ internal sealed class FarmProcess : IDisposable
 
     /// <summary>The command and everything it printed, for failure messages.</summary>
     public string Transcript => $"$ {_commandLine}\n{Output}{Error}";
+
+    /// <summary>
+    /// Writes an executable shell script at <paramref name="path"/> that runs this farm as
+    /// <see cref="Start"/> does, for scripts that take the farm program (deploy/local-cluster.sh --farm).
+    /// </summary>
+    [SupportedOSPlatform("linux")]
+    public static string WriteLauncher(string path)
+    {
+        File.WriteAllText(path, $"#!/bin/sh\nexec dotnet exec --runtimeconfig '{RuntimeConfig}' '{Program}' \"$@\"\n");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return path;
+    }
 
     public static FarmProcess Start(string home, IEnumerable<string> arguments)
     {

@@ -1,0 +1,25 @@
+using BuildFarm.Api.V1;
+
+namespace BuildFarm.LoadTests.Farm;
+
+/// <summary>One build as the tool saw it: where it went, how long it took from walking its context to its last event, and its result or error.</summary>
+/// <param name="Server">The farm address the build was sent to.</param>
+/// <param name="BuildId">The farm's id for it; empty when it failed before the farm accepted it.</param>
+/// <param name="Result">What it made; null when it failed.</param>
+/// <param name="Error">What went wrong; null when it succeeded.</param>
+public sealed record BuildOutcome(Uri Server, TimeSpan Duration, string BuildId, BuildResult? Result, string? Error)
+{
+    public bool Succeeded => Result is not null;
+
+    /// <summary>Steps that had to produce a layer or reuse one (ran, cached, joined); config-only steps count neither way.</summary>
+    public IEnumerable<StepSummary> ProducingSteps => Result?.Steps.Where(static step => step.Outcome != StepOutcomes.Config) ?? [];
+}
+
+/// <summary>The values of <see cref="StepSummary.Outcome"/> (builds.proto).</summary>
+public static class StepOutcomes
+{
+    public const string Ran = "ran";
+    public const string Cached = "cached";
+    public const string Joined = "joined";
+    public const string Config = "config";
+}

@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using BuildFarm.Api.V1;
+using BuildFarm.Client.Builds;
+using BuildFarm.Client.Context;
+using Grpc.Core;
+
+namespace BuildFarm.LoadTests.Farm;
+
+/// <summary>
+/// Runs one build of a context directory (its <c>Dockerfile</c>) as <c>farm build</c> does: snapshot
+/// and upload by content, submit, follow the events to the end. Every failure becomes the
+/// outcome's error, so that a load run counts it and goes on.
+/// </summary>
+public static class FarmBuild
+{
+    public static async Task<BuildOutcome> RunAsync(FarmClient farm, Uri server, string contextDirectory, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(farm);
+        var started = Stopwatch.GetTimestamp();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        var buildId = string.Empty;
+        try
+        {
+            var (snapshot, _) = await farm.UploadContextAsync(new ContextSnapshotOptions { ContextDirectory = contextDirectory }, deadline.Token).ConfigureAwait(false);
+            var request = new SubmitRequest { DockerfilePath = "Dockerfile", ContextRoot = snapshot.Root.ToString() };
+            BuildEvent? last = null;
+            await foreach (var buildEvent in farm.SubmitAsync(request, deadline.Token).ConfigureAwait(false))
+            {
+                buildId = buildEvent.BuildId;
+                last = buildEvent;
+            }
+
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            return last?.KindCase switch
+            {
+                BuildEvent.KindOneofCase.BuildFinished => new BuildOutcome(server, elapsed, buildId, last.BuildFinished.Result, null),
+                BuildEvent.KindOneofCase.BuildFailed => new BuildOutcome(server, elapsed, buildId, null, last.BuildFailed.Error),
+                BuildEvent.KindOneofCase.BuildCancelled => new BuildOutcome(server, elapsed, buildId, null, $"cancelled: {last.BuildCancelled.Reason}"),
+                _ => new BuildOutcome(server, elapsed, buildId, null, "the farm ended the build's event stream without a result"),
+            };
+        }
+        catch (Exception e) when (e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled } && deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            await CancelQuietlyAsync(farm, buildId).ConfigureAwait(false);
+            return new BuildOutcome(server, Stopwatch.GetElapsedTime(started), buildId, null, $"did not end within {timeout.TotalSeconds:0} s");
+        }
+        catch (RpcException e)
+        {
+            return new BuildOutcome(server, Stopwatch.GetElapsedTime(started), buildId, null, $"{e.StatusCode}: {e.Status.Detail}");
+        }
+        catch (IOException e)
+        {
+            return new BuildOutcome(server, Stopwatch.GetElapsedTime(started), buildId, null, e.Message);
+        }
+    }
+
+    // A build that outlived its time is stopped, so it does not load the farm after the run; the
+    // farm may be what hangs, so this gets a few seconds and its failure changes nothing.
+    private static async Task CancelQuietlyAsync(FarmClient farm, string buildId)
+    {
+        if (buildId.Length == 0)
+        {
+            return;
+        }
+
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await farm.CancelAsync(buildId, limit.Token).ConfigureAwait(false);
+        }
+        catch (RpcException)
+        {
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

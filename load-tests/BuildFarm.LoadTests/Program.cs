@@ -1,0 +1,3 @@
+using BuildFarm.LoadTests;
+
+return await LoadToolCommandLine.Create().Parse(args).InvokeAsync();
