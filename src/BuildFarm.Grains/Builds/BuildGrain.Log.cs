@@ -42,4 +42,7 @@ public sealed partial class BuildGrain
 
     [LoggerMessage(EventId = 1109, Level = LogLevel.Error, Message = "Build {BuildId}: its journal could not be written; events after the last written page are lost")]
     private static partial void LogJournalLost(ILogger logger, Exception exception, string buildId);
+
+    [LoggerMessage(EventId = 1110, Level = LogLevel.Warning, Message = "Build {BuildId}: the build index could not be told it ended; listings show it as it was")]
+    private static partial void LogIndexNotUpdated(ILogger logger, Exception exception, string buildId);
 }

@@ -230,14 +230,38 @@ public sealed partial class BuildGrain(
     private async Task FinishAsync(BuildOutcome outcome)
     {
         var record = state.State;
+        var finishedAt = time.GetUtcNow();
+        var duration = finishedAt - (record.CreatedAt ?? finishedAt);
+        // Counted before the outcome is published: whoever saw the build end finds it in /metrics;
+        // and listed as ended, likewise, in the index (with the end event, appended next). The
+        // state changes only after that: readers of the journal take a state that is no longer
+        // running for the end of the stream.
+        metrics.BuildEnded(outcome.State.ToString().ToLowerInvariant(), duration);
+        if (record.IndexOrdinal > 0)
+        {
+            try
+            {
+                await GrainFactory.GetGrain<IBuildIndexGrain>(0).UpdateAsync(record.IndexOrdinal, Summary() with
+                {
+                    State = outcome.State,
+                    Error = outcome.Error,
+                    Output = outcome.Output,
+                    FailedStep = outcome.FailedStep,
+                    FinishedAt = finishedAt,
+                    LastSequence = _journal.LastSequence + 1,
+                });
+            }
+            catch (Exception e)
+            {
+                LogIndexNotUpdated(logger, e, Id);
+            }
+        }
+
         record.State = outcome.State;
         record.Error = outcome.Error;
         record.Output = outcome.Output;
         record.FailedStep = outcome.FailedStep;
-        record.FinishedAt = time.GetUtcNow();
-        var duration = record.FinishedAt.Value - (record.CreatedAt ?? record.FinishedAt.Value);
-        // Counted before the outcome is published: whoever saw the build end finds it in /metrics.
-        metrics.BuildEnded(outcome.State.ToString().ToLowerInvariant(), duration);
+        record.FinishedAt = finishedAt;
         _journal.Append(new BuildEventRecord
         {
             Sequence = 0,
@@ -263,11 +287,6 @@ public sealed partial class BuildGrain(
         }
 
         await state.WriteStateAsync();
-        if (record.IndexOrdinal > 0)
-        {
-            await GrainFactory.GetGrain<IBuildIndexGrain>(0).UpdateAsync(record.IndexOrdinal, Summary());
-        }
-
         _keepAlive?.Dispose();
         switch (outcome.State)
         {
