@@ -162,8 +162,9 @@ public sealed partial class BuildGrain(
             var result = await engine.BuildAsync(
                 spec.ToBuildRequest() with
                 {
-                    Secrets = secrets.Values.Count > 0 ? new SecretValues(secrets.Values) : null,
-                    SshAgents = agents,
+                    // The same values whichever silo runs a step: a worker elsewhere gets them in memory.
+                    Secrets = secrets.Values.Count > 0 ? new BuildSessionSecrets(secrets, agents) : null,
+                    SshAgents = agents is null ? null : new BuildSessionSecrets(secrets, agents),
                 },
                 (buildEvent, _) =>
                 {

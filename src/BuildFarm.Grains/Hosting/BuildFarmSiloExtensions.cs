@@ -3,15 +3,21 @@ using BuildFarm.Execution.Building;
 using BuildFarm.Execution.Caching;
 using BuildFarm.Execution.Pruning;
 using BuildFarm.Grains;
+using BuildFarm.Grains.Blobs;
+using BuildFarm.Grains.Hosting;
 using BuildFarm.Grains.Metrics;
 using BuildFarm.Grains.Persistence;
 using BuildFarm.Grains.Steps;
+using BuildFarm.Grains.Workers;
 using BuildFarm.Oci.Registry;
 using BuildFarm.Storage.Content;
 using BuildFarm.Storage.Pruning;
 using BuildFarm.Storage.Steps;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Runtime;
 using Orleans.Runtime.Hosting;
 
 namespace Orleans.Hosting;
@@ -39,13 +45,24 @@ public static class BuildFarmSiloExtensions
         services.AddSingleton(execution);
         services.AddSingleton(registry);
         services.AddSingleton<IBaseImageSource>(new RegistryBaseImages(content, registry));
+        services.AddOptions<BuildFarmClusterOptions>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BuildFarmClusterOptions>, BuildFarmClusterOptionsValidator>());
+        silo.AddPlacementDirector<WorkerPlacementStrategy, WorkerPlacementDirector>();
+        AddDistribution(services, content, options.WorkerName);
         services.AddSingleton(provider => new BuildEngine(
             execution,
             content,
-            new GrainStepCache(provider.GetRequiredService<IGrainFactory>(), options.WorkerName),
+            new GrainStepCache(
+                provider.GetRequiredService<IGrainFactory>(),
+                options.WorkerName,
+                content,
+                provider.GetRequiredService<IBlobSource>(),
+                provider.GetRequiredService<IOptions<BuildFarmClusterOptions>>().Value.ClaimLease),
             options,
             provider.GetRequiredService<TimeProvider>(),
-            baseImages: provider.GetRequiredService<IBaseImageSource>()));
+            runner: new DeferredStepRunner(provider.GetRequiredService<ClusterStepRunner>),
+            baseImages: provider.GetRequiredService<IBaseImageSource>(),
+            blobs: provider.GetRequiredService<IBlobSource>()));
         services.AddSingleton(provider => new FarmMetrics(content, provider.GetRequiredService<BuildEngine>()));
         services.AddSingleton<PruneGate>();
 
@@ -61,5 +78,46 @@ public static class BuildFarmSiloExtensions
             ]));
         services.AddGrainStorage(GrainStorage.Name, (_, _) => new DiskGrainStorage(content.DataDirectory));
         return silo;
+    }
+
+    // What spreads builds over silos: fetching blobs from peers, placing steps, replicating layers,
+    // and running steps for builds coordinated elsewhere. The silo's name is what peers dial.
+    private static void AddDistribution(IServiceCollection services, ContentStore content, string siloName)
+    {
+        services.AddSingleton(provider => new ClusterSilos(
+            provider.GetRequiredService<IClusterMembershipService>(),
+            provider.GetRequiredService<ILocalSiloDetails>(),
+            siloName));
+        services.AddSingleton(provider => new PeerBlobSource(
+            provider.GetRequiredService<IGrainFactory>(),
+            provider.GetRequiredService<ClusterSilos>(),
+            provider.GetRequiredService<FarmMetrics>,
+            provider.GetRequiredService<ILogger<PeerBlobSource>>()));
+        services.AddSingleton<IBlobSource>(provider => provider.GetRequiredService<PeerBlobSource>());
+        services.AddSingleton(provider => new StepPlacement(
+            provider.GetRequiredService<IGrainFactory>(),
+            provider.GetRequiredService<ClusterSilos>(),
+            () =>
+            {
+                var engine = provider.GetRequiredService<BuildEngine>();
+                return new WorkerStatus(siloName, engine.RunningSteps, engine.QueuedSteps, engine.Options.MaxConcurrentSteps);
+            }));
+        services.AddSingleton(provider => new LayerReplication(
+            provider.GetRequiredService<IGrainFactory>(),
+            provider.GetRequiredService<ClusterSilos>(),
+            content,
+            provider.GetRequiredService<IBlobSource>(),
+            provider.GetRequiredService<IOptions<BuildFarmClusterOptions>>().Value.Replicas,
+            provider.GetRequiredService<FarmMetrics>(),
+            provider.GetRequiredService<ILogger<LayerReplication>>()));
+        services.AddSingleton(provider => new ClusterStepRunner(
+            provider.GetRequiredService<BuildEngine>(),
+            provider.GetRequiredService<IGrainFactory>(),
+            provider.GetRequiredService<StepPlacement>(),
+            provider.GetRequiredService<LayerReplication>(),
+            provider.GetRequiredService<FarmMetrics>(),
+            provider.GetRequiredService<ClusterSilos>(),
+            provider.GetRequiredService<ILogger<ClusterStepRunner>>()));
+        services.AddSingleton<LocalStepRuns>();
     }
 }
