@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using BuildFarm.Grains.Internal;
 using BuildFarm.Grains.Layers;
 using BuildFarm.Grains.Metrics;
 using BuildFarm.Grains.Workers;
@@ -51,7 +52,7 @@ public sealed partial class PeerBlobSource(
     private async Task<bool> TransferAsync(ContentStore store, Digest digest, string? hint)
     {
         await Task.Yield(); // not on the first asker's stack
-        var layer = await grains.GetGrain<ILayerGrain>(digest.ToString()).GetAsync().ConfigureAwait(false);
+        var layer = await SiloLoss.RetryAsync(() => grains.GetGrain<ILayerGrain>(digest.ToString()).GetAsync(), CancellationToken.None).ConfigureAwait(false);
         var silo = silos.Self;
         var active = silos.Active();
         var holders = (layer?.Silos ?? [])
@@ -68,13 +69,13 @@ public sealed partial class PeerBlobSource(
                 {
                     if (layer is not null)
                     {
-                        await grains.GetGrain<ILayerGrain>(digest.ToString()).RecordAsync(layer with { Silos = [] }, silos.Self).ConfigureAwait(false);
+                        await SiloLoss.RetryAsync(() => grains.GetGrain<ILayerGrain>(digest.ToString()).RecordAsync(layer with { Silos = [] }, silos.Self), CancellationToken.None).ConfigureAwait(false);
                     }
 
                     return true;
                 }
             }
-            catch (Exception e) when (e is OrleansException or TimeoutException or BlobMismatchException or IOException)
+            catch (Exception e) when (SiloLoss.IsSiloLost(e) || e is BlobMismatchException or IOException)
             {
                 LogFetchFailed(logger, digest, holder, e);
             }

@@ -1,5 +1,6 @@
 using BuildFarm.Execution.Building;
 using BuildFarm.Execution.Caching;
+using BuildFarm.Grains.Internal;
 using BuildFarm.Grains.Layers;
 using BuildFarm.Oci;
 using BuildFarm.Storage.Content;
@@ -31,7 +32,9 @@ public sealed class GrainStepCache(IGrainFactory grains, string silo, ContentSto
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var claim = await grain.ClaimAsync(silo, reuse).WaitAsync(cancellationToken).ConfigureAwait(false);
+            // A claim made twice (the first answer lost with a silo) is this caller's own run,
+            // which it then joins until the lease lapses: slower, never wrong.
+            var claim = await SiloLoss.RetryAsync(() => grain.ClaimAsync(silo, reuse), cancellationToken).ConfigureAwait(false);
             switch (claim.Kind)
             {
                 case StepClaimKind.Recorded:
@@ -70,7 +73,7 @@ public sealed class GrainStepCache(IGrainFactory grains, string silo, ContentSto
     {
         while (true)
         {
-            var wait = await grain.WaitAsync(WaitSlice).WaitAsync(cancellationToken).ConfigureAwait(false);
+            var wait = await SiloLoss.RetryAsync(() => grain.WaitAsync(WaitSlice), cancellationToken).ConfigureAwait(false);
             switch (wait.Kind)
             {
                 case StepWaitKind.Completed:
@@ -96,7 +99,7 @@ public sealed class GrainStepCache(IGrainFactory grains, string silo, ContentSto
             catch (Exception e)
             {
                 // Whoever waits for this run must learn how it ended, whatever this caller's token says.
-                await grain.AbandonAsync(token, e is OperationCanceledException ? null : e.Message).ConfigureAwait(false);
+                await SiloLoss.RetryAsync(() => grain.AbandonAsync(token, e is OperationCanceledException ? null : e.Message), CancellationToken.None).ConfigureAwait(false);
                 throw;
             }
             finally
@@ -106,7 +109,7 @@ public sealed class GrainStepCache(IGrainFactory grains, string silo, ContentSto
             }
         }
 
-        await grain.CompleteAsync(token, ToRecord(result)).ConfigureAwait(false);
+        await SiloLoss.RetryAsync(() => grain.CompleteAsync(token, ToRecord(result)), CancellationToken.None).ConfigureAwait(false);
         await NoteLayerAsync(result).ConfigureAwait(false);
         return result;
     }
@@ -140,7 +143,7 @@ public sealed class GrainStepCache(IGrainFactory grains, string silo, ContentSto
     // Only a silo whose store holds the layer is noted as holding it.
     private Task NoteLayerAsync(CachedStep step) =>
         step.Layer is { } layer && content.Exists(layer.Descriptor.Digest)
-            ? grains.GetGrain<ILayerGrain>(layer.Descriptor.Digest.ToString()).RecordAsync(ToLayerInfo(layer), silo)
+            ? SiloLoss.RetryAsync(() => grains.GetGrain<ILayerGrain>(layer.Descriptor.Digest.ToString()).RecordAsync(ToLayerInfo(layer), silo), CancellationToken.None)
             : Task.CompletedTask;
 
     internal static LayerInfo ToLayerInfo(Oci.Layers.LayerBlob layer) =>

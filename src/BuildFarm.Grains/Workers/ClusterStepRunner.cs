@@ -2,6 +2,7 @@ using BuildFarm.Execution.Building;
 using BuildFarm.Execution.Caching;
 using BuildFarm.Execution.Steps;
 using BuildFarm.Grains.Builds;
+using BuildFarm.Grains.Internal;
 using BuildFarm.Grains.Metrics;
 using BuildFarm.Grains.Steps;
 using Microsoft.Extensions.Logging;
@@ -132,7 +133,7 @@ public sealed partial class ClusterStepRunner(
         }
     }
 
-    private static bool IsSiloLost(Exception e) => e is OrleansException or TimeoutException or WorkerLostException;
+    private static bool IsSiloLost(Exception e) => e is WorkerLostException || SiloLoss.IsSiloLost(e);
 }
 
 /// <summary>A step failed on the silo that ran it; the message is its error there.</summary>

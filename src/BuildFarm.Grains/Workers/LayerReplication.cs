@@ -1,4 +1,5 @@
 using BuildFarm.Execution.Caching;
+using BuildFarm.Grains.Internal;
 using BuildFarm.Grains.Layers;
 using BuildFarm.Grains.Metrics;
 using BuildFarm.Grains.Steps;
@@ -68,7 +69,7 @@ public sealed partial class LayerReplication(
         var location = grains.GetGrain<ILayerGrain>(digest.ToString());
         foreach (var holder in holders)
         {
-            await location.RecordAsync(GrainStepCache.ToLayerInfo(layer), holder).ConfigureAwait(false);
+            await SiloLoss.RetryAsync(() => location.RecordAsync(GrainStepCache.ToLayerInfo(layer), holder), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -90,7 +91,7 @@ public sealed partial class LayerReplication(
                 }
             }
         }
-        catch (Exception e) when (e is OrleansException or TimeoutException)
+        catch (Exception e) when (SiloLoss.IsSiloLost(e))
         {
             LogReplicaFailed(logger, digest, target, e);
         }

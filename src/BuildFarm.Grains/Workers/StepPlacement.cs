@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using BuildFarm.Execution.Steps;
+using BuildFarm.Grains.Internal;
 using BuildFarm.Grains.Layers;
 using Orleans.Runtime;
 
@@ -72,7 +73,7 @@ public sealed class StepPlacement(IGrainFactory grains, ClusterSilos silos, Func
         {
             return await grains.GetGrain<IWorkerGrain>(silo).GetStatusAsync().WaitAsync(StatusTimeout).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is OrleansException or TimeoutException)
+        catch (Exception e) when (SiloLoss.IsSiloLost(e))
         {
             return null;
         }
@@ -84,7 +85,7 @@ public sealed class StepPlacement(IGrainFactory grains, ClusterSilos silos, Func
         var layers = parents.Concat(step.InputLayers.SelectMany(input => input ?? []).Select(layer => layer.Descriptor)).DistinctBy(layer => layer.Digest).ToList();
         var holders = await Task.WhenAll(layers.Select(async layer =>
         {
-            var info = await grains.GetGrain<ILayerGrain>(layer.Digest.ToString()).GetAsync().ConfigureAwait(false);
+            var info = await SiloLoss.RetryAsync(() => grains.GetGrain<ILayerGrain>(layer.Digest.ToString()).GetAsync(), CancellationToken.None).ConfigureAwait(false);
             var active = (info?.Silos ?? []).Where(candidates.Contains).ToHashSet(StringComparer.Ordinal);
             return (layer, Holders: active.Count > 0 ? active : [Self]);
         })).ConfigureAwait(false);
