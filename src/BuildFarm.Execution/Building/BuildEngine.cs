@@ -193,7 +193,7 @@ public sealed class BuildEngine : IStepRunner
                 }
 
                 var build = PreparedBuilds.Find(step.Build.Identity());
-                await StepBlobs.FetchMissingAsync(this, step, session.BlobOrigin, withContext: build is null, cancellationToken).ConfigureAwait(false);
+                await StepBlobs.FetchMissingAsync(this, step, session, withContext: build is null, cancellationToken).ConfigureAwait(false);
                 build ??= await PreparedBuild.FromInputsAsync(step.Build, this, cancellationToken).ConfigureAwait(false);
                 await using var described = new DescribedStep(this, build, step, session, cancellationToken);
                 return new CachedStep(await new StepExecutor(described).RunAsync().ConfigureAwait(false), Options.WorkerName);

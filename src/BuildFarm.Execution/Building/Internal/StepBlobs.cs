@@ -8,7 +8,8 @@ namespace BuildFarm.Execution.Building.Internal;
 /// <summary>
 /// Brings into the engine's store every blob a described step needs and the store lacks, from the
 /// engine's blob source: the Dockerfile, the base images' manifests and configs (the plan reads
-/// them), the parent and input layers, downloads, and the context tree's nodes and files.
+/// them), the parent and input layers, downloads, and the context tree's nodes and files. What
+/// it fetches joins the step's lease, so eviction leaves it while the step runs.
 /// </summary>
 internal static class StepBlobs
 {
@@ -17,39 +18,41 @@ internal static class StepBlobs
 
     /// <param name="withContext">Whether the context tree must be checked too (not when the build is coordinated on this silo, whose store has it).</param>
     /// <exception cref="BlobNotFoundException">No holder of a needed blob could be found.</exception>
-    public static async Task FetchMissingAsync(BuildEngine engine, Steps.StepDescription step, string? origin, bool withContext, CancellationToken cancellationToken)
+    public static async Task FetchMissingAsync(BuildEngine engine, Steps.StepDescription step, Steps.StepSession session, bool withContext, CancellationToken cancellationToken)
     {
         if (engine.Blobs is not { } source)
         {
             return;
         }
 
-        await FetchAllAsync(engine, source, step.Blobs(), origin, cancellationToken).ConfigureAwait(false);
+        var fetcher = new Fetcher(engine, source, session.BlobOrigin, session.LeaseId);
+
+        await fetcher.FetchAllAsync(step.Blobs(), cancellationToken).ConfigureAwait(false);
         var configs = new List<Digest>();
         foreach (var manifest in step.Build.BaseImages.Values.Distinct())
         {
             configs.Add(ImageManifest.Parse(await ReadAsync(engine.Content, manifest, cancellationToken).ConfigureAwait(false)).Config.Digest);
         }
 
-        await FetchAllAsync(engine, source, configs, origin, cancellationToken).ConfigureAwait(false);
+        await fetcher.FetchAllAsync(configs, cancellationToken).ConfigureAwait(false);
         if (withContext && step.Build.ContextTree is { } root)
         {
-            await FetchTreeAsync(engine, source, root, origin, cancellationToken).ConfigureAwait(false);
+            await FetchTreeAsync(fetcher, root, cancellationToken).ConfigureAwait(false);
         }
     }
 
     // Level by level: a directory's node must be here before its entries can be listed.
-    private static async Task FetchTreeAsync(BuildEngine engine, IBlobSource source, Digest root, string? origin, CancellationToken cancellationToken)
+    private static async Task FetchTreeAsync(Fetcher fetcher, Digest root, CancellationToken cancellationToken)
     {
         IReadOnlyList<Digest> level = [root];
         while (level.Count > 0)
         {
-            await FetchAllAsync(engine, source, level, origin, cancellationToken).ConfigureAwait(false);
+            await fetcher.FetchAllAsync(level, cancellationToken).ConfigureAwait(false);
             var files = new List<Digest>();
             var directories = new List<Digest>();
             foreach (var node in level)
             {
-                foreach (var entry in TreeNode.Parse(await ReadAsync(engine.Content, node, cancellationToken).ConfigureAwait(false), node).Entries)
+                foreach (var entry in TreeNode.Parse(await ReadAsync(fetcher.Engine.Content, node, cancellationToken).ConfigureAwait(false), node).Entries)
                 {
                     if (entry.Kind == TreeEntryKind.Directory)
                     {
@@ -62,7 +65,7 @@ internal static class StepBlobs
                 }
             }
 
-            await FetchAllAsync(engine, source, files, origin, cancellationToken).ConfigureAwait(false);
+            await fetcher.FetchAllAsync(files, cancellationToken).ConfigureAwait(false);
             level = [.. directories.Distinct()];
         }
     }
@@ -75,15 +78,25 @@ internal static class StepBlobs
         return buffer.ToArray();
     }
 
-    private static Task FetchAllAsync(BuildEngine engine, IBlobSource source, IEnumerable<Digest> digests, string? origin, CancellationToken cancellationToken) =>
-        Parallel.ForEachAsync(
-            digests.Distinct().Where(digest => !engine.Content.Exists(digest)).ToList(),
-            new ParallelOptions { MaxDegreeOfParallelism = ParallelFetches, CancellationToken = cancellationToken },
-            async (digest, token) =>
-            {
-                if (!await source.FetchAsync(engine.Content, digest, origin, token).ConfigureAwait(false))
+    private sealed class Fetcher(BuildEngine engine, IBlobSource source, string? origin, string? leaseId)
+    {
+        public BuildEngine Engine => engine;
+
+        public Task FetchAllAsync(IEnumerable<Digest> digests, CancellationToken cancellationToken) =>
+            Parallel.ForEachAsync(
+                digests.Distinct().Where(digest => !engine.Content.Exists(digest)).ToList(),
+                new ParallelOptions { MaxDegreeOfParallelism = ParallelFetches, CancellationToken = cancellationToken },
+                async (digest, token) =>
                 {
-                    throw new BlobNotFoundException(digest, Path.Combine(engine.Content.DataDirectory, "blobs"));
-                }
-            });
+                    if (!await source.FetchAsync(engine.Content, digest, origin, token).ConfigureAwait(false))
+                    {
+                        throw new BlobNotFoundException(digest, Path.Combine(engine.Content.DataDirectory, "blobs"));
+                    }
+
+                    if (leaseId is not null)
+                    {
+                        engine.Content.Leases.Add(leaseId, digest);
+                    }
+                });
+    }
 }
