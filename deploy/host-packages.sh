@@ -21,6 +21,7 @@ packages=(
   iproute2        # ip: the RUN steps' bridge, veths and network namespaces
   nftables        # nft: the step bridge's NAT and isolation rules, one table per server
   dnsmasq-base    # a real name server on a loopback address in the RUN network tests (no service)
+  redis-server    # a cluster's membership and grain state; tests and deploy/local-cluster.sh run their own on loopback
 )
 
 missing=()

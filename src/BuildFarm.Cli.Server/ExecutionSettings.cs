@@ -17,24 +17,24 @@ internal static class ExecutionSettings
     public static ExecutionOptions Resolve(ParseResult parseResult, ServerOptions options, FarmEnvironment environment)
     {
         var execution = new ExecutionOptions();
-        if (Setting(parseResult, options.StepMemory, "FARM_STEP_MEMORY", environment) is { } memory)
+        if (ServerSetting.Of(parseResult, options.StepMemory, "FARM_STEP_MEMORY", environment) is { } memory)
         {
-            execution.StepMemoryBytes = RamSize.Parse(memory.Value) ?? throw Invalid(memory, "a size (512m, 4g; 0 for no limit)");
+            execution.StepMemoryBytes = RamSize.Parse(memory.Value) ?? throw memory.Invalid("a size (512m, 4g; 0 for no limit)");
         }
 
-        if (Setting(parseResult, options.StepPids, "FARM_STEP_PIDS", environment) is { } pids)
+        if (ServerSetting.Of(parseResult, options.StepPids, "FARM_STEP_PIDS", environment) is { } pids)
         {
-            execution.StepPids = long.TryParse(pids.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var count) ? count : throw Invalid(pids, "a count of processes (0 for no limit)");
+            execution.StepPids = long.TryParse(pids.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var count) ? count : throw pids.Invalid("a count of processes (0 for no limit)");
         }
 
-        if (Setting(parseResult, options.StepCpus, "FARM_STEP_CPUS", environment) is { } cpus)
+        if (ServerSetting.Of(parseResult, options.StepCpus, "FARM_STEP_CPUS", environment) is { } cpus)
         {
-            execution.StepCpus = double.TryParse(cpus.Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var share) ? share : throw Invalid(cpus, "a number of CPUs (1.5; 0 for no limit)");
+            execution.StepCpus = double.TryParse(cpus.Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var share) ? share : throw cpus.Invalid("a number of CPUs (1.5; 0 for no limit)");
         }
 
-        if (Setting(parseResult, options.CacheMountStorage, "FARM_CACHE_MOUNT_STORAGE", environment) is { } storage)
+        if (ServerSetting.Of(parseResult, options.CacheMountStorage, "FARM_CACHE_MOUNT_STORAGE", environment) is { } storage)
         {
-            execution.CacheMountsMaxBytes = RamSize.Parse(storage.Value) ?? throw Invalid(storage, "a size (20g; 0 for no bound)");
+            execution.CacheMountsMaxBytes = RamSize.Parse(storage.Value) ?? throw storage.Invalid("a size (20g; 0 for no bound)");
         }
 
         try
@@ -48,12 +48,4 @@ internal static class ExecutionSettings
 
         return execution;
     }
-
-    private static (string Source, string Value)? Setting(ParseResult parseResult, Option<string?> option, string variable, FarmEnvironment environment) =>
-        parseResult.GetValue(option) is { Length: > 0 } given ? (option.Name, given)
-        : environment.GetVariable(variable) is { Length: > 0 } set ? ("$" + variable, set)
-        : null;
-
-    private static FarmException Invalid((string Source, string Value) setting, string expected) =>
-        new($"{setting.Source} \"{setting.Value}\" is not {expected}");
 }

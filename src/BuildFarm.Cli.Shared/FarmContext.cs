@@ -31,7 +31,7 @@ internal sealed class FarmContext(FarmEnvironment environment)
 
     public Option<string?> Server { get; } = new("--server")
     {
-        Description = "The farm's address, http://host:port (default: $FARM_SERVER, else this machine's farm server, started when none runs).",
+        Description = "The farm's address, http://host:port; several, separated by commas, for a cluster: the first silo that answers is used (default: $FARM_SERVER, else this machine's farm server, started when none runs).",
         Recursive = true,
     };
 
@@ -77,11 +77,28 @@ internal sealed class FarmContext(FarmEnvironment environment)
     /// <summary>A client of the farm: <c>--server</c>, else <c>$FARM_SERVER</c>, else the data directory's own server, started if need be.</summary>
     public async Task<FarmClient> ConnectAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
-        var address = NonEmpty(parseResult.GetValue(Server) ?? Environment.GetVariable("FARM_SERVER"));
-        var uri = address is not null
-            ? new Uri(address.Contains("://", StringComparison.Ordinal) ? address : "http://" + address)
-            : await LocalServer.FindOrStartAsync(DataDirectory(parseResult), LocalServerOptions(parseResult), parseResult.InvocationConfiguration.Error, cancellationToken).ConfigureAwait(false);
-        return FarmClient.Connect(uri);
+        var given = NonEmpty(parseResult.GetValue(Server) ?? Environment.GetVariable("FARM_SERVER"));
+        if (given is null)
+        {
+            return FarmClient.Connect(await LocalServer.FindOrStartAsync(DataDirectory(parseResult), LocalServerOptions(parseResult), parseResult.InvocationConfiguration.Error, cancellationToken).ConfigureAwait(false));
+        }
+
+        var addresses = given.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(static address => new Uri(address.Contains("://", StringComparison.Ordinal) ? address : "http://" + address))
+            .ToList();
+        if (addresses.Count == 1)
+        {
+            return FarmClient.Connect(addresses[0]);
+        }
+
+        try
+        {
+            return await FarmClient.ConnectAsync(addresses, cancellationToken).ConfigureAwait(false);
+        }
+        catch (FarmUnavailableException e)
+        {
+            throw new FarmException(e.Message);
+        }
     }
 
     /// <summary>The directory of docker's config.json: <c>--docker-config</c>, else <c>$DOCKER_CONFIG</c>, else <c>~/.docker</c>.</summary>

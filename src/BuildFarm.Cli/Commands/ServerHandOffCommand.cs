@@ -5,7 +5,8 @@ namespace BuildFarm.Cli.Commands;
 
 /// <summary>
 /// <c>farm server</c> in the client program: the server (Orleans, ASP.NET) is not in it, so the
-/// command becomes <c>farm-server</c> in the same process (exec), with every option resolved here.
+/// command becomes <c>farm-server</c> in the same process (exec), with the options given here and
+/// the data directory and registry settings resolved here.
 /// </summary>
 internal static class ServerHandOffCommand
 {
@@ -18,8 +19,7 @@ internal static class ServerHandOffCommand
             ServerProgram.Exec(
             [
                 ServerOptions.CommandName,
-                options.Listen.Name, parseResult.GetValue(options.Listen)!,
-                options.MetricsListen.Name, parseResult.GetValue(options.MetricsListen)!,
+                .. Given(parseResult, command),
                 context.DataDir.Name, context.DataDirectory(parseResult),
                 .. context.LocalServerOptions(parseResult),
             ]);
@@ -27,4 +27,13 @@ internal static class ServerHandOffCommand
         });
         return command;
     }
+
+    // The server options as the user gave them, each value with its option's name; those left out
+    // are resolved by farm-server, which reads their $FARM_* variables and defaults.
+    private static IEnumerable<string> Given(ParseResult parseResult, Command command) =>
+        command.Options
+            .Select(option => parseResult.GetResult(option))
+            .OfType<System.CommandLine.Parsing.OptionResult>()
+            .Where(result => !result.Implicit)
+            .SelectMany(result => result.Tokens.SelectMany(token => new[] { result.Option.Name, token.Value }));
 }

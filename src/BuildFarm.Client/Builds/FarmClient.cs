@@ -41,8 +41,11 @@ public sealed partial class FarmClient : IDisposable
     public static FarmClient Connect(Uri address)
     {
         ArgumentNullException.ThrowIfNull(address);
-        return new FarmClient(GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = 16 * 1024 * 1024 }));
+        return new FarmClient(CreateChannel(address));
     }
+
+    private static GrpcChannel CreateChannel(Uri address) =>
+        GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = 16 * 1024 * 1024 });
 
     /// <summary>Snapshots a context (<c>.dockerignore</c> applied, only what the Dockerfile reads where that is known) and uploads what the farm lacks.</summary>
     public async Task<(ContextSnapshot Snapshot, ContextUploadResult Upload)> UploadContextAsync(ContextSnapshotOptions options, CancellationToken cancellationToken = default)

@@ -2,10 +2,13 @@ using Microsoft.Extensions.Options;
 
 namespace BuildFarm.Grains.Hosting;
 
-/// <summary>Settings of the farm that hold for the whole cluster (<c>farm server</c> options).</summary>
+/// <summary>What the farm's grains need to know about the cluster they run in.</summary>
 public sealed class BuildFarmClusterOptions
 {
-    /// <summary>How many silos hold each layer a step makes before its result counts as recorded (<c>--replicas</c>).</summary>
+    /// <summary>
+    /// How many silos hold each layer and image before a step's result counts as recorded, so that
+    /// losing a silo loses no cache entry (fewer when the cluster has fewer silos).
+    /// </summary>
     public int Replicas { get; set; } = 2;
 
     /// <summary>
@@ -15,7 +18,7 @@ public sealed class BuildFarmClusterOptions
     public TimeSpan ClaimLease { get; set; } = TimeSpan.FromSeconds(15);
 }
 
-/// <summary>Refuses cluster options that cannot work, naming the setting.</summary>
+/// <summary>Checks <see cref="BuildFarmClusterOptions"/> when the silo starts.</summary>
 public sealed class BuildFarmClusterOptionsValidator : IValidateOptions<BuildFarmClusterOptions>
 {
     public ValidateOptionsResult Validate(string? name, BuildFarmClusterOptions options)
@@ -24,12 +27,12 @@ public sealed class BuildFarmClusterOptionsValidator : IValidateOptions<BuildFar
         var failures = new List<string>();
         if (options.Replicas < 1)
         {
-            failures.Add($"Replicas must be at least 1 (got {options.Replicas}).");
+            failures.Add($"{nameof(BuildFarmClusterOptions)}.{nameof(BuildFarmClusterOptions.Replicas)} must be at least 1, not {options.Replicas}.");
         }
 
         if (options.ClaimLease < TimeSpan.FromSeconds(1))
         {
-            failures.Add($"ClaimLease must be at least 1 s (got {options.ClaimLease}).");
+            failures.Add($"{nameof(BuildFarmClusterOptions)}.{nameof(BuildFarmClusterOptions.ClaimLease)} must be at least 1 s, not {options.ClaimLease}.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

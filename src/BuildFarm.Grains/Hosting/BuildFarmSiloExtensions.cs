@@ -19,6 +19,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 using Orleans.Runtime.Hosting;
+using Orleans.Storage;
 
 namespace Orleans.Hosting;
 
@@ -45,8 +46,6 @@ public static class BuildFarmSiloExtensions
         services.AddSingleton(execution);
         services.AddSingleton(registry);
         services.AddSingleton<IBaseImageSource>(new RegistryBaseImages(content, registry));
-        services.AddOptions<BuildFarmClusterOptions>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BuildFarmClusterOptions>, BuildFarmClusterOptionsValidator>());
         silo.AddPlacementDirector<WorkerPlacementStrategy, WorkerPlacementDirector>();
         AddDistribution(services, content, options.WorkerName);
         services.AddSingleton(provider => new BuildEngine(
@@ -63,7 +62,7 @@ public static class BuildFarmSiloExtensions
             runner: new DeferredStepRunner(provider.GetRequiredService<ClusterStepRunner>),
             baseImages: provider.GetRequiredService<IBaseImageSource>(),
             blobs: provider.GetRequiredService<IBlobSource>()));
-        services.AddSingleton(provider => new FarmMetrics(content, provider.GetRequiredService<BuildEngine>()));
+        services.AddSingleton(provider => new FarmMetrics(content, provider.GetRequiredService<BuildEngine>(), provider.GetRequiredService<IClusterMembershipService>()));
         services.AddSingleton<PruneGate>();
 
         // The build cache is the cache key grains' records, and those of LocalStepCache (steps/)
@@ -76,7 +75,16 @@ public static class BuildFarmSiloExtensions
                 new GrainStepRecords(provider.GetRequiredService<IGrainFactory>(), new DiskGrainStorage(content.DataDirectory)),
                 new LocalStepCache(new StepRecordStore(content.DataDirectory)),
             ]));
-        services.AddGrainStorage(GrainStorage.Name, (_, _) => new DiskGrainStorage(content.DataDirectory));
+        services.AddOptions<BuildFarmClusterOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BuildFarmClusterOptions>, BuildFarmClusterOptionsValidator>());
+
+        // A cluster keeps grain state where every silo reaches it (Redis), registered before this;
+        // a silo on its own keeps it on its disk.
+        if (!services.Any(service => service.IsKeyedService && service.ServiceType == typeof(IGrainStorage) && Equals(service.ServiceKey, GrainStorage.Name)))
+        {
+            services.AddGrainStorage(GrainStorage.Name, (_, _) => new DiskGrainStorage(content.DataDirectory));
+        }
+
         return silo;
     }
 

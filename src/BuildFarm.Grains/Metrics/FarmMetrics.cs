@@ -1,6 +1,7 @@
 using BuildFarm.Execution.Building;
 using BuildFarm.Grains.Workers;
 using BuildFarm.Storage.Content;
+using Orleans.Runtime;
 using Prometheus;
 
 namespace BuildFarm.Grains.Metrics;
@@ -25,7 +26,8 @@ public sealed class FarmMetrics
     private readonly Counter _replicas;
     private readonly Counter _placed;
 
-    public FarmMetrics(ContentStore store, BuildEngine engine)
+    /// <param name="membership">The cluster's membership as this silo sees it, for the silo counts; null outside a silo.</param>
+    public FarmMetrics(ContentStore store, BuildEngine engine, IClusterMembershipService? membership = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(engine);
@@ -46,11 +48,21 @@ public sealed class FarmMetrics
         var stored = factory.CreateGauge("buildfarm_stored_bytes", "Bytes of blobs in the silo's store.");
         var queued = factory.CreateGauge("buildfarm_step_queue_depth", "Steps waiting for a free slot on this silo.");
         var running = factory.CreateGauge("buildfarm_running_steps", "Steps running on this silo.");
+        var silos = factory.CreateGauge("buildfarm_cluster_silos", "Silos of the cluster as this silo sees them, by membership status (active, dead, ...).", "status");
         Registry.AddBeforeCollectCallback(() =>
         {
             stored.Set(store.TotalBytes);
             queued.Set(engine.QueuedSteps);
             running.Set(engine.RunningSteps);
+            if (membership is not null)
+            {
+                // Every status, so that one no silo has any more reads 0 rather than its last count.
+                var members = membership.CurrentSnapshot.Members.Values;
+                foreach (var status in Enum.GetValues<SiloStatus>().Where(status => status != SiloStatus.None))
+                {
+                    silos.WithLabels(status.ToString().ToLowerInvariant()).Set(members.Count(member => member.Status == status));
+                }
+            }
         });
     }
 

@@ -38,15 +38,20 @@ public sealed partial class LayerReplication(
         }
 
         var digest = layer.Descriptor.Digest;
-        var holders = new List<string> { result.Worker };
         var self = silos.Self;
         var active = silos.Active();
+        var location = grains.GetGrain<ILayerGrain>(digest.ToString());
+
+        // Equal inputs make equal layers (a COPY of a file another stage's RUN made is often the
+        // same layer): silos that hold it already count.
+        var known = await SiloLoss.RetryAsync(location.GetAsync, cancellationToken).ConfigureAwait(false);
+        var holders = (known?.Silos ?? []).Where(active.Contains).Prepend(result.Worker).Distinct(StringComparer.Ordinal).ToList();
 
         // Others in an order fixed by the digest, so replicas spread over the silos.
         var others = active
-            .Where(silo => silo != self && silo != result.Worker)
+            .Where(silo => silo != self && !holders.Contains(silo))
             .OrderBy(silo => Digest.Sha256(System.Text.Encoding.UTF8.GetBytes(digest + silo)).ToString(), StringComparer.Ordinal);
-        foreach (var target in new[] { self }.Where(silo => silo != result.Worker).Concat(others))
+        foreach (var target in new[] { self }.Where(silo => !holders.Contains(silo)).Concat(others).ToList())
         {
             if (holders.Count >= replicas && holders.Contains(self))
             {
@@ -66,7 +71,6 @@ public sealed partial class LayerReplication(
             LogTooFewReplicas(logger, digest, holders.Count, replicas);
         }
 
-        var location = grains.GetGrain<ILayerGrain>(digest.ToString());
         foreach (var holder in holders)
         {
             await SiloLoss.RetryAsync(() => location.RecordAsync(GrainStepCache.ToLayerInfo(layer), holder), cancellationToken).ConfigureAwait(false);

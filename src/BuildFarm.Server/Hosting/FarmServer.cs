@@ -14,14 +14,15 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Orleans.Configuration;
+using BuildFarm.Grains.Hosting;
+using BuildFarm.Server.Hosting.Internal;
 using Orleans.Hosting;
 
 namespace BuildFarm.Server.Hosting;
 
 /// <summary>
-/// A running farm on one machine: an embedded Orleans silo (localhost clustering) with the
-/// farm's grains, and the gRPC API, over one data directory.
+/// A running farm silo: an embedded Orleans silo with the farm's grains, and the gRPC API and
+/// <c>/metrics</c>, over one data directory; on its own (the default) or one of a Redis cluster.
 /// </summary>
 public sealed class FarmServer : IAsyncDisposable
 {
@@ -29,8 +30,9 @@ public sealed class FarmServer : IAsyncDisposable
     private readonly ContentStore _store;
     private readonly RegistryClient _registry;
 
-    private FarmServer(WebApplication app, ContentStore store, RegistryClient registry, Uri address, Uri metricsAddress)
+    private FarmServer(WebApplication app, ContentStore store, RegistryClient registry, Uri address, Uri metricsAddress, string siloName)
     {
+        SiloName = siloName;
         MetricsAddress = metricsAddress;
         _app = app;
         _store = store;
@@ -44,12 +46,23 @@ public sealed class FarmServer : IAsyncDisposable
     /// <summary>Where Prometheus scrapes (<c>http://127.0.0.1:port/metrics</c>).</summary>
     public Uri MetricsAddress { get; }
 
+    /// <summary>The silo's name in the cluster and in step records: the endpoint peers dial, <c>address:silo-port</c>.</summary>
+    public string SiloName { get; }
+
     public IServiceProvider Services => _app.Services;
 
     /// <summary>Opens the data directory, clears what a crashed server left, and starts the silo and the API.</summary>
     public static async Task<FarmServer> StartAsync(FarmServerOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options.Cluster.Validate();
+        // Checked before anything else opens, so that a Redis that cannot be reached is named at once
+        // rather than in Orleans' retries of its membership table.
+        if (options.Cluster.Redis is { } redis)
+        {
+            await RedisConnection.CheckReachableAsync(redis, cancellationToken).ConfigureAwait(false);
+        }
+
         var store = ContentStore.Open(new ContentStoreOptions { DataDirectory = options.DataDirectory });
         try
         {
@@ -69,13 +82,16 @@ public sealed class FarmServer : IAsyncDisposable
                 kestrel.Listen(options.GrpcEndpoint, listen => listen.Protocols = HttpProtocols.Http2);
                 kestrel.Listen(options.MetricsEndpoint, listen => listen.Protocols = HttpProtocols.Http1);
             });
+            var cluster = options.Cluster;
+            var siloPort = cluster.SiloPort ?? (cluster.IsCluster ? FarmClusterOptions.DefaultSiloPort : 0);
+            var gatewayPort = cluster.GatewayPort ?? (cluster.IsCluster ? FarmClusterOptions.DefaultGatewayPort : 0);
+            siloPort = siloPort == 0 ? FreePort(cluster.AdvertisedAddress) : siloPort;
+            gatewayPort = gatewayPort == 0 ? FreePort(cluster.AdvertisedAddress) : gatewayPort;
+            var siloName = new IPEndPoint(cluster.AdvertisedAddress, siloPort).ToString();
+            options.Engine.WorkerName = siloName;
             builder.Host.UseOrleans(silo => silo
-                .UseLocalhostClustering(
-                    siloPort: options.SiloPort == 0 ? FreePort() : options.SiloPort,
-                    gatewayPort: options.GatewayPort == 0 ? FreePort() : options.GatewayPort,
-                    serviceId: "buildfarm",
-                    clusterId: "buildfarm-local")
-                .Configure<ClusterMembershipOptions>(membership => membership.DefunctSiloCleanupPeriod = null)
+                .UseFarmCluster(cluster, siloPort, gatewayPort)
+                .Configure<BuildFarmClusterOptions>(grains => grains.Replicas = options.Replicas)
                 .AddBuildFarm(store, execution, options.Registry, options.Engine));
             builder.Services.AddSingleton(TimeProvider.System);
             builder.Services.AddBuildFarmGrpc();
@@ -89,7 +105,7 @@ public sealed class FarmServer : IAsyncDisposable
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             // Kestrel lists the bound addresses in the order the endpoints were added.
             var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
-            return new FarmServer(app, store, options.Registry, bound[0], bound[1]);
+            return new FarmServer(app, store, options.Registry, bound[0], bound[1], siloName);
         }
         catch
         {
@@ -109,9 +125,9 @@ public sealed class FarmServer : IAsyncDisposable
         _registry.Dispose();
     }
 
-    private static int FreePort()
+    private static int FreePort(IPAddress address)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        using var listener = new TcpListener(address, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 
 namespace BuildFarm.Server.Hosting;
 
-/// <summary>How <c>farm server</c> runs: one embedded silo whose state lives in <see cref="DataDirectory"/>.</summary>
+/// <summary>How <c>farm server</c> runs: one embedded silo whose blobs and snapshots live in <see cref="DataDirectory"/>, on its own or in a cluster.</summary>
 public sealed class FarmServerOptions
 {
     /// <summary>Where blobs, snapshots, step records and grain state live; they survive a restart.</summary>
@@ -18,10 +18,11 @@ public sealed class FarmServerOptions
     /// <summary>The Prometheus endpoint, <c>/metrics</c> over HTTP/1; port 0 picks a free one.</summary>
     public IPEndPoint MetricsEndpoint { get; init; } = new(IPAddress.Loopback, 0);
 
-    /// <summary>The silo's own ports (silo-to-silo and gateway); 0 picks free ones.</summary>
-    public int SiloPort { get; init; }
+    /// <summary>Whether and how this silo joins others: its Redis, cluster id, address and ports.</summary>
+    public FarmClusterOptions Cluster { get; init; } = new();
 
-    public int GatewayPort { get; init; }
+    /// <summary>How many silos hold each layer and image (<see cref="Grains.Hosting.BuildFarmClusterOptions.Replicas"/>).</summary>
+    public int Replicas { get; init; } = 2;
 
     public BuildEngineOptions Engine { get; init; } = new();
 

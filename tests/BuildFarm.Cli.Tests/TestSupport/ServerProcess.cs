@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.RegularExpressions;
 using BuildFarm.Testing;
 using Grpc.Core;
 using Grpc.Health.V1;
@@ -11,7 +12,7 @@ namespace BuildFarm.Cli.Tests.TestSupport;
 /// Started means its gRPC health check answers Serving; stopping is SIGTERM, then a kill when it
 /// does not exit in time. It can be started again on the same data directory (and ports).
 /// </summary>
-internal sealed class ServerProcess : IAsyncDisposable
+internal sealed partial class ServerProcess : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
@@ -24,10 +25,13 @@ internal sealed class ServerProcess : IAsyncDisposable
     private int _port;
     private int _metricsPort;
 
-    private ServerProcess(string dataDirectory, string home)
+    private readonly IReadOnlyList<string> _arguments;
+
+    private ServerProcess(string dataDirectory, string home, IReadOnlyList<string> arguments)
     {
         _dataDirectory = dataDirectory;
         _home = home;
+        _arguments = arguments;
     }
 
     /// <summary>The gRPC API, as <c>--server</c> takes it.</summary>
@@ -42,9 +46,13 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     private FarmProcess Running => _process ?? throw new InvalidOperationException("the server is not running");
 
-    public static async Task<ServerProcess> StartAsync(string dataDirectory, string home)
+    /// <summary>The silo's name, <c>address:silo-port</c>, as its announcement gave it.</summary>
+    public string SiloName => SiloNamePattern().Match(Log) is { Success: true } match ? match.Groups["silo"].Value : throw new InvalidOperationException($"the server did not announce its silo:\n{Log}");
+
+    /// <param name="arguments">More <c>farm server</c> arguments: a cluster's <c>--redis</c>, ports, slots.</param>
+    public static async Task<ServerProcess> StartAsync(string dataDirectory, string home, IReadOnlyList<string>? arguments = null)
     {
-        var server = new ServerProcess(dataDirectory, home);
+        var server = new ServerProcess(dataDirectory, home, arguments ?? []);
         try
         {
             await server.StartAsync();
@@ -73,7 +81,7 @@ internal sealed class ServerProcess : IAsyncDisposable
                 (_port, _metricsPort) = (FreePort.Pick(), FreePort.Pick());
             }
 
-            _process = FarmProcess.Start(_home, ["--data-dir", _dataDirectory, "server", "--listen", $"127.0.0.1:{_port}", "--metrics-listen", $"127.0.0.1:{_metricsPort}"]);
+            _process = FarmProcess.Start(_home, ["--data-dir", _dataDirectory, "server", "--listen", $"127.0.0.1:{_port}", "--metrics-listen", $"127.0.0.1:{_metricsPort}", .. _arguments]);
             try
             {
                 await _process.WaitForOutputAsync("farm server listening on", StartTimeout);
@@ -166,4 +174,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         Running.Dispose();
         _process = null;
     }
+
+    [GeneratedRegex(@"\(silo (?<silo>[^,)]+)")]
+    private static partial Regex SiloNamePattern();
 }

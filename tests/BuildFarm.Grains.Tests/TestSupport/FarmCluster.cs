@@ -51,8 +51,8 @@ public sealed class FarmCluster : IAsyncDisposable
         {
             var name = $"127.0.0.1:{options.SiloPort}";
             var disk = farm._disks.GetOrAdd(name, _ => SiloDisk.Open(farm._directory.CreateDirectory("silo-" + options.SiloPort)));
-            silo.AddBuildFarm(disk.Store, disk.Execution, farm._registry, new BuildEngineOptions { WorkerName = name, MaxConcurrentSteps = slots });
             silo.Services.AddGrainStorage(GrainStorage.Name, (_, _) => new DiskGrainStorage(grainState));
+            silo.AddBuildFarm(disk.Store, disk.Execution, farm._registry, new BuildEngineOptions { WorkerName = name, MaxConcurrentSteps = slots });
             silo.Services.Configure<BuildFarmClusterOptions>(cluster =>
             {
                 cluster.Replicas = replicas;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using BuildFarm.Dockerfile.Planning;
 using BuildFarm.Execution.Building;
+using BuildFarm.Grains.Layers;
 using BuildFarm.Grains.Tests.TestSupport;
 using BuildFarm.Grains.Workers;
 
@@ -55,17 +56,38 @@ public sealed class ClusterBuildTests
         var remote = farm.Silos.Single(silo => FarmCluster.NameOf(silo) != FarmCluster.NameOf(coordinator) && runs.ContainsValue(FarmCluster.NameOf(silo)));
 
         // The first RUN and both COPYs (whose inputs the coordinator holds) by locality here, the
-        // other RUN by free slots on the silo that ran it; every step's layer on two silos.
+        // other RUN by free slots on the silo that ran it.
         Assert.Equal((3L, 0L), (farm.Metrics(coordinator).StepsPlaced(PlacementReason.Locality), farm.Metrics(coordinator).StepsPlaced(PlacementReason.FreeSlots)));
         Assert.Equal((0L, 1L), (farm.Metrics(remote).StepsPlaced(PlacementReason.Locality), farm.Metrics(remote).StepsPlaced(PlacementReason.FreeSlots)));
-        Assert.Equal(4L, farm.Metrics(coordinator).ReplicasMade);
         Assert.All(result.Steps.Where(step => step.Layer is not null), step => Assert.True(farm.Store(coordinator).Exists(step.Layer!.Descriptor.Digest)));
         Assert.Equal(
             [runs[0], runs[1]],
             result.Steps.Where(step => step.Id.Step == 1 && step.Id.Stage < 2).OrderBy(step => step.Id.Stage).Select(step => step.Worker));
 
+        // Each COPY makes the very layer the RUN it copies from made (the same file, times
+        // clamped): two distinct layers. Each is recorded on exactly two silos, the one that
+        // made it first and one more (the coordinator, or for its own, one chosen by the
+        // digest), and was replicated once.
+        var madeOn = result.Steps.Where(step => step.Layer is not null)
+            .GroupBy(step => step.Layer!.Descriptor.Digest.ToString())
+            .ToDictionary(layer => layer.Key, layer => layer.OrderBy(step => step.Id.Stage).First().Worker);
+        Assert.Equal(2, madeOn.Count);
+        var holders = new Dictionary<string, IReadOnlyList<string>>();
+        foreach (var (digest, worker) in madeOn)
+        {
+            var info = await farm.Cluster.Client.GetGrain<ILayerGrain>(digest).GetAsync();
+            holders[digest] = info!.Silos;
+            Assert.Equal(2, info.Silos.Count);
+            Assert.Contains(worker, info.Silos);
+            Assert.Contains(FarmCluster.NameOf(coordinator), info.Silos);
+        }
+
+        Assert.Equal(2L, farm.Metrics(coordinator).ReplicasMade);
+
         // The remote silo had none of busybox: it fetched its layer, manifest and config, the
-        // Dockerfile and the context's root node from the coordinator.
-        Assert.Equal(5L, farm.Metrics(remote).PeerFetchedBlobs);
+        // Dockerfile and the context's root node from the coordinator, and then the replica it
+        // may have been chosen for.
+        var replicasOnRemote = madeOn.Count(layer => layer.Value != FarmCluster.NameOf(remote) && holders[layer.Key].Contains(FarmCluster.NameOf(remote)));
+        Assert.Equal(5L + replicasOnRemote, farm.Metrics(remote).PeerFetchedBlobs);
     }
 }

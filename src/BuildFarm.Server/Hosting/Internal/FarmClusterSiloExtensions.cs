@@ -1,0 +1,67 @@
+using System.Net;
+using BuildFarm.Grains;
+using BuildFarm.Grains.Persistence;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using StackExchange.Redis;
+
+namespace BuildFarm.Server.Hosting.Internal;
+
+/// <summary>Membership and grain state of a farm silo: localhost clustering on its own, Redis in a cluster.</summary>
+internal static class FarmClusterSiloExtensions
+{
+    private const string ServiceId = "buildfarm";
+
+    public static ISiloBuilder UseFarmCluster(this ISiloBuilder silo, FarmClusterOptions cluster, int siloPort, int gatewayPort)
+    {
+        if (cluster.Redis is not { } redis)
+        {
+            return silo
+                .UseLocalhostClustering(siloPort: siloPort, gatewayPort: gatewayPort, serviceId: ServiceId, clusterId: "buildfarm-local")
+                // A silo on its own has no peers to clean up after; its table is in memory.
+                .Configure<ClusterMembershipOptions>(membership => membership.DefunctSiloCleanupPeriod = null);
+        }
+
+        return silo
+            .Configure<ClusterOptions>(options =>
+            {
+                options.ServiceId = ServiceId;
+                options.ClusterId = cluster.ClusterId;
+            })
+            // Peers dial the advertised address, and the silo listens there alone: loopback unless
+            // told otherwise (the API has no authentication yet).
+            .Configure<EndpointOptions>(endpoints =>
+            {
+                endpoints.AdvertisedIPAddress = cluster.AdvertisedAddress;
+                endpoints.SiloPort = siloPort;
+                endpoints.GatewayPort = gatewayPort;
+                endpoints.SiloListeningEndpoint = new IPEndPoint(cluster.AdvertisedAddress, siloPort);
+                endpoints.GatewayListeningEndpoint = new IPEndPoint(cluster.AdvertisedAddress, gatewayPort);
+            })
+            .UseRedisClustering(options => options.ConfigurationOptions = RedisConnection.Options(redis))
+            .Configure<ClusterMembershipOptions>(membership => Tune(membership, cluster.DeadSiloTimeout))
+            .AddRedisGrainStorage(GrainStorage.Name, options =>
+            {
+                options.ConfigurationOptions = RedisConnection.Options(redis);
+                options.GrainStorageSerializer = new MessagePackGrainStorageSerializer();
+                // The cache's records are deleted by prune, which clears them: nothing of them should linger.
+                options.DeleteStateOnClear = true;
+            });
+    }
+
+    // A silo is voted dead after missing three probes in a row; each probe waits a quarter of the
+    // timeout, and the table is re-read as often, so the others learn of a death within about the
+    // timeout rather than Orleans' production default of a minute or more.
+    private static void Tune(ClusterMembershipOptions membership, TimeSpan deadSiloTimeout)
+    {
+        var probe = deadSiloTimeout / 4;
+        membership.ProbeTimeout = probe;
+        membership.NumMissedProbesLimit = 3;
+        membership.TableRefreshTimeout = probe;
+        membership.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(Math.Max(5, deadSiloTimeout.TotalSeconds));
+        // A silo that died leaves its row; rows of silos dead for an hour are removed.
+        membership.DefunctSiloExpiration = TimeSpan.FromHours(1);
+        membership.DefunctSiloCleanupPeriod = TimeSpan.FromMinutes(10);
+    }
+}
