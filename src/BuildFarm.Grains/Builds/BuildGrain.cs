@@ -10,6 +10,7 @@ using BuildFarm.Storage.Content;
 using BuildFarm.Storage.Pruning;
 using BuildFarm.Storage.Trees;
 using Microsoft.Extensions.Logging;
+using Orleans.Placement;
 using Orleans.Runtime;
 
 namespace BuildFarm.Grains.Builds;
@@ -18,6 +19,12 @@ namespace BuildFarm.Grains.Builds;
 /// Runs one build on the silo it lives on and keeps its event log. The build runs in the
 /// background of the activation; callers read its events a page at a time.
 /// </summary>
+/// <remarks>
+/// It lives on the silo whose API the client submitted through, which is where the client
+/// uploaded the context: that silo coordinates the build, and the silos that run its steps fetch
+/// the context files they need from it.
+/// </remarks>
+[PreferLocalPlacement]
 public sealed partial class BuildGrain(
     [PersistentState("build", GrainStorage.Name)] IPersistentState<BuildGrainState> state,
     BuildEngine engine,
