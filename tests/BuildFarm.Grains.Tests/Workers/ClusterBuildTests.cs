@@ -10,21 +10,7 @@ namespace BuildFarm.Grains.Tests.Workers;
 /// <summary>Builds coordinated on one silo whose steps run on several, with real runc on each.</summary>
 public sealed class ClusterBuildTests
 {
-    // Two independent stages whose RUN steps each hold their silo's one slot for two seconds,
-    // so the second is placed while the first still runs: on another silo, by free slots.
-    private static readonly IReadOnlyDictionary<string, string> TwoStages = new Dictionary<string, string>
-    {
-        ["Dockerfile"] = """
-            FROM busybox AS a
-            RUN sleep 2 && echo made-a && echo a > /a
-            FROM busybox AS b
-            RUN sleep 2 && echo made-b && echo b > /b
-            FROM busybox
-            COPY --from=a /a /a
-            COPY --from=b /b /b
-
-            """,
-    };
+    private static readonly IReadOnlyDictionary<string, string> TwoStages = TwoStageContext.Files(seconds: 2);
 
     [Fact]
     public async Task Independent_stages_run_on_two_silos_when_one_silo_has_one_slot_and_the_image_is_byte_identical_to_a_single_silo_build()

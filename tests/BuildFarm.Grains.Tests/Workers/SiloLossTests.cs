@@ -7,19 +7,7 @@ namespace BuildFarm.Grains.Tests.Workers;
 /// <summary>A silo that dies while it runs a step of a build coordinated elsewhere.</summary>
 public sealed class SiloLossTests
 {
-    private static readonly IReadOnlyDictionary<string, string> TwoStages = new Dictionary<string, string>
-    {
-        ["Dockerfile"] = """
-            FROM busybox AS a
-            RUN sleep 4 && echo a > /a
-            FROM busybox AS b
-            RUN sleep 4 && echo b > /b
-            FROM busybox
-            COPY --from=a /a /a
-            COPY --from=b /b /b
-
-            """,
-    };
+    private static readonly IReadOnlyDictionary<string, string> TwoStages = TwoStageContext.Files(seconds: 4);
 
     [Fact]
     public async Task A_step_whose_silo_is_killed_while_it_runs_is_run_again_on_another_silo_and_the_build_succeeds()
