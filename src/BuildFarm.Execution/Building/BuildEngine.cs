@@ -32,7 +32,8 @@ public sealed class BuildEngine : IStepRunner
 
     /// <param name="runner">Where steps that must run go; this engine itself by default.</param>
     /// <param name="baseImages">Where base images the store lacks come from; none by default (they must be loaded or pulled first).</param>
-    public BuildEngine(ExecutionEngine execution, ContentStore content, IStepCache cache, BuildEngineOptions? options = null, TimeProvider? timeProvider = null, IStepRunner? runner = null, IBaseImageSource? baseImages = null)
+    /// <param name="blobs">Where blobs a described step needs and the store lacks come from (other silos); none by default.</param>
+    public BuildEngine(ExecutionEngine execution, ContentStore content, IStepCache cache, BuildEngineOptions? options = null, TimeProvider? timeProvider = null, IStepRunner? runner = null, IBaseImageSource? baseImages = null, IBlobSource? blobs = null)
     {
         ArgumentNullException.ThrowIfNull(execution);
         ArgumentNullException.ThrowIfNull(content);
@@ -47,6 +48,7 @@ public sealed class BuildEngine : IStepRunner
         StepSlots = new SemaphoreSlim(options.MaxConcurrentSteps);
         Runner = runner ?? this;
         BaseImages = baseImages;
+        Blobs = blobs;
     }
 
     internal ExecutionEngine Execution { get; }
@@ -60,6 +62,9 @@ public sealed class BuildEngine : IStepRunner
 
     /// <summary>Where base images the store lacks come from, or null when they must be in the store.</summary>
     internal IBaseImageSource? BaseImages { get; }
+
+    /// <summary>Where blobs a described step needs and the store lacks come from, or null when they must be in the store.</summary>
+    internal IBlobSource? Blobs { get; }
 
     /// <summary>The last result of each COPY from a context on this silo, which the next run of it on a changed context patches.</summary>
     internal ContextCopyHistory CopyHistory { get; } = new();
@@ -169,7 +174,8 @@ public sealed class BuildEngine : IStepRunner
     /// <summary>
     /// Runs one step from its description on this silo, when one of its slots is free: plans the
     /// build again from the digests the description gives (unless the build runs here), makes the
-    /// inputs it names available and writes the step's layer into this silo's store.
+    /// inputs it names available and writes the step's layer into this silo's store. Blobs it
+    /// names that the store lacks are fetched first from the engine's blob source, if it has one.
     /// </summary>
     /// <exception cref="ArgumentException">The description names a step its build's plan does not have.</exception>
     /// <exception cref="Storage.Content.BlobNotFoundException">A blob the description names is not in this silo's store.</exception>
@@ -186,8 +192,9 @@ public sealed class BuildEngine : IStepRunner
                     await started(Options.WorkerName).ConfigureAwait(false);
                 }
 
-                var build = PreparedBuilds.Find(step.Build.Identity())
-                    ?? await PreparedBuild.FromInputsAsync(step.Build, this, cancellationToken).ConfigureAwait(false);
+                var build = PreparedBuilds.Find(step.Build.Identity());
+                await StepBlobs.FetchMissingAsync(this, step, session, withContext: build is null, cancellationToken).ConfigureAwait(false);
+                build ??= await PreparedBuild.FromInputsAsync(step.Build, this, cancellationToken).ConfigureAwait(false);
                 await using var described = new DescribedStep(this, build, step, session, cancellationToken);
                 return new CachedStep(await new StepExecutor(described).RunAsync().ConfigureAwait(false), Options.WorkerName);
             },

@@ -22,4 +22,10 @@ public sealed record StepSession
 
     /// <summary>A live lease of the runner's content store that the new layer joins, so eviction leaves it until the result is recorded.</summary>
     public string? LeaseId { get; init; }
+
+    /// <summary>
+    /// The silo that coordinates the build: where the runner's store fetches the blobs no other
+    /// holder is recorded for (the Dockerfile, context files, downloads, base images); null on one machine.
+    /// </summary>
+    public string? BlobOrigin { get; init; }
 }

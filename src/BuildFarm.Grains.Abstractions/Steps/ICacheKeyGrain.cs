@@ -5,7 +5,8 @@ namespace BuildFarm.Grains.Steps;
 /// <summary>
 /// One step cache key, cluster-wide. Its single activation is what makes a step run once: the
 /// first caller to claim an unrecorded key runs it, callers that come while it runs join it, and
-/// every later caller gets the recorded result.
+/// every later caller gets the recorded result. A claim is a lease that the running silo renews:
+/// one that is not renewed in time (its silo died) is granted again to the next claimer.
 /// </summary>
 public interface ICacheKeyGrain : IGrainWithStringKey
 {
@@ -17,10 +18,21 @@ public interface ICacheKeyGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<StepWait> WaitAsync(TimeSpan maxWait);
 
-    /// <summary>The run granted by <paramref name="token"/> succeeded: records its result and hands it to those waiting.</summary>
+    /// <summary>Extends the lease of the run granted by <paramref name="token"/>; false when the claim was lost (it expired and was granted again).</summary>
+    [AlwaysInterleave]
+    Task<bool> RenewAsync(string token);
+
+    /// <summary>
+    /// The run granted by <paramref name="token"/> succeeded: records its result and hands it to
+    /// those waiting. A run whose claim was lost still records its result when none is recorded
+    /// (equal inputs make equal layers), and leaves the run that holds the claim now alone.
+    /// </summary>
     Task CompleteAsync(string token, StepRecordData result);
 
-    /// <summary>The run granted by <paramref name="token"/> ended without a result; <paramref name="error"/> is null when it was cancelled, so a waiting caller runs it instead.</summary>
+    /// <summary>
+    /// The run granted by <paramref name="token"/> ended without a result; <paramref name="error"/>
+    /// is null when it was cancelled, so a waiting caller runs it instead. A no-op for a lost claim.
+    /// </summary>
     Task AbandonAsync(string token, string? error);
 }
 
@@ -51,7 +63,7 @@ public enum StepWaitKind
     /// <summary>The run failed; joiners fail with its error.</summary>
     Failed,
 
-    /// <summary>The run was cancelled: claim again.</summary>
+    /// <summary>The run was cancelled, or its claim expired: claim again.</summary>
     Abandoned,
 
     /// <summary>Still running: wait again.</summary>

@@ -1,12 +1,47 @@
+using BuildFarm.Grains.Builds;
+using BuildFarm.Grains.Steps;
 using Orleans.Concurrency;
 
 namespace BuildFarm.Grains.Workers;
 
-/// <summary>One silo's worker, keyed by the silo's name: how busy it is, for placement and for metrics.</summary>
+/// <summary>
+/// One silo's worker, keyed by the silo's name (<c>ADDRESS:SILOPORT</c>) and always placed on that
+/// silo: how busy it is, the steps it runs for builds coordinated anywhere, and the blobs its
+/// store serves to peers. A key whose silo is not active fails the call, so the caller picks
+/// another silo. No call stays open for a step's length: a step is started, then waited for a
+/// bounded slice at a time.
+/// </summary>
 public interface IWorkerGrain : IGrainWithStringKey
 {
     [AlwaysInterleave]
     Task<WorkerStatus> GetStatusAsync();
+
+    /// <summary>Starts running a step on this silo and returns the run's id at once.</summary>
+    [AlwaysInterleave]
+    Task<string> StartStepAsync(StepOrder order);
+
+    /// <summary>Waits up to <paramref name="maxWait"/> for the run to end; a run that ended is forgotten once reported.</summary>
+    [AlwaysInterleave]
+    Task<StepRunStatus> WaitStepAsync(string runId, TimeSpan maxWait);
+
+    /// <summary>Cancels the run: its process is killed, its mounts released.</summary>
+    [AlwaysInterleave]
+    Task CancelStepAsync(string runId);
+
+    /// <summary>
+    /// The blob's bytes from this silo's store, a chunk at a time (ask with a batch size of one, so
+    /// that each call carries one chunk); nothing when the store lacks it.
+    /// </summary>
+    [AlwaysInterleave]
+    IAsyncEnumerable<byte[]> ReadBlobAsync(string digest);
+
+    /// <summary>
+    /// Makes this silo hold a replica of <paramref name="digest"/>, fetched from
+    /// <paramref name="holder"/>; waits up to <paramref name="maxWait"/> for it and returns
+    /// whether the replica is here (call again to keep waiting: the transfer is shared).
+    /// </summary>
+    [AlwaysInterleave]
+    Task<bool> ReplicateAsync(string digest, string holder, TimeSpan maxWait);
 }
 
 /// <summary>How many steps a silo runs, how many wait for a free slot, and how many it may run at once.</summary>
@@ -16,3 +51,72 @@ public sealed record WorkerStatus(
     [property: Id(1)] int RunningSteps,
     [property: Id(2)] int QueuedSteps,
     [property: Id(3)] int Slots);
+
+/// <summary>Why a step was placed on the silo that runs it.</summary>
+public enum PlacementReason
+{
+    /// <summary>It holds the step's parent chain and most of its input bytes.</summary>
+    Locality,
+
+    /// <summary>It had a free slot when the silos best placed by locality had none.</summary>
+    FreeSlots,
+}
+
+/// <summary>
+/// A step for a worker to run: its description (as <c>StepDescription</c> JSON), the silo that
+/// coordinates its build (where blobs no holder is recorded for come from), where its events go,
+/// and the build's secrets, which travel in memory only and are never stored or logged.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record StepOrder
+{
+    [Id(0)] public required string Description { get; init; }
+
+    [Id(1)] public required string Coordinator { get; init; }
+
+    [Id(2)] public required IStepObserver Observer { get; init; }
+
+    [Id(3)] public BuildSecrets Secrets { get; init; } = BuildSecrets.None;
+
+    [Id(4)] public PlacementReason Placement { get; init; }
+}
+
+public enum StepRunState
+{
+    /// <summary>Still running: wait again.</summary>
+    Running,
+
+    /// <summary>Ended with a layer (or none): see <see cref="StepRunStatus.Result"/>.</summary>
+    Succeeded,
+
+    /// <summary>Failed: see <see cref="StepRunStatus.Error"/>.</summary>
+    Failed,
+
+    /// <summary>Cancelled.</summary>
+    Cancelled,
+
+    /// <summary>This silo knows no such run (it restarted, or the run was reported already): place the step again.</summary>
+    Unknown,
+}
+
+[GenerateSerializer, Immutable]
+public sealed record StepRunStatus(
+    [property: Id(0)] StepRunState State,
+    [property: Id(1)] StepRecordData? Result,
+    [property: Id(2)] string? Error);
+
+/// <summary>Where a step's events go, on the silo that coordinates its build.</summary>
+public interface IStepObserver : IGrainObserver
+{
+    /// <summary>The step has a slot on <paramref name="silo"/> and starts.</summary>
+    Task StartedAsync(string silo);
+
+    /// <summary>Lines the step's process printed, in order.</summary>
+    Task OutputAsync(IReadOnlyList<StepOutputLine> lines);
+}
+
+[GenerateSerializer, Immutable]
+public sealed record StepOutputLine(
+    [property: Id(0)] DateTimeOffset Timestamp,
+    [property: Id(1)] bool Stderr,
+    [property: Id(2)] string Text);

@@ -42,8 +42,9 @@ internal sealed class BuildExecution(string buildId, BuildEngine engine, Content
             var result = await engine.BuildAsync(
                 spec.ToBuildRequest() with
                 {
-                    Secrets = secrets.Values.Count > 0 ? new SecretValues(secrets.Values) : null,
-                    SshAgents = agents,
+                    // The same values whichever silo runs a step: a worker elsewhere gets them in memory.
+                    Secrets = secrets.Values.Count > 0 ? new BuildSessionSecrets(secrets, agents) : null,
+                    SshAgents = agents is null ? null : new BuildSessionSecrets(secrets, agents),
                 },
                 (buildEvent, _) =>
                 {

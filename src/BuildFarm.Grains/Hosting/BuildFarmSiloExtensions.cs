@@ -3,17 +3,20 @@ using BuildFarm.Execution.Building;
 using BuildFarm.Execution.Caching;
 using BuildFarm.Execution.Pruning;
 using BuildFarm.Grains;
+using BuildFarm.Grains.Blobs;
 using BuildFarm.Grains.Builds;
 using BuildFarm.Grains.Hosting;
 using BuildFarm.Grains.Metrics;
 using BuildFarm.Grains.Persistence;
 using BuildFarm.Grains.Steps;
+using BuildFarm.Grains.Workers;
 using BuildFarm.Oci.Registry;
 using BuildFarm.Storage.Content;
 using BuildFarm.Storage.Pruning;
 using BuildFarm.Storage.Steps;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 using Orleans.Runtime.Hosting;
@@ -43,15 +46,24 @@ public static class BuildFarmSiloExtensions
         services.AddSingleton(content);
         services.AddSingleton(execution);
         services.AddSingleton(registry);
+        silo.AddPlacementDirector<WorkerPlacementStrategy, WorkerPlacementDirector>();
+        AddDistribution(services, content, options.WorkerName);
         silo.AddClusterImagesAndEviction(content, options.WorkerName);
         services.AddSingleton<IBaseImageSource>(provider => new RegistryBaseImages(content, registry, provider.GetRequiredService<BuildFarm.Storage.Images.IImageNames>()));
         services.AddSingleton(provider => new BuildEngine(
             execution,
             content,
-            new GrainStepCache(provider.GetRequiredService<IGrainFactory>(), options.WorkerName),
+            new GrainStepCache(
+                provider.GetRequiredService<IGrainFactory>(),
+                options.WorkerName,
+                content,
+                provider.GetRequiredService<IBlobSource>(),
+                provider.GetRequiredService<IOptions<BuildFarmClusterOptions>>().Value.ClaimLease),
             options,
             provider.GetRequiredService<TimeProvider>(),
-            baseImages: provider.GetRequiredService<IBaseImageSource>()));
+            runner: new DeferredStepRunner(provider.GetRequiredService<ClusterStepRunner>),
+            baseImages: provider.GetRequiredService<IBaseImageSource>(),
+            blobs: provider.GetRequiredService<IBlobSource>()));
         services.AddSingleton(provider => new FarmMetrics(content, provider.GetRequiredService<BuildEngine>(), provider.GetRequiredService<IClusterMembershipService>()));
         services.AddSingleton<PruneGate>();
         services.AddOptions<BuildGrainOptions>().ValidateOnStart();
@@ -79,5 +91,48 @@ public static class BuildFarmSiloExtensions
         }
 
         return silo;
+    }
+
+    // What spreads builds over silos: fetching blobs from peers, placing steps, replicating layers,
+    // and running steps for builds coordinated elsewhere. The silo's name is what peers dial.
+    private static void AddDistribution(IServiceCollection services, ContentStore content, string siloName)
+    {
+        services.AddSingleton(provider => new ClusterSilos(
+            provider.GetRequiredService<IClusterMembershipService>(),
+            provider.GetRequiredService<ILocalSiloDetails>(),
+            siloName));
+        services.AddSingleton(provider => new PeerBlobSource(
+            provider.GetRequiredService<IGrainFactory>(),
+            provider.GetRequiredService<ClusterSilos>(),
+            provider.GetRequiredService<FarmMetrics>,
+            provider.GetRequiredService<ILogger<PeerBlobSource>>()));
+        services.AddSingleton<IBlobSource>(provider => provider.GetRequiredService<PeerBlobSource>());
+        // Images named on another silo are saved, pushed and summarised here with blobs fetched from it.
+        services.AddSingleton<IBlobAvailability>(provider => new SourcedBlobAvailability(content, provider.GetRequiredService<IBlobSource>()));
+        services.AddSingleton(provider => new StepPlacement(
+            provider.GetRequiredService<IGrainFactory>(),
+            provider.GetRequiredService<ClusterSilos>(),
+            () =>
+            {
+                var engine = provider.GetRequiredService<BuildEngine>();
+                return new WorkerStatus(siloName, engine.RunningSteps, engine.QueuedSteps, engine.Options.MaxConcurrentSteps);
+            }));
+        services.AddSingleton(provider => new LayerReplication(
+            provider.GetRequiredService<IGrainFactory>(),
+            provider.GetRequiredService<ClusterSilos>(),
+            content,
+            provider.GetRequiredService<IBlobSource>(),
+            provider.GetRequiredService<IOptions<BuildFarmClusterOptions>>().Value.Replicas,
+            provider.GetRequiredService<FarmMetrics>(),
+            provider.GetRequiredService<ILogger<LayerReplication>>()));
+        services.AddSingleton(provider => new ClusterStepRunner(
+            provider.GetRequiredService<BuildEngine>(),
+            provider.GetRequiredService<IGrainFactory>(),
+            provider.GetRequiredService<StepPlacement>(),
+            provider.GetRequiredService<LayerReplication>(),
+            provider.GetRequiredService<FarmMetrics>(),
+            provider.GetRequiredService<ClusterSilos>(),
+            provider.GetRequiredService<ILogger<ClusterStepRunner>>()));
+        services.AddSingleton<LocalStepRuns>();
     }
 }

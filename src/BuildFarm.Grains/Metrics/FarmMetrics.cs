@@ -1,4 +1,5 @@
 using BuildFarm.Execution.Building;
+using BuildFarm.Grains.Workers;
 using BuildFarm.Storage.Content;
 using Orleans.Runtime;
 using Prometheus;
@@ -19,6 +20,11 @@ public sealed class FarmMetrics
     private readonly Histogram _buildDuration;
     private readonly Counter _uploaded;
     private readonly Counter _evicted;
+    private readonly Counter _fetchedBytes;
+    private readonly Counter _fetchedBlobs;
+    private readonly Histogram _fetchDuration;
+    private readonly Counter _replicas;
+    private readonly Counter _placed;
 
     /// <param name="membership">The cluster's membership as this silo sees it, for the silo counts; null outside a silo.</param>
     public FarmMetrics(ContentStore store, BuildEngine engine, IClusterMembershipService? membership = null)
@@ -33,6 +39,11 @@ public sealed class FarmMetrics
         _buildDuration = factory.CreateHistogram("buildfarm_build_duration_seconds", "How long builds took, by outcome.", new HistogramConfiguration { Buckets = DurationBuckets, LabelNames = ["outcome"] });
         _uploaded = factory.CreateCounter("buildfarm_uploaded_bytes_total", "Bytes of context blobs clients uploaded.");
         _evicted = factory.CreateCounter("buildfarm_evicted_bytes_total", "Bytes of blobs evicted from the store (by eviction or farm prune).");
+        _fetchedBytes = factory.CreateCounter("buildfarm_peer_fetched_bytes_total", "Bytes of blobs this silo fetched from other silos.");
+        _fetchedBlobs = factory.CreateCounter("buildfarm_peer_fetched_blobs_total", "Blobs this silo fetched from other silos.");
+        _fetchDuration = factory.CreateHistogram("buildfarm_peer_fetch_duration_seconds", "How long fetching one blob from another silo took.", new HistogramConfiguration { Buckets = DurationBuckets });
+        _replicas = factory.CreateCounter("buildfarm_replicas_made_total", "Layer replicas made for steps this silo coordinated (on itself or other silos), beyond the silo that ran the step.");
+        _placed = factory.CreateCounter("buildfarm_steps_placed_total", "Steps placed on this silo to run, by why: locality (it held their inputs) or slots (it had a free slot).", "reason");
         store.Evicted += eviction => _evicted.Inc(eviction.BytesEvicted);
         var stored = factory.CreateGauge("buildfarm_stored_bytes", "Bytes of blobs in the silo's store.");
         var queued = factory.CreateGauge("buildfarm_step_queue_depth", "Steps waiting for a free slot on this silo.");
@@ -82,4 +93,29 @@ public sealed class FarmMetrics
     public void StepFailed() => _steps.WithLabels("failed").Inc();
 
     public void Uploaded(long bytes) => _uploaded.Inc(bytes);
+
+    public void BlobFetched(long bytes, TimeSpan duration)
+    {
+        _fetchedBytes.Inc(bytes);
+        _fetchedBlobs.Inc();
+        _fetchDuration.Observe(duration.TotalSeconds);
+    }
+
+    public void ReplicaMade() => _replicas.Inc();
+
+    public void StepPlaced(PlacementReason reason) => _placed.WithLabels(ReasonLabel(reason)).Inc();
+
+    /// <summary>Bytes of blobs fetched from other silos so far.</summary>
+    public long PeerFetchedBytes => (long)_fetchedBytes.Value;
+
+    /// <summary>Blobs fetched from other silos so far.</summary>
+    public long PeerFetchedBlobs => (long)_fetchedBlobs.Value;
+
+    /// <summary>Layer replicas made so far for steps this silo coordinated.</summary>
+    public long ReplicasMade => (long)_replicas.Value;
+
+    /// <summary>Steps placed on this silo so far for <paramref name="reason"/>.</summary>
+    public long StepsPlaced(PlacementReason reason) => (long)_placed.WithLabels(ReasonLabel(reason)).Value;
+
+    private static string ReasonLabel(PlacementReason reason) => reason == PlacementReason.Locality ? "locality" : "slots";
 }

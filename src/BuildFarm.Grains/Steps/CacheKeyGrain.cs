@@ -1,11 +1,16 @@
+using BuildFarm.Grains.Hosting;
 using MessagePack;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 
 namespace BuildFarm.Grains.Steps;
 
 /// <summary>
 /// The record of one cache key and the one run of it under way, if any. Only the result is
-/// persisted: a run belongs to the process that started it.
+/// persisted: a run belongs to the process that started it, and holds its claim as a lease that
+/// process renews (<see cref="BuildFarmClusterOptions.ClaimLease"/>). A lease not renewed in time
+/// means its silo died: the run counts as abandoned and the claim is granted again.
 /// </summary>
 /// <remarks>
 /// <c>farm prune --all</c> must make every record absent, but an activation keeps its record in
@@ -15,11 +20,16 @@ namespace BuildFarm.Grains.Steps;
 /// files. An activation that finds its record stale reads its state again, so that its ETag
 /// agrees with the disk (the file is gone) and its next write is accepted.
 /// </remarks>
-public sealed class CacheKeyGrain([PersistentState(CacheKeyGrain.StateName, GrainStorage.Name)] IPersistentState<CacheKeyState> state) : Grain, ICacheKeyGrain
+public sealed partial class CacheKeyGrain(
+    [PersistentState(CacheKeyGrain.StateName, GrainStorage.Name)] IPersistentState<CacheKeyState> state,
+    IOptions<BuildFarmClusterOptions> options,
+    TimeProvider time,
+    ILogger<CacheKeyGrain> logger) : Grain, ICacheKeyGrain
 {
     /// <summary>The name the records are persisted under (<c>grains/step/</c>).</summary>
     public const string StateName = "step";
 
+    private readonly TimeSpan _lease = options.Value.ClaimLease;
     private Run? _run;
 
     public async Task<StepClaim> ClaimAsync(string silo, bool reuse)
@@ -35,12 +45,12 @@ public sealed class CacheKeyGrain([PersistentState(CacheKeyGrain.StateName, Grai
             return new StepClaim(StepClaimKind.Recorded, recorded, null, recorded.Silo);
         }
 
-        if (_run is { } running)
+        if (_run is { } running && !ExpireIfLapsed(running))
         {
             return new StepClaim(StepClaimKind.Running, null, null, running.Silo);
         }
 
-        _run = new Run(Guid.NewGuid().ToString("N"), silo, generation);
+        _run = new Run(Guid.NewGuid().ToString("N"), silo, generation) { Expires = time.GetUtcNow() + _lease };
         return new StepClaim(StepClaimKind.Granted, null, _run.Token, silo);
     }
 
@@ -53,54 +63,113 @@ public sealed class CacheKeyGrain([PersistentState(CacheKeyGrain.StateName, Grai
                 : new StepWait(StepWaitKind.Abandoned, null, null, null);
         }
 
-        try
+        // Never past the lease: a joiner of a run whose silo died learns it when the lease lapses.
+        while (true)
         {
-            return await running.Ended.Task.WaitAsync(maxWait);
+            var untilExpiry = running.Expires - time.GetUtcNow();
+            var slice = untilExpiry < maxWait ? untilExpiry : maxWait;
+            try
+            {
+                return await running.Ended.Task.WaitAsync(slice > TimeSpan.Zero ? slice : TimeSpan.Zero, time);
+            }
+            catch (TimeoutException)
+            {
+                if (ExpireIfLapsed(running))
+                {
+                    return new StepWait(StepWaitKind.Abandoned, null, null, running.Silo);
+                }
+
+                if (slice == maxWait)
+                {
+                    return new StepWait(StepWaitKind.StillRunning, null, null, running.Silo);
+                }
+
+                // Renewed meanwhile: wait for what is left of maxWait.
+                maxWait -= slice;
+            }
         }
-        catch (TimeoutException)
+    }
+
+    public Task<bool> RenewAsync(string token)
+    {
+        if (_run is not { } running || running.Token != token || ExpireIfLapsed(running))
         {
-            return new StepWait(StepWaitKind.StillRunning, null, null, running.Silo);
+            return Task.FromResult(false);
         }
+
+        running.Expires = time.GetUtcNow() + _lease;
+        return Task.FromResult(true);
     }
 
     public async Task CompleteAsync(string token, StepRecordData result)
     {
-        var running = Take(token);
-        state.State.Result = result;
-        state.State.Generation = running.Generation;
-        await state.WriteStateAsync();
-        running.Ended.SetResult(new StepWait(StepWaitKind.Completed, result, null, result.Silo));
+        if (_run is not { } running || running.Token != token)
+        {
+            // A lost claim: the layer is what any run makes, so keep it unless one is recorded.
+            var generation = await CurrentGenerationAsync();
+            if (Recorded(generation) is null)
+            {
+                await RecordAsync(result, generation);
+            }
+
+            return;
+        }
+
+        _run = null;
+        await RecordAsync(result, running.Generation);
+        running.Ended.TrySetResult(new StepWait(StepWaitKind.Completed, result, null, result.Silo));
     }
 
     public Task AbandonAsync(string token, string? error)
     {
-        var running = Take(token);
-        running.Ended.SetResult(error is null
+        if (_run is not { } running || running.Token != token)
+        {
+            return Task.CompletedTask;
+        }
+
+        _run = null;
+        running.Ended.TrySetResult(error is null
             ? new StepWait(StepWaitKind.Abandoned, null, null, running.Silo)
             : new StepWait(StepWaitKind.Failed, null, error, running.Silo));
         return Task.CompletedTask;
+    }
+
+    private async Task RecordAsync(StepRecordData result, long generation)
+    {
+        state.State.Result = result;
+        state.State.Generation = generation;
+        await state.WriteStateAsync();
+    }
+
+    // A run whose lease lapsed is abandoned: its joiners claim again, and so does the next claimer.
+    private bool ExpireIfLapsed(Run running)
+    {
+        if (time.GetUtcNow() < running.Expires)
+        {
+            return false;
+        }
+
+        if (ReferenceEquals(_run, running))
+        {
+            _run = null;
+        }
+
+        LogClaimExpired(logger, this.GetPrimaryKeyString(), running.Silo, _lease);
+        running.Ended.TrySetResult(new StepWait(StepWaitKind.Abandoned, null, null, running.Silo));
+        return true;
     }
 
     private StepRecordData? Recorded(long generation) => state.State.Generation >= generation ? state.State.Result : null;
 
     private Task<long> CurrentGenerationAsync() => GrainFactory.GetGrain<ICacheGenerationGrain>(0).GetAsync();
 
-    private Run Take(string token)
-    {
-        if (_run is not { } running || running.Token != token)
-        {
-            throw new InvalidOperationException($"Step {this.GetPrimaryKeyString()} has no run with token {token}.");
-        }
-
-        _run = null;
-        return running;
-    }
-
     // A run's result is recorded under the generation it was granted in: a prune --all that
     // happens meanwhile makes it absent as well.
     private sealed record Run(string Token, string Silo, long Generation)
     {
         public TaskCompletionSource<StepWait> Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public DateTimeOffset Expires { get; set; }
     }
 }
 

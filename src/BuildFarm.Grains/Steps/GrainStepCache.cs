@@ -1,16 +1,22 @@
 using BuildFarm.Execution.Building;
 using BuildFarm.Execution.Caching;
+using BuildFarm.Grains.Internal;
 using BuildFarm.Grains.Layers;
 using BuildFarm.Oci;
+using BuildFarm.Storage.Content;
 
 namespace BuildFarm.Grains.Steps;
 
 /// <summary>
 /// The farm-wide step cache: each key's <see cref="ICacheKeyGrain"/> says whether the step is
 /// recorded, runs somewhere (then this caller waits for it, a bounded call at a time), or is this
-/// caller's to run. Layers made or reused are noted on their <see cref="ILayerGrain"/>.
+/// caller's to run — a claim it renews while the step runs. A recorded layer this silo lacks is
+/// fetched from a silo that holds it. Layers this silo holds are noted on their <see cref="ILayerGrain"/>.
 /// </summary>
-public sealed class GrainStepCache(IGrainFactory grains, string silo) : IStepCache
+/// <param name="content">This silo's store: what it holds is what the build can use.</param>
+/// <param name="blobs">Where recorded layers this silo lacks come from; null on a silo without peers.</param>
+/// <param name="claimLease">How long a claim lasts unrenewed (<see cref="Hosting.BuildFarmClusterOptions.ClaimLease"/>); it is renewed a third of this apart.</param>
+public sealed class GrainStepCache(IGrainFactory grains, string silo, ContentStore content, IBlobSource? blobs, TimeSpan claimLease) : IStepCache
 {
     // Below Orleans' 30 s response timeout, so no call is held open past it.
     private static readonly TimeSpan WaitSlice = TimeSpan.FromSeconds(10);
@@ -26,12 +32,14 @@ public sealed class GrainStepCache(IGrainFactory grains, string silo) : IStepCac
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var claim = await grain.ClaimAsync(silo, reuse).WaitAsync(cancellationToken).ConfigureAwait(false);
+            // A claim made twice (the first answer lost with a silo) is this caller's own run,
+            // which it then joins until the lease lapses: slower, never wrong.
+            var claim = await SiloLoss.RetryAsync(() => grain.ClaimAsync(silo, reuse), cancellationToken).ConfigureAwait(false);
             switch (claim.Kind)
             {
                 case StepClaimKind.Recorded:
                     var recorded = ToCached(claim.Result!);
-                    if (isUsable(recorded))
+                    if (await IsUsableAsync(recorded, isUsable, cancellationToken).ConfigureAwait(false))
                     {
                         await NoteLayerAsync(recorded).ConfigureAwait(false);
                         return (recorded, StepOutcome.Cached);
@@ -40,7 +48,8 @@ public sealed class GrainStepCache(IGrainFactory grains, string silo) : IStepCac
                     reuse = false; // its blobs are gone: run it again
                     break;
                 case StepClaimKind.Running:
-                    if (await JoinAsync(grain, cancellationToken).ConfigureAwait(false) is { } joined)
+                    if (await JoinAsync(grain, cancellationToken).ConfigureAwait(false) is { } joined
+                        && await IsUsableAsync(joined, isUsable, cancellationToken).ConfigureAwait(false))
                     {
                         return (joined, StepOutcome.Joined);
                     }
@@ -52,12 +61,19 @@ public sealed class GrainStepCache(IGrainFactory grains, string silo) : IStepCac
         }
     }
 
-    // Null when the run was abandoned (cancelled): the caller claims again.
+    // A result is usable when its layer is here, or can be fetched from a silo that holds it.
+    private async Task<bool> IsUsableAsync(CachedStep step, Func<CachedStep, bool> isUsable, CancellationToken cancellationToken) =>
+        isUsable(step)
+        || (blobs is not null
+            && await blobs.FetchAsync(content, step.Layer!.Descriptor.Digest, step.Worker, cancellationToken).ConfigureAwait(false)
+            && isUsable(step));
+
+    // Null when the run was abandoned (cancelled, or its claim lapsed): the caller claims again.
     private static async Task<CachedStep?> JoinAsync(ICacheKeyGrain grain, CancellationToken cancellationToken)
     {
         while (true)
         {
-            var wait = await grain.WaitAsync(WaitSlice).WaitAsync(cancellationToken).ConfigureAwait(false);
+            var wait = await SiloLoss.RetryAsync(() => grain.WaitAsync(WaitSlice), cancellationToken).ConfigureAwait(false);
             switch (wait.Kind)
             {
                 case StepWaitKind.Completed:
@@ -73,30 +89,67 @@ public sealed class GrainStepCache(IGrainFactory grains, string silo) : IStepCac
     private async Task<CachedStep> RunAsync(ICacheKeyGrain grain, string token, Func<CancellationToken, Task<CachedStep>> run, CancellationToken cancellationToken)
     {
         CachedStep result;
-        try
+        using (var renewing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
-            result = await run(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            // Whoever waits for this run must learn how it ended, whatever this caller's token says.
-            await grain.AbandonAsync(token, e is OperationCanceledException ? null : e.Message).ConfigureAwait(false);
-            throw;
+            var renewals = RenewAsync(grain, token, renewing.Token);
+            try
+            {
+                result = await run(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                // Whoever waits for this run must learn how it ended, whatever this caller's token says.
+                await SiloLoss.RetryAsync(() => grain.AbandonAsync(token, e is OperationCanceledException ? null : e.Message), CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
+            finally
+            {
+                await renewing.CancelAsync().ConfigureAwait(false);
+                await renewals.ConfigureAwait(false);
+            }
         }
 
-        await grain.CompleteAsync(token, ToRecord(result)).ConfigureAwait(false);
+        await SiloLoss.RetryAsync(() => grain.CompleteAsync(token, ToRecord(result)), CancellationToken.None).ConfigureAwait(false);
         await NoteLayerAsync(result).ConfigureAwait(false);
         return result;
     }
 
+    // Renews the claim while the step runs. A renewal that fails (a grain call lost) is tried again
+    // at the next tick: the lease outlives two missed renewals.
+    private async Task RenewAsync(ICacheKeyGrain grain, string token, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(claimLease / 3);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    if (!await grain.RenewAsync(token).WaitAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        return; // lost: the run goes on, and its result is still recorded if none is
+                    }
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    // Only a silo whose store holds the layer is noted as holding it.
     private Task NoteLayerAsync(CachedStep step) =>
-        step.Layer is { } layer
-            ? grains.GetGrain<ILayerGrain>(layer.Descriptor.Digest.ToString()).RecordAsync(
-                new LayerInfo { MediaType = layer.Descriptor.MediaType, Size = layer.Descriptor.Size, DiffId = layer.DiffId.ToString() },
-                silo)
+        step.Layer is { } layer && content.Exists(layer.Descriptor.Digest)
+            ? SiloLoss.RetryAsync(() => grains.GetGrain<ILayerGrain>(layer.Descriptor.Digest.ToString()).RecordAsync(ToLayerInfo(layer), silo), CancellationToken.None)
             : Task.CompletedTask;
 
-    private static StepRecordData ToRecord(CachedStep step) => new()
+    internal static LayerInfo ToLayerInfo(Oci.Layers.LayerBlob layer) =>
+        new() { MediaType = layer.Descriptor.MediaType, Size = layer.Descriptor.Size, DiffId = layer.DiffId.ToString() };
+
+    internal static StepRecordData ToRecord(CachedStep step) => new()
     {
         LayerDigest = step.Layer?.Descriptor.Digest.ToString(),
         LayerMediaType = step.Layer?.Descriptor.MediaType,

@@ -23,3 +23,15 @@ public sealed class LocalBlobAvailability : IBlobAvailability
 
     public Task EnsureLocalAsync(IReadOnlyCollection<Digest> digests, CancellationToken cancellationToken = default) => Task.CompletedTask;
 }
+
+/// <summary>Fetches the blobs the store lacks from a <see cref="IBlobSource"/>, one after another.</summary>
+public sealed class SourcedBlobAvailability(ContentStore store, IBlobSource source) : IBlobAvailability
+{
+    public async Task EnsureLocalAsync(IReadOnlyCollection<Digest> digests, CancellationToken cancellationToken = default)
+    {
+        foreach (var digest in digests.Where(digest => !store.Exists(digest)))
+        {
+            await source.FetchAsync(store, digest, hint: null, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

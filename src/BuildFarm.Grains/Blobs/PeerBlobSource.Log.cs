@@ -1,0 +1,16 @@
+using BuildFarm.Oci;
+using Microsoft.Extensions.Logging;
+
+namespace BuildFarm.Grains.Blobs;
+
+public sealed partial class PeerBlobSource
+{
+    [LoggerMessage(EventId = 1301, Level = LogLevel.Information, Message = "Fetched blob {Digest} ({Bytes} bytes) from {Holder} in {Milliseconds:F0} ms")]
+    private static partial void LogFetched(ILogger logger, Digest digest, long bytes, string holder, double milliseconds);
+
+    [LoggerMessage(EventId = 1302, Level = LogLevel.Warning, Message = "Fetching blob {Digest} from {Holder} failed; trying the next holder")]
+    private static partial void LogFetchFailed(ILogger logger, Digest digest, string holder, Exception exception);
+
+    [LoggerMessage(EventId = 1303, Level = LogLevel.Warning, Message = "No active silo of the {Holders} asked holds blob {Digest}")]
+    private static partial void LogNoHolder(ILogger logger, Digest digest, int holders);
+}

@@ -1,0 +1,112 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using BuildFarm.Grains.Internal;
+using BuildFarm.Grains.Layers;
+using BuildFarm.Grains.Metrics;
+using BuildFarm.Grains.Workers;
+using BuildFarm.Oci;
+using BuildFarm.Storage.Content;
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
+
+namespace BuildFarm.Grains.Blobs;
+
+/// <summary>
+/// Fetches blobs this silo lacks from the silos that hold them: the holders a layer's
+/// <see cref="ILayerGrain"/> records, then the hint (the silo that coordinates the build), never
+/// every silo. The bytes come over <see cref="IWorkerGrain.ReadBlobAsync"/> a chunk per call and
+/// count as present only once their digest is verified. Concurrent fetches of one blob on this
+/// silo share one transfer.
+/// </summary>
+public sealed partial class PeerBlobSource(
+    IGrainFactory grains,
+    ClusterSilos silos,
+    Func<FarmMetrics> metrics,
+    ILogger<PeerBlobSource> logger) : IBlobSource
+{
+    private readonly ConcurrentDictionary<Digest, Lazy<Task<bool>>> _transfers = new();
+
+    public async Task<bool> FetchAsync(ContentStore store, Digest digest, string? hint, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        if (store.Exists(digest))
+        {
+            return true;
+        }
+
+        // The transfer belongs to every asker: one caller giving up does not stop it for the rest.
+        var transfer = _transfers.GetOrAdd(digest, d => new Lazy<Task<bool>>(() => TransferAsync(store, d, hint)));
+        try
+        {
+            return await transfer.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (transfer.Value.IsCompleted)
+            {
+                _transfers.TryRemove(KeyValuePair.Create(digest, transfer));
+            }
+        }
+    }
+
+    private async Task<bool> TransferAsync(ContentStore store, Digest digest, string? hint)
+    {
+        await Task.Yield(); // not on the first asker's stack
+        var layer = await SiloLoss.RetryAsync(() => grains.GetGrain<ILayerGrain>(digest.ToString()).GetAsync(), CancellationToken.None).ConfigureAwait(false);
+        var silo = silos.Self;
+        var active = silos.Active();
+        var holders = (layer?.Silos ?? [])
+            .Append(hint)
+            .OfType<string>()
+            .Where(holder => holder != silo && active.Contains(holder))
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        foreach (var holder in holders)
+        {
+            try
+            {
+                if (await FetchFromAsync(store, digest, holder).ConfigureAwait(false))
+                {
+                    if (layer is not null)
+                    {
+                        await SiloLoss.RetryAsync(() => grains.GetGrain<ILayerGrain>(digest.ToString()).RecordAsync(layer with { Silos = [] }, silos.Self), CancellationToken.None).ConfigureAwait(false);
+                    }
+
+                    return true;
+                }
+            }
+            catch (Exception e) when (SiloLoss.IsSiloLost(e) || e is BlobMismatchException or IOException)
+            {
+                LogFetchFailed(logger, digest, holder, e);
+            }
+        }
+
+        LogNoHolder(logger, digest, holders.Count);
+        return store.Exists(digest);
+    }
+
+    private async Task<bool> FetchFromAsync(ContentStore store, Digest digest, string holder)
+    {
+        var started = Stopwatch.GetTimestamp();
+        using var writer = store.BeginWrite(digest);
+        var chunks = 0;
+        await foreach (var chunk in grains.GetGrain<IWorkerGrain>(holder).ReadBlobAsync(digest.ToString()).WithBatchSize(1).ConfigureAwait(false))
+        {
+            await writer.WriteAsync(chunk).ConfigureAwait(false);
+            chunks++;
+        }
+
+        if (chunks == 0 && digest != EmptyBlob)
+        {
+            return false; // the holder no longer has it
+        }
+
+        await writer.CommitAsync().ConfigureAwait(false);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        metrics().BlobFetched(writer.BytesWritten, elapsed);
+        LogFetched(logger, digest, writer.BytesWritten, holder, elapsed.TotalMilliseconds);
+        return true;
+    }
+
+    private static readonly Digest EmptyBlob = Digest.Sha256([]);
+}

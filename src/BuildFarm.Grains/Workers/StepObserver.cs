@@ -1,0 +1,29 @@
+using BuildFarm.Execution.Sandbox;
+using BuildFarm.Execution.Steps;
+
+namespace BuildFarm.Grains.Workers;
+
+/// <summary>Hands the events a worker on another silo reports to the step's session on this silo (the build's event sink).</summary>
+internal sealed class StepObserver(StepSession session) : IStepObserver
+{
+    public async Task StartedAsync(string silo)
+    {
+        if (session.Started is { } started)
+        {
+            await started(silo).ConfigureAwait(false);
+        }
+    }
+
+    public async Task OutputAsync(IReadOnlyList<StepOutputLine> lines)
+    {
+        if (session.Output is not { } output)
+        {
+            return;
+        }
+
+        foreach (var line in lines)
+        {
+            await output(new OutputLine(line.Timestamp, line.Stderr ? OutputStreamKind.Stderr : OutputStreamKind.Stdout, line.Text), CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+}
