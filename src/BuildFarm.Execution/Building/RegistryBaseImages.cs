@@ -12,9 +12,10 @@ namespace BuildFarm.Execution.Building;
 /// the same image at the same time share one pull. The pulled image is named in <paramref name="names"/>
 /// (the store's own names when none are given).
 /// </summary>
-public sealed class RegistryBaseImages(ContentStore store, RegistryClient registry, IImageNames? names = null) : IBaseImageSource
+/// <param name="availability">Fetches the blobs of an image another silo of a cluster named, so that it is not pulled again; none on one machine.</param>
+public sealed class RegistryBaseImages(ContentStore store, RegistryClient registry, IImageNames? names = null, IBlobAvailability? availability = null) : IBaseImageSource
 {
-    private readonly ImageCatalog _images = names is null ? new(store) : new(store, names);
+    private readonly ImageCatalog _images = names is null ? new(store) : new(store, names, availability);
     private readonly Lock _gate = new();
     private readonly Dictionary<(string Reference, string Platform), Task> _pulls = [];
 
@@ -43,6 +44,18 @@ public sealed class RegistryBaseImages(ContentStore store, RegistryClient regist
     {
         try
         {
+            // A name the cluster knows (another silo loaded, pulled or built it) is fetched from the
+            // silos that hold it rather than pulled: the name means what it means on that silo.
+            if (availability is not null && await _images.FindAsync(reference).ConfigureAwait(false) is { } known)
+            {
+                await _images.EnsureLocalAsync(known.Target, withLayers: false).ConfigureAwait(false);
+                if (store.Exists(known.Target.Digest))
+                {
+                    await _images.NameAsync(reference, known.Target).ConfigureAwait(false);
+                    return;
+                }
+            }
+
             using var import = _images.BeginImport();
             var pulled = await new ImagePuller(registry).PullAsync(reference, import.Blobs, platform, CancellationToken.None).ConfigureAwait(false);
             await _images.NameAsync(reference, pulled.Manifest).ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using BuildFarm.Execution.Building;
 using BuildFarm.Execution.Pruning;
 using BuildFarm.Grains.Images;
+using BuildFarm.Grains.Internal;
 using BuildFarm.Grains.Metrics;
 using BuildFarm.Oci.Registry;
 using BuildFarm.Storage.Content;
@@ -115,7 +116,11 @@ public sealed partial class BuildGrain(
         state.State.EventsPerPage = _journal.EventsPerPage;
         state.State.Silo = SiloName;
         await state.WriteStateAsync();
-        state.State.IndexOrdinal = await GrainFactory.GetGrain<IBuildIndexGrain>(0).AddAsync(Summary());
+        // The index lives on one silo; when that silo has just died, the call is made again until the
+        // cluster has voted it out and the index is activated elsewhere.
+        var index = GrainFactory.GetGrain<IBuildIndexGrain>(0);
+        var summary = Summary();
+        state.State.IndexOrdinal = await SiloLoss.RetryAsync(() => index.AddAsync(summary), CancellationToken.None);
         await state.WriteStateAsync();
 
         _cancel = new CancellationTokenSource();
@@ -241,7 +246,8 @@ public sealed partial class BuildGrain(
         {
             try
             {
-                await GrainFactory.GetGrain<IBuildIndexGrain>(0).UpdateAsync(record.IndexOrdinal, Summary() with
+                var index = GrainFactory.GetGrain<IBuildIndexGrain>(0);
+                var ended = Summary() with
                 {
                     State = outcome.State,
                     Error = outcome.Error,
@@ -249,7 +255,8 @@ public sealed partial class BuildGrain(
                     FailedStep = outcome.FailedStep,
                     FinishedAt = finishedAt,
                     LastSequence = _journal.LastSequence + 1,
-                });
+                };
+                await SiloLoss.RetryAsync(() => index.UpdateAsync(record.IndexOrdinal, ended), CancellationToken.None);
             }
             catch (Exception e)
             {

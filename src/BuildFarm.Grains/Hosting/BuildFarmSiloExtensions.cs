@@ -49,7 +49,7 @@ public static class BuildFarmSiloExtensions
         silo.AddPlacementDirector<WorkerPlacementStrategy, WorkerPlacementDirector>();
         AddDistribution(services, content, options.WorkerName);
         silo.AddClusterImagesAndEviction(content, options.WorkerName);
-        services.AddSingleton<IBaseImageSource>(provider => new RegistryBaseImages(content, registry, provider.GetRequiredService<BuildFarm.Storage.Images.IImageNames>()));
+        services.AddSingleton<IBaseImageSource>(provider => new RegistryBaseImages(content, registry, provider.GetRequiredService<BuildFarm.Storage.Images.IImageNames>(), provider.GetRequiredService<IBlobAvailability>()));
         services.AddSingleton(provider => new BuildEngine(
             execution,
             content,

@@ -8,7 +8,7 @@ namespace BuildFarm.Grains.Internal;
 /// dead, calls to grains it hosted fail; once it is declared dead they are activated elsewhere
 /// (their state is in grain storage), so such calls are worth making again for a while.
 /// </summary>
-internal static class SiloLoss
+public static class SiloLoss
 {
     // Past the time the cluster takes to declare a dead silo dead (about 10 s tuned, 30 s by default).
     private const int MaxAttempts = 30;

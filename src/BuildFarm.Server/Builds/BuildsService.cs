@@ -1,6 +1,7 @@
 using BuildFarm.Api.V1;
 using BuildFarm.Dockerfile;
 using BuildFarm.Grains.Builds;
+using BuildFarm.Grains.Internal;
 using BuildFarm.Oci;
 using BuildFarm.Oci.References;
 using BuildFarm.Storage.Content;
@@ -37,7 +38,11 @@ public sealed partial class BuildsService(IGrainFactory grains, ContentStore sto
         await CheckAsync(spec, context.CancellationToken).ConfigureAwait(false);
         var id = BuildIds.New(time);
         using var scope = BeginBuildScope(logger, id);
-        await grains.GetGrain<IBuildGrain>(id).StartAsync(spec, BuildRequests.ToSecrets(request)).ConfigureAwait(false);
+        // Starting is idempotent: when a silo of the cluster has just died (the grain directory or
+        // the index on it), the start is made again until the cluster has voted it out.
+        var build = grains.GetGrain<IBuildGrain>(id);
+        var secrets = BuildRequests.ToSecrets(request);
+        await SiloLoss.RetryAsync(() => build.StartAsync(spec, secrets), context.CancellationToken).ConfigureAwait(false);
         LogSubmitted(logger, id, context.Peer, spec.ContextDigest);
         await StreamAsync(id, 0, responseStream, context.CancellationToken).ConfigureAwait(false);
     }

@@ -1,3 +1,6 @@
+using BuildFarm.Cli.Tests.EndToEnd;
+using BuildFarm.Cli.Tests.TestSupport;
+
 namespace BuildFarm.Cli.Tests.Cluster;
 
 /// <summary>Parts of the cluster killed and started again by pid: Redis, silos.</summary>
@@ -21,5 +24,58 @@ public sealed class ClusterFailureTests(ClusterFarm cluster)
         Assert.True(during.ExitCode == 0, $"the build during the restart exited with {during.ExitCode}:\n{during.Error}\n{cluster.Logs()}");
         var (_, after) = await cluster.BuildAsync(cluster.A, context, "redis-restart-after.json");
         Assert.All(after.Steps, step => Assert.True(step.Cached, $"{step.Name} ran again after Redis restarted"));
+    }
+
+    [Fact]
+    public async Task The_silo_coordinating_a_build_killed_ends_the_client_clearly_and_a_resubmission_through_another_finds_the_finished_steps()
+    {
+        var context = cluster.WriteContext("coordinator-killed", "FROM busybox\nCOPY part.txt /part.txt\nRUN cat /part.txt > /first\nRUN sleep 20 && cat /first > /second\n", ("part.txt", Guid.NewGuid().ToString()));
+        using var build = cluster.Start(cluster.A, "build", "--progress", "plain", context);
+        await build.WaitForOutputAsync("RUN sleep 20", BuildLimit);
+
+        await cluster.A.CrashAsync();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        FarmResult ended;
+        BuildMetadata again;
+        try
+        {
+            ended = await build.WaitForExitAsync(TimeSpan.FromSeconds(30));
+            var endedAfter = clock.Elapsed;
+            Assert.True(endedAfter < TimeSpan.FromSeconds(30), $"the client ended {endedAfter.TotalSeconds:F1} s after the kill");
+            (_, again) = await cluster.BuildAsync(cluster.B, context, "coordinator-killed-again.json");
+        }
+        finally
+        {
+            await cluster.A.StartAsync();
+        }
+
+        Assert.Equal(1, ended.ExitCode);
+        Assert.Matches(@"Error: the farm server running build \S+ stopped answering \(.+\); the steps it finished are recorded: build again, through another silo of a cluster\n$", ended.Error);
+        Assert.Equal([true, true, false], again.Steps.Select(step => step.Cached));
+    }
+
+    [Fact]
+    public async Task A_silo_killed_between_builds_leaves_the_next_builds_through_the_others_all_hits()
+    {
+        var context = cluster.WriteContext("killed-between", "FROM busybox\nCOPY part.txt /part.txt\nRUN cat /part.txt > /copy\n", ("part.txt", Guid.NewGuid().ToString()));
+        var (_, first) = await cluster.BuildAsync(cluster.A, context, "killed-between-1.json");
+
+        await cluster.A.CrashAsync();
+        var archive = cluster.Combine("killed-between.oci.tar");
+        BuildMetadata throughB, throughC;
+        try
+        {
+            (_, throughB) = await cluster.BuildAsync(cluster.B, context, "killed-between-b.json", "-o", $"type=oci,dest={archive}");
+            (_, throughC) = await cluster.BuildAsync(cluster.C, context, "killed-between-c.json");
+        }
+        finally
+        {
+            await cluster.A.StartAsync();
+        }
+
+        Assert.All(throughB.Steps.Concat(throughC.Steps), step => Assert.True(step.Cached, $"{step.Name} ran again after silo A was killed"));
+        Assert.Equal(first.ManifestDigest, throughB.ManifestDigest);
+        Assert.Equal(first.ManifestDigest, throughC.ManifestDigest);
+        Assert.True(new FileInfo(archive).Length > 0);
     }
 }
