@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text;
@@ -18,28 +17,17 @@ public sealed class PrometheusServer : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
     private readonly TempDirectory _directory;
-    private readonly Process _process;
-    private readonly StringBuilder _log;
+    private readonly ReadyProcess _process;
     private readonly HttpClient _http;
 
-    private PrometheusServer(TempDirectory directory, Process process, StringBuilder log, int port)
+    private PrometheusServer(TempDirectory directory, ReadyProcess process, int port)
     {
         _directory = directory;
         _process = process;
-        _log = log;
         _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(10) };
     }
 
-    public string Log
-    {
-        get
-        {
-            lock (_log)
-            {
-                return _log.ToString();
-            }
-        }
-    }
+    public string Log => _process.Log;
 
     /// <param name="job">The job name every target is scraped under.</param>
     /// <param name="targets">The <c>/metrics</c> addresses, as <c>http://host:port/metrics</c>.</param>
@@ -65,65 +53,33 @@ public sealed class PrometheusServer : IAsyncDisposable
             """);
         var port = FreePort.Pick();
         var log = new StringBuilder();
-        var ready = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var process = new Process
-        {
-            StartInfo = new ProcessStartInfo(Executable,
-            [
-                "--config.file=" + config,
-                "--storage.tsdb.path=" + directory.Combine("data"),
-                "--web.listen-address=127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture),
-            ])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            },
-            EnableRaisingEvents = true,
-        };
-        void OnLine(object sender, DataReceivedEventArgs e)
-        {
-            if (e.Data is null)
-            {
-                return;
-            }
-
-            lock (log)
-            {
-                log.AppendLine(e.Data);
-            }
-
-            if (e.Data.Contains("Server is ready to receive web requests", StringComparison.Ordinal))
-            {
-                ready.TrySetResult(true);
-            }
-        }
-
-        process.OutputDataReceived += OnLine;
-        process.ErrorDataReceived += OnLine;
-        process.Exited += (_, _) => ready.TrySetResult(false);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var server = new PrometheusServer(directory, process, log, port);
-        bool started;
+        ReadyProcess? process;
         try
         {
-            started = await ready.Task.WaitAsync(StartTimeout);
+            process = await ReadyProcess.StartAsync(
+                Executable,
+                [
+                    "--config.file=" + config,
+                    "--storage.tsdb.path=" + directory.Combine("data"),
+                    "--web.listen-address=127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture),
+                ],
+                "Server is ready to receive web requests",
+                StartTimeout,
+                log);
         }
-        catch (TimeoutException)
+        catch
         {
-            started = false;
+            directory.Dispose();
+            throw;
         }
 
-        if (!started)
+        if (process is null)
         {
-            var output = server.Log;
-            await server.DisposeAsync();
-            throw new InvalidOperationException($"prometheus did not start on 127.0.0.1:{port}:\n{output}");
+            directory.Dispose();
+            throw new InvalidOperationException($"prometheus exited before it was ready on 127.0.0.1:{port}:\n{log}");
         }
 
-        return server;
+        return new PrometheusServer(directory, process, port);
     }
 
     /// <summary>An instant PromQL query; each series of the result as its labels and value.</summary>
@@ -139,12 +95,7 @@ public sealed class PrometheusServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        }
-
+        await _process.KillAsync(TimeSpan.FromSeconds(30));
         _process.Dispose();
         _http.Dispose();
         _directory.Dispose();

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 
 namespace BuildFarm.Testing;
@@ -17,7 +16,7 @@ public sealed class RedisServer : IAsyncDisposable
 
     private readonly TempDirectory _directory = new("buildfarm-redis");
     private readonly StringBuilder _log = new();
-    private Process? _process;
+    private ReadyProcess? _process;
 
     private RedisServer()
     {
@@ -73,8 +72,7 @@ public sealed class RedisServer : IAsyncDisposable
     {
         if (_process is { } process)
         {
-            process.Kill();
-            await process.WaitForExitAsync().WaitAsync(StartTimeout);
+            await process.KillAsync(StartTimeout);
             process.Dispose();
             _process = null;
         }
@@ -99,10 +97,8 @@ public sealed class RedisServer : IAsyncDisposable
     // True once it accepts connections; false (and no process) when it exited first, as when its port was taken.
     private async Task<bool> LaunchAsync()
     {
-        var ready = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var process = new Process
-        {
-            StartInfo = new ProcessStartInfo(Executable,
+        _process = await ReadyProcess.StartAsync(
+            Executable,
             [
                 "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--bind", "127.0.0.1",
@@ -112,57 +108,10 @@ public sealed class RedisServer : IAsyncDisposable
                 "--save", string.Empty,
                 "--daemonize", "no",
                 "--protected-mode", "yes",
-            ])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            },
-            EnableRaisingEvents = true,
-        };
-        void OnLine(object sender, DataReceivedEventArgs e)
-        {
-            if (e.Data is null)
-            {
-                return;
-            }
-
-            lock (_log)
-            {
-                _log.AppendLine(e.Data);
-            }
-
-            if (e.Data.Contains("Ready to accept connections", StringComparison.Ordinal))
-            {
-                ready.TrySetResult(true);
-            }
-        }
-
-        process.OutputDataReceived += OnLine;
-        process.ErrorDataReceived += OnLine;
-        process.Exited += (_, _) => ready.TrySetResult(false);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        bool started;
-        try
-        {
-            started = await ready.Task.WaitAsync(StartTimeout);
-        }
-        catch (TimeoutException)
-        {
-            process.Kill();
-            process.Dispose();
-            throw new TimeoutException($"redis-server did not accept connections on 127.0.0.1:{Port} within {StartTimeout}:\n{Log}");
-        }
-
-        if (started)
-        {
-            _process = process;
-            return true;
-        }
-
-        process.Dispose();
-        return false;
+            ],
+            "Ready to accept connections",
+            StartTimeout,
+            _log);
+        return _process is not null;
     }
 }

@@ -149,7 +149,7 @@ public sealed class ServerProcessBuildTests(ServerProcessFarm farm) : IClassFixt
             Assert.NotEmpty(orphans); // the crash left the step running: clearing it is the restart's work
             Assert.NotEmpty(orphanMounts);
             Assert.Equal(1, broken.ExitCode);
-            Assert.StartsWith("Error: the farm server cannot be reached (", broken.Error.Split('\n')[^2], StringComparison.Ordinal);
+            Assert.StartsWith($"Error: the farm server running build {id} stopped answering (", broken.Error.Split('\n')[^2], StringComparison.Ordinal);
             // The build's next activation finds it recorded as running by a silo that no longer runs it.
             Assert.Matches($"ERROR: the silo coordinating build {id} stopped while it was running \\(silo 127\\.0\\.0\\.1:[0-9]+\\)\n$", logs.Output);
             Assert.Empty(LinuxHost.ProcessesWith($"sleep {marker}"));
