@@ -251,13 +251,13 @@ public sealed class BuildEngine : IStepRunner
         BaseImage image;
         try
         {
-            image = await StoredImages.ResolveAsync(Content, reference, BuildPlatform, cancellationToken).ConfigureAwait(false);
+            image = await StoredImages.ResolveAsync(Content, reference, BuildPlatform, cancellationToken, layersElsewhere: Blobs is not null).ConfigureAwait(false);
         }
         catch (BaseImageNotFoundException) when (BaseImages is not null && !pulled)
         {
             await BaseImages.PullAsync(parsed, BuildPlatform, cancellationToken).ConfigureAwait(false);
             pulled = true;
-            image = await StoredImages.ResolveAsync(Content, reference, BuildPlatform, cancellationToken).ConfigureAwait(false);
+            image = await StoredImages.ResolveAsync(Content, reference, BuildPlatform, cancellationToken, layersElsewhere: Blobs is not null).ConfigureAwait(false);
         }
 
         if (events is not null)

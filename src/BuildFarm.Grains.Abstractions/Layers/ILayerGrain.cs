@@ -3,10 +3,18 @@ using Orleans.Concurrency;
 
 namespace BuildFarm.Grains.Layers;
 
-/// <summary>One layer blob, keyed by its digest: where its bytes live and when it was last used.</summary>
+/// <summary>
+/// One blob, keyed by its digest: where its bytes live and when it was last used. Most are the
+/// layers steps make; the others are what a named image reaches (its manifest, config and base
+/// layers), so that any silo can fetch every blob of an image named on another.
+/// </summary>
 public interface ILayerGrain : IGrainWithStringKey
 {
-    /// <summary>Notes that <paramref name="silo"/> holds the blob (after a step made it or a cache hit used it).</summary>
+    /// <summary>
+    /// Notes that <paramref name="silo"/> holds the blob (after a step made it, a cache hit used it
+    /// or an image that reaches it was named). An <paramref name="info"/> without a diffID (a blob
+    /// an image reaches) does not replace what a step recorded of the same blob.
+    /// </summary>
     Task RecordAsync(LayerInfo info, string silo);
 
     [AlwaysInterleave]
@@ -32,6 +40,7 @@ public sealed record LayerInfo
 
     [Id(1), Key(1)] public required long Size { get; init; }
 
+    /// <summary>The digest of the layer unpacked; empty for a blob no step made (see <see cref="ILayerGrain.RecordAsync"/>).</summary>
     [Id(2), Key(2)] public required string DiffId { get; init; }
 
     [Id(3), Key(3)] public IReadOnlyList<string> Silos { get; init; } = [];

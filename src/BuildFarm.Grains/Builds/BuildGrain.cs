@@ -5,6 +5,7 @@ using BuildFarm.Grains.Internal;
 using BuildFarm.Grains.Metrics;
 using BuildFarm.Oci.Registry;
 using BuildFarm.Storage.Content;
+using BuildFarm.Storage.Images;
 using BuildFarm.Storage.Pruning;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -30,6 +31,7 @@ public sealed partial class BuildGrain(
     [PersistentState("build", GrainStorage.Name)] IPersistentState<BuildGrainState> state,
     BuildEngine engine,
     ContentStore content,
+    IImageNames names,
     RegistryClient registry,
     FarmMetrics metrics,
     PruneGate gate,
@@ -195,7 +197,7 @@ public sealed partial class BuildGrain(
     {
         using var scope = BeginBuildScope(logger, Id, SiloName);
         LogBuildStarted(logger, Id, spec.DockerfilePath, spec.Tags.Count);
-        var execution = new BuildExecution(Id, engine, content, new ClusterImageNames(GrainFactory, content), registry, gate, time);
+        var execution = new BuildExecution(Id, engine, content, names, registry, gate, time);
         var outcome = await Task.Run(
             () => execution.RunAsync(spec, secrets, buildEvent =>
             {

@@ -123,7 +123,7 @@ public static class BuildFarmSiloExtensions
             content,
             provider.GetRequiredService<IBlobSource>(),
             provider.GetRequiredService<IOptions<BuildFarmClusterOptions>>().Value.Replicas,
-            provider.GetRequiredService<FarmMetrics>(),
+            provider.GetRequiredService<FarmMetrics>,
             provider.GetRequiredService<ILogger<LayerReplication>>()));
         services.AddSingleton(provider => new ClusterStepRunner(
             provider.GetRequiredService<BuildEngine>(),

@@ -26,8 +26,17 @@ internal static class ClusterImagesAndEvictionExtensions
     {
         var services = builder.Services;
         services.TryAddSingleton<IBlobAvailability>(LocalBlobAvailability.Instance);
-        services.AddSingleton<IImageNames>(provider => new ClusterImageNames(provider.GetRequiredService<IGrainFactory>(), content));
-        builder.AddStartupTask((provider, cancellationToken) => ImageNameAdoption.RunAsync(provider.GetRequiredService<IGrainFactory>(), content, cancellationToken));
+        services.AddSingleton(provider => new ImageReplication(
+            provider.GetRequiredService<IGrainFactory>(),
+            content,
+            provider.GetRequiredService<BuildFarm.Grains.Workers.ClusterSilos>(),
+            provider.GetRequiredService<BuildFarm.Grains.Workers.LayerReplication>()));
+        services.AddSingleton<IImageNames>(provider => new ClusterImageNames(provider.GetRequiredService<IGrainFactory>(), content, provider.GetRequiredService<ImageReplication>()));
+        builder.AddStartupTask((provider, cancellationToken) => ImageNameAdoption.RunAsync(
+            provider.GetRequiredService<IGrainFactory>(),
+            content,
+            provider.GetRequiredService<ImageReplication>(),
+            cancellationToken));
         services.AddSingleton(provider => new DirectoryDropApproval(
             provider.GetRequiredService<IGrainFactory>(),
             silo,

@@ -1,3 +1,4 @@
+using BuildFarm.Grains.Internal;
 using BuildFarm.Oci.Images;
 using BuildFarm.Storage.Content;
 using BuildFarm.Storage.Images;
@@ -8,14 +9,16 @@ namespace BuildFarm.Grains.Images;
 /// The cluster's image names, as every silo sees them: each name's <see cref="IImageNameGrain"/>,
 /// listed through the <see cref="IImageNameIndexGrain"/>. The silo that changes a name changes
 /// its own store's copy too, so that its eviction keeps the image and its builds find it as a base
-/// image by name, as on one machine.
+/// image by name, as on one machine. A name reaches the cluster once the blobs it reaches here are
+/// listed and replicated (<see cref="ImageReplication"/>), so any silo can fetch them. Calls a
+/// just-died silo interrupts are made again: names are set and read idempotently.
 /// </summary>
-public sealed class ClusterImageNames(IGrainFactory grains, ContentStore store) : IImageNames
+public sealed class ClusterImageNames(IGrainFactory grains, ContentStore store, ImageReplication? replication = null) : IImageNames
 {
     private const int PageSize = 500;
 
     public async Task<ImageRecord?> GetAsync(string name, CancellationToken cancellationToken = default) =>
-        ToImageRecord(await grains.GetGrain<IImageNameGrain>(name).GetAsync().WaitAsync(cancellationToken).ConfigureAwait(false));
+        ToImageRecord(await SiloLoss.RetryAsync(grains.GetGrain<IImageNameGrain>(name).GetAsync, cancellationToken).ConfigureAwait(false));
 
     public async Task<IReadOnlyList<ImageRecord>> ListAsync(CancellationToken cancellationToken = default) =>
         [.. (await ListRecordsAsync(grains, cancellationToken).ConfigureAwait(false)).Select(static record => ToImageRecord(record)!)];
@@ -25,13 +28,18 @@ public sealed class ClusterImageNames(IGrainFactory grains, ContentStore store) 
         ArgumentNullException.ThrowIfNull(target);
         // The store's copy first: it refuses what is not an image, before the cluster sees it.
         store.Images.Set(name, target);
+        if (replication is not null)
+        {
+            await replication.ReplicateAsync(target, cancellationToken).ConfigureAwait(false);
+        }
+
         var record = ToRecord(name, target, DateTimeOffset.MinValue, await ReachAsync(target, cancellationToken).ConfigureAwait(false));
-        return ToImageRecord(await grains.GetGrain<IImageNameGrain>(name).SetAsync(record).WaitAsync(cancellationToken).ConfigureAwait(false));
+        return ToImageRecord(await SiloLoss.RetryAsync(() => grains.GetGrain<IImageNameGrain>(name).SetAsync(record), cancellationToken).ConfigureAwait(false));
     }
 
     public async Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default)
     {
-        var removed = await grains.GetGrain<IImageNameGrain>(name).RemoveAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        var removed = await SiloLoss.RetryAsync(grains.GetGrain<IImageNameGrain>(name).RemoveAsync, cancellationToken).ConfigureAwait(false);
         store.Images.Delete(name);
         return removed;
     }
@@ -45,7 +53,7 @@ public sealed class ClusterImageNames(IGrainFactory grains, ContentStore store) 
         string? after = null;
         do
         {
-            var page = await index.ListAsync(after, PageSize).WaitAsync(cancellationToken).ConfigureAwait(false);
+            var page = await SiloLoss.RetryAsync(() => index.ListAsync(after, PageSize), cancellationToken).ConfigureAwait(false);
             records.AddRange(page.Records);
             after = page.Next;
         }

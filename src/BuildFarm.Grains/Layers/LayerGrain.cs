@@ -8,8 +8,10 @@ public sealed class LayerGrain([PersistentState("layer", GrainStorage.Name)] IPe
 {
     public async Task RecordAsync(LayerInfo info, string silo)
     {
-        var silos = state.State.Info?.Silos ?? [];
-        state.State.Info = info with
+        var known = state.State.Info;
+        var silos = known?.Silos ?? [];
+        var basis = info.DiffId.Length == 0 && known is not null ? known : info;
+        state.State.Info = basis with
         {
             Silos = silos.Contains(silo, StringComparer.Ordinal) ? silos : [.. silos, silo],
             LastUsed = time.GetUtcNow(),

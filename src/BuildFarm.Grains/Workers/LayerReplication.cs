@@ -12,9 +12,10 @@ namespace BuildFarm.Grains.Workers;
 
 /// <summary>
 /// Copies the layer a step made to enough silos before its result counts as recorded, so losing a
-/// silo loses no cache entry: this silo first (it coordinates the build, which reads the layer and
+/// silo loses no cache entry (and the blobs of a named image, so that it loses no image): this silo first (it coordinates the build, which reads the layer and
 /// exports it), then others, until <c>replicas</c> silos hold it (as many as are active, if fewer).
-/// Every holder is recorded on the layer's <see cref="ILayerGrain"/>.
+/// Every holder is recorded on the layer's <see cref="ILayerGrain"/>. The metrics are asked for
+/// late: they read the build engine, whose base images' names replicate through this.
 /// </summary>
 public sealed partial class LayerReplication(
     IGrainFactory grains,
@@ -22,22 +23,25 @@ public sealed partial class LayerReplication(
     ContentStore content,
     IBlobSource blobs,
     int replicas,
-    FarmMetrics metrics,
+    Func<FarmMetrics> metrics,
     ILogger<LayerReplication> logger)
 {
     // Each call waits at most this long; a layer takes as many calls as its transfer needs, up to the bound below.
     private static readonly TimeSpan ReplicateSlice = TimeSpan.FromSeconds(10);
     private const int MaxSlices = 90;
 
-    public async Task ReplicateAsync(CachedStep result, CancellationToken cancellationToken)
+    public Task ReplicateAsync(CachedStep result, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(result);
-        if (result.Layer is not { } layer)
-        {
-            return;
-        }
+        return result.Layer is { } layer
+            ? ReplicateAsync(layer.Descriptor.Digest, GrainStepCache.ToLayerInfo(layer), result.Worker, cancellationToken)
+            : Task.CompletedTask;
+    }
 
-        var digest = layer.Descriptor.Digest;
+    /// <summary>Copies the blob <paramref name="digest"/>, which <paramref name="holder"/> has, until enough silos hold it.</summary>
+    public async Task ReplicateAsync(Digest digest, LayerInfo info, string holder, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(info);
         var self = silos.Self;
         var active = silos.Active();
         var location = grains.GetGrain<ILayerGrain>(digest.ToString());
@@ -45,7 +49,7 @@ public sealed partial class LayerReplication(
         // Equal inputs make equal layers (a COPY of a file another stage's RUN made is often the
         // same layer): silos that hold it already count.
         var known = await SiloLoss.RetryAsync(location.GetAsync, cancellationToken).ConfigureAwait(false);
-        var holders = (known?.Silos ?? []).Where(active.Contains).Prepend(result.Worker).Distinct(StringComparer.Ordinal).ToList();
+        var holders = (known?.Silos ?? []).Where(active.Contains).Prepend(holder).Distinct(StringComparer.Ordinal).ToList();
 
         // Others in an order fixed by the digest, so replicas spread over the silos.
         var others = active
@@ -58,11 +62,11 @@ public sealed partial class LayerReplication(
                 break;
             }
 
-            if (await CopyToAsync(target, digest, result.Worker, cancellationToken).ConfigureAwait(false))
+            if (await CopyToAsync(target, digest, holder, cancellationToken).ConfigureAwait(false))
             {
                 holders.Add(target);
-                metrics.ReplicaMade();
-                LogReplicated(logger, digest, target, result.Worker);
+                metrics().ReplicaMade();
+                LogReplicated(logger, digest, target, holder);
             }
         }
 
@@ -71,9 +75,9 @@ public sealed partial class LayerReplication(
             LogTooFewReplicas(logger, digest, holders.Count, replicas);
         }
 
-        foreach (var holder in holders)
+        foreach (var listed in holders.Where(silo => known?.Silos.Contains(silo, StringComparer.Ordinal) != true))
         {
-            await SiloLoss.RetryAsync(() => location.RecordAsync(GrainStepCache.ToLayerInfo(layer), holder), cancellationToken).ConfigureAwait(false);
+            await SiloLoss.RetryAsync(() => location.RecordAsync(info, listed), cancellationToken).ConfigureAwait(false);
         }
     }
 

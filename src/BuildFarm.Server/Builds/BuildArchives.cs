@@ -14,12 +14,14 @@ namespace BuildFarm.Server.Builds;
 /// <summary>A built image as an archive: an OCI layout tar, a docker save tar, or its flattened file tree.</summary>
 internal static class BuildArchives
 {
+    /// <summary>The manifest a build made.</summary>
+    public static Descriptor ManifestOf(BuildOutput output) =>
+        new() { MediaType = MediaTypes.OciManifest, Digest = Digest.Parse(output.ManifestDigest), Size = output.ManifestSize };
+
     public static async Task WriteAsync(ContentStore store, BuildOutput output, OutputType format, IReadOnlyList<string> names, Stream destination, CancellationToken cancellationToken)
     {
         var blobs = new ContentStoreBlobs(store);
-        var image = new TaggedImage(
-            new Descriptor { MediaType = MediaTypes.OciManifest, Digest = Digest.Parse(output.ManifestDigest), Size = output.ManifestSize },
-            names);
+        var image = new TaggedImage(ManifestOf(output), names);
         switch (format)
         {
             case OutputType.Oci:

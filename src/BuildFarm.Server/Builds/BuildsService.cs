@@ -5,6 +5,7 @@ using BuildFarm.Grains.Internal;
 using BuildFarm.Oci;
 using BuildFarm.Oci.References;
 using BuildFarm.Storage.Content;
+using BuildFarm.Storage.Images;
 using BuildFarm.Storage.Pruning;
 using BuildFarm.Storage.Trees;
 using Grpc.Core;
@@ -19,7 +20,7 @@ namespace BuildFarm.Server.Builds;
 /// The <c>buildfarm.v1.Builds</c> service: each build is a <see cref="IBuildGrain"/>; a stream of
 /// events is a loop of short reads of its log, so no grain call outlives Orleans' timeout.
 /// </summary>
-public sealed partial class BuildsService(IGrainFactory grains, ContentStore store, BuildEngine engine, PruneGate gate, TimeProvider time, ILogger<BuildsService> logger) : Api.V1.Builds.BuildsBase
+public sealed partial class BuildsService(IGrainFactory grains, ContentStore store, IBlobAvailability availability, BuildEngine engine, PruneGate gate, TimeProvider time, ILogger<BuildsService> logger) : Api.V1.Builds.BuildsBase
 {
     // Each read waits at most this long for the next event, well under the grain call timeout.
     private static readonly TimeSpan ReadWait = TimeSpan.FromSeconds(10);
@@ -147,6 +148,8 @@ public sealed partial class BuildsService(IGrainFactory grains, ContentStore sto
         await using var chunks = new ExportChunkStream(responseStream, context.CancellationToken);
         try
         {
+            // A step that ran elsewhere, or a base image named elsewhere, left blobs on other silos.
+            await availability.EnsureImageLocalAsync(store, BuildArchives.ManifestOf(output), withLayers: true, context.CancellationToken).ConfigureAwait(false);
             await BuildArchives.WriteAsync(store, output, request.Format, names, chunks, context.CancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is BlobNotFoundException or Oci.Blobs.BlobNotFoundException)

@@ -105,38 +105,8 @@ public sealed partial class ImageCatalog
     /// <paramref name="withLayers"/> its layers (to save or push it). A document still missing
     /// afterwards ends its branch; the read that needs it says what is missing.
     /// </summary>
-    public async Task EnsureLocalAsync(Descriptor target, bool withLayers, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(target);
-        if (_availability is LocalBlobAvailability)
-        {
-            return; // nothing can be fetched: the reads say what is missing
-        }
-
-        var pending = new Queue<Descriptor>([target]);
-        while (pending.TryDequeue(out var document))
-        {
-            await _availability.EnsureLocalAsync([document.Digest], cancellationToken).ConfigureAwait(false);
-            if (!_store.Exists(document.Digest))
-            {
-                continue;
-            }
-
-            if (MediaTypes.IsIndex(document.MediaType))
-            {
-                foreach (var manifest in ImageIndex.Parse(await Blobs.ReadDocumentAsync(document, cancellationToken).ConfigureAwait(false)).Manifests)
-                {
-                    pending.Enqueue(manifest);
-                }
-            }
-            else if (MediaTypes.IsManifest(document.MediaType))
-            {
-                var manifest = ImageManifest.Parse(await Blobs.ReadDocumentAsync(document, cancellationToken).ConfigureAwait(false));
-                Digest[] blobs = withLayers ? [manifest.Config.Digest, .. manifest.Layers.Select(static layer => layer.Digest)] : [manifest.Config.Digest];
-                await _availability.EnsureLocalAsync(blobs, cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
+    public Task EnsureLocalAsync(Descriptor target, bool withLayers, CancellationToken cancellationToken = default) =>
+        _availability.EnsureImageLocalAsync(_store, target, withLayers, cancellationToken);
 
     /// <summary>Names an image (replacing what the name named) and returns what the name named before.</summary>
     public async Task<CatalogImage?> NameAsync(ImageReference name, Descriptor target, CancellationToken cancellationToken = default)

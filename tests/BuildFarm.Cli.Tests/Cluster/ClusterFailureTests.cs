@@ -1,5 +1,6 @@
 using BuildFarm.Cli.Tests.EndToEnd;
 using BuildFarm.Cli.Tests.TestSupport;
+using BuildFarm.Testing;
 
 namespace BuildFarm.Cli.Tests.Cluster;
 
@@ -77,5 +78,32 @@ public sealed class ClusterFailureTests(ClusterFarm cluster)
         Assert.Equal(first.ManifestDigest, throughB.ManifestDigest);
         Assert.Equal(first.ManifestDigest, throughC.ManifestDigest);
         Assert.True(new FileInfo(archive).Length > 0);
+    }
+
+    [Fact]
+    public async Task An_image_named_through_a_silo_killed_afterwards_is_saved_whole_through_another()
+    {
+        var part = Guid.NewGuid().ToString();
+        var context = cluster.WriteContext("named-kept", "FROM busybox\nCOPY part.txt /part.txt\n", ("part.txt", part));
+        await cluster.BuildAsync(cluster.A, context, "named-kept.json", "-t", "named-kept:1");
+
+        // Its manifest and config were written on A alone; naming it copied them to a replica.
+        await cluster.A.CrashAsync();
+        var archive = cluster.Combine("named-kept.oci.tar");
+        FarmResult save;
+        try
+        {
+            save = await cluster.RunAsync(cluster.C, "save", "-o", archive, "named-kept:1");
+        }
+        finally
+        {
+            await cluster.A.StartAsync();
+        }
+
+        Assert.True(save.ExitCode == 0, $"farm save through C exited with {save.ExitCode}:\n{save.Error}\n{cluster.Logs()}");
+        var layout = Directory.CreateDirectory(cluster.Combine("named-kept-layout")).FullName;
+        await System.Formats.Tar.TarFile.ExtractToDirectoryAsync(archive, layout, overwriteFiles: false);
+        var rootfs = await Umoci.UnpackAsync(layout, "named-kept:1", cluster.Combine("named-kept-bundle"));
+        Assert.Equal(part, File.ReadAllText(Path.Combine(rootfs, "part.txt")));
     }
 }

@@ -11,8 +11,12 @@ namespace BuildFarm.Execution.Building.Internal;
 /// <summary>Finds base images in the content store: by name (loaded, pulled or built earlier) or by digest.</summary>
 internal static class StoredImages
 {
+    /// <param name="layersElsewhere">
+    /// Whether the layers may be missing: in a cluster they are fetched from the silos that hold
+    /// them when a step reads them, so a build that hits throughout never copies them.
+    /// </param>
     /// <exception cref="BaseImageNotFoundException">The store has no image by that name or digest, or lacks one of its blobs.</exception>
-    public static async Task<BaseImage> ResolveAsync(ContentStore store, string reference, Platform platform, CancellationToken cancellationToken)
+    public static async Task<BaseImage> ResolveAsync(ContentStore store, string reference, Platform platform, CancellationToken cancellationToken, bool layersElsewhere = false)
     {
         var parsed = ImageReference.Parse(reference);
         var blobs = new ContentStoreBlobs(store);
@@ -34,7 +38,7 @@ internal static class StoredImages
         }
 
         var image = await ReadManifestAsync(store, reference, target, cancellationToken).ConfigureAwait(false);
-        if (image.Layers.FirstOrDefault(layer => !store.Exists(layer.Descriptor.Digest)) is { } missing)
+        if (!layersElsewhere && image.Layers.FirstOrDefault(layer => !store.Exists(layer.Descriptor.Digest)) is { } missing)
         {
             throw new BaseImageNotFoundException(reference, $"its layer {missing.Descriptor.Digest} is not in the store");
         }
