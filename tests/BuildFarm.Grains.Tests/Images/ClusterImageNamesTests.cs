@@ -12,6 +12,10 @@ namespace BuildFarm.Grains.Tests.Images;
 public sealed class ClusterImageNamesTests : TwoSiloTest
 {
     private const string Busybox = "docker.io/library/busybox:latest";
+
+    // One replica: naming copies nothing, so what a silo lacks stays missing until it is fetched.
+    public override async Task InitializeAsync() => Farm = await TwoSiloFarm.StartAsync(replicas: 1);
+
     [Fact]
     public async Task A_name_set_on_one_silo_is_listed_found_tagged_and_removed_through_the_other()
     {
@@ -87,7 +91,7 @@ public sealed class ClusterImageNamesTests : TwoSiloTest
         A.Store.Images.Set("removed:1", image);
         A.Store.Images.Set("offline:1", image);
 
-        await ImageNameAdoption.RunAsync(Farm.Grains, A.Store, CancellationToken.None);
+        await ImageNameAdoption.RunAsync(Farm.Grains, A.Store, A.Get<ImageReplication>(), CancellationToken.None);
         var cluster = await B.Get<IImageNames>().ListAsync();
 
         Assert.Equal([("moved:1", other.Digest), ("offline:1", image.Digest)], A.Store.Images.List().Select(r => (r.Name, r.Target.Digest)));

@@ -13,19 +13,18 @@ public sealed class WriteEvictionTests : TwoSiloTest
 {
     private const long Limit = 4 * 1024 * 1024;
 
-    public override async Task InitializeAsync() => Farm = await TwoSiloFarm.StartAsync(maxBytes: Limit, coordinateEviction: true);
+    // One replica: the image named through A stays A's alone.
+    public override async Task InitializeAsync() => Farm = await TwoSiloFarm.StartAsync(maxBytes: Limit, coordinateEviction: true, replicas: 1);
 
     [Fact]
     public async Task An_eviction_set_off_by_a_write_keeps_the_last_replica_of_a_named_image_and_drops_what_nothing_needs()
     {
-        // Named through B; A holds the only replica of the layer the directory knows of.
+        // Named through A, which the directory then lists as the only holder of its blobs; B has copies it never listed.
         var image = await ImportBusyboxAsync(A.Store);
         await ImportBusyboxAsync(B.Store);
         var (manifest, _) = await new ContentStoreBlobs(A.Store).ReadImageAsync(image);
         var layer = manifest.Layers.Single();
-        await B.Get<IImageNames>().SetAsync("docker.io/library/busybox:latest", image);
-        await Farm.Grains.GetGrain<ILayerGrain>(layer.Digest.ToString())
-            .RecordAsync(new LayerInfo { MediaType = layer.MediaType, Size = layer.Size, DiffId = "sha256:" + new string('0', 64) }, A.Name);
+        await A.Get<IImageNames>().SetAsync("docker.io/library/busybox:latest", image);
         var unneeded = await WriteAsync(A, 1024 * 1024, 1);
         var evicted = new TaskCompletionSource<EvictionResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         A.Store.Evicted += result => evicted.TrySetResult(result);

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using BuildFarm.Execution;
 using BuildFarm.Execution.Building;
 using BuildFarm.Grains;
+using BuildFarm.Grains.Hosting;
 using BuildFarm.Grains.Persistence;
 using BuildFarm.Oci.Registry;
 using BuildFarm.Storage;
@@ -35,7 +36,8 @@ public sealed class TwoSiloFarm : IAsyncDisposable
 
     /// <param name="maxBytes">Each store's size limit (and, as low water, 0): small for eviction tests.</param>
     /// <param name="coordinateEviction">Whether writes over the limit ask the blob directory (a cluster's silos do).</param>
-    public static async Task<TwoSiloFarm> StartAsync(long? maxBytes = null, bool coordinateEviction = false)
+    /// <param name="replicas">How many silos a layer or named image is copied to (--replicas); 1 copies nothing.</param>
+    public static async Task<TwoSiloFarm> StartAsync(long? maxBytes = null, bool coordinateEviction = false, int replicas = 2)
     {
         var farm = new TwoSiloFarm();
         var shared = new DiskGrainStorage(farm._directory.CreateDirectory("shared-state"));
@@ -53,6 +55,7 @@ public sealed class TwoSiloFarm : IAsyncDisposable
             var execution = ExecutionEngine.OpenAsync(store).GetAwaiter().GetResult();
             farm._byName[options.SiloName] = new Silo(name, store, execution);
             silo.AddBuildFarm(store, execution, new RegistryClient(), new BuildEngineOptions { WorkerName = name });
+            silo.Services.Configure<BuildFarmClusterOptions>(cluster => cluster.Replicas = replicas);
             // The last registration of a name is the one grains get: the shared state replaces each silo's own.
             silo.Services.AddGrainStorage(GrainStorage.Name, (_, _) => shared);
             if (coordinateEviction)
