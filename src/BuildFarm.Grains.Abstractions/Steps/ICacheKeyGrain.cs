@@ -34,7 +34,18 @@ public interface ICacheKeyGrain : IGrainWithStringKey
     /// is null when it was cancelled, so a waiting caller runs it instead. A no-op for a lost claim.
     /// </summary>
     Task AbandonAsync(string token, string? error);
+
+    /// <summary>The record as it counts now (null when there is none, or it was pruned) and the bytes it takes stored: for <c>farm du</c> and <c>farm prune</c>.</summary>
+    Task<StoredStepRecord?> GetRecordAsync();
+
+    /// <summary>Removes the record from storage (<c>farm prune --all</c>); returns what it took, null when there was none.</summary>
+    Task<StoredStepRecord?> ClearRecordAsync();
 }
+
+[GenerateSerializer, Immutable]
+public sealed record StoredStepRecord(
+    [property: Id(0)] StepRecordData Result,
+    [property: Id(1)] long Bytes);
 
 public enum StepClaimKind
 {

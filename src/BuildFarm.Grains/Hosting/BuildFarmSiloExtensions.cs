@@ -42,6 +42,9 @@ public static class BuildFarmSiloExtensions
         options ??= new BuildEngineOptions();
         options.Validate();
         var services = silo.Services;
+        // A cluster keeps grain state where every silo reaches it (Redis), registered before this;
+        // a silo on its own keeps it on its disk.
+        var sharedState = services.Any(service => service.IsKeyedService && service.ServiceType == typeof(IGrainStorage) && Equals(service.ServiceKey, GrainStorage.Name));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(content);
         services.AddSingleton(execution);
@@ -69,23 +72,19 @@ public static class BuildFarmSiloExtensions
         services.AddOptions<BuildGrainOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BuildGrainOptions>, BuildGrainOptionsValidator>());
 
-        // The build cache is the cache key grains' records, and those of LocalStepCache (steps/)
-        // that an engine without the farm may have left in the same data directory.
         services.AddSingleton(provider => new StoragePruner(
             content,
             execution,
             provider.GetRequiredService<PruneGate>(),
             dropApproval: provider.GetRequiredService<BuildFarm.Grains.Layers.DirectoryDropApproval>(),
-            stepRecords: [
-                new GrainStepRecords(provider.GetRequiredService<IGrainFactory>(), new DiskGrainStorage(content.DataDirectory)),
-                new LocalStepCache(new StepRecordStore(content.DataDirectory)),
-            ]));
+            stepRecords: ClusterImagesAndEvictionExtensions.StepRecordSets(provider, content)));
+        services.AddSingleton(provider => sharedState
+            ? GrainStepRecords.Shared(provider.GetRequiredService<IGrainFactory>())
+            : GrainStepRecords.OnDisk(provider.GetRequiredService<IGrainFactory>(), new DiskGrainStorage(content.DataDirectory)));
         services.AddOptions<BuildFarmClusterOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BuildFarmClusterOptions>, BuildFarmClusterOptionsValidator>());
 
-        // A cluster keeps grain state where every silo reaches it (Redis), registered before this;
-        // a silo on its own keeps it on its disk.
-        if (!services.Any(service => service.IsKeyedService && service.ServiceType == typeof(IGrainStorage) && Equals(service.ServiceKey, GrainStorage.Name)))
+        if (!sharedState)
         {
             services.AddGrainStorage(GrainStorage.Name, (_, _) => new DiskGrainStorage(content.DataDirectory));
         }

@@ -44,10 +44,14 @@ internal static class ClusterImagesAndEvictionExtensions
         services.AddSingleton(provider => new ClusterPrune(provider.GetRequiredService<IGrainFactory>()));
     }
 
-    // What the pruner lists as the build cache (see BuildFarmSiloExtensions): the records a blob may be needed by.
-    private static IReadOnlyList<IStepRecordSet> StepRecordSets(IServiceProvider provider, ContentStore content) =>
+    /// <summary>
+    /// The build cache, as the pruner lists it and the records a blob may be needed by: the grains'
+    /// records, and those of LocalStepCache (steps/) that an engine without the farm may have left
+    /// in the same data directory.
+    /// </summary>
+    internal static IReadOnlyList<IStepRecordSet> StepRecordSets(IServiceProvider provider, ContentStore content) =>
     [
-        new GrainStepRecords(provider.GetRequiredService<IGrainFactory>(), new DiskGrainStorage(content.DataDirectory)),
+        provider.GetRequiredService<GrainStepRecords>(),
         new LocalStepCache(new StepRecordStore(content.DataDirectory)),
     ];
 }

@@ -134,12 +134,29 @@ public sealed partial class CacheKeyGrain(
         return Task.CompletedTask;
     }
 
+    public async Task<StoredStepRecord?> GetRecordAsync() =>
+        Recorded(await CurrentGenerationAsync()) is { } result ? new StoredStepRecord(result, StoredBytes()) : null;
+
+    public async Task<StoredStepRecord?> ClearRecordAsync()
+    {
+        var cleared = state.State.Result is { } result ? new StoredStepRecord(result, StoredBytes()) : null;
+        await state.ClearStateAsync();
+        return cleared;
+    }
+
+    // The record is listed before it is written: a listed key without a record is a miss to a
+    // reader, but a record nobody lists would escape farm prune.
     private async Task RecordAsync(StepRecordData result, long generation)
     {
+        var key = this.GetPrimaryKeyString();
+        await GrainFactory.GetGrain<IStepRecordIndexGrain>(StepRecordShards.Of(key)).AddAsync(key);
         state.State.Result = result;
         state.State.Generation = generation;
         await state.WriteStateAsync();
     }
+
+    // What the state takes in storage, as its serializer writes it (Redis and the disk store both).
+    private long StoredBytes() => MessagePackSerializer.Serialize(state.State).Length;
 
     // A run whose lease lapsed is abandoned: its joiners claim again, and so does the next claimer.
     private bool ExpireIfLapsed(Run running)

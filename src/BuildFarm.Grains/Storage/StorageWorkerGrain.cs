@@ -1,10 +1,12 @@
 using BuildFarm.Execution.Pruning;
 using BuildFarm.Grains.Images;
+using BuildFarm.Grains.Workers;
 using BuildFarm.Storage.Content;
 
 namespace BuildFarm.Grains.Storage;
 
 /// <summary>Prunes the data directory of the silo it lives on (placed there by the workers' placement director).</summary>
+[WorkerPlacement]
 public sealed class StorageWorkerGrain(StoragePruner pruner, ContentStore content, ImageReplication replication) : Grain, IStorageWorkerGrain
 {
     public async Task<SiloPruneResult> PruneAsync(bool all, CancellationToken cancellationToken = default)

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using BuildFarm.Testing;
 
 namespace BuildFarm.Cli.Tests.Cluster;
@@ -51,6 +53,40 @@ public sealed class ClusterCacheTests(ClusterFarm cluster)
         var rootfs = await Umoci.UnpackAsync(layout, "docker.io/library/emptied:1", cluster.Combine("emptied-bundle"));
         Assert.Equal(part + part, File.ReadAllText(Path.Combine(rootfs, "twice")));
         Assert.True(File.Exists(Path.Combine(rootfs, "bin", "busybox")), "busybox's layer is missing from the unpacked image");
+    }
+
+    [Fact]
+    public async Task Farm_prune_through_one_silo_keeps_the_cluster_s_build_cache_and_prune_all_removes_every_record_once()
+    {
+        var context = cluster.WriteContext("prune", "FROM busybox\nCOPY part.txt /part.txt\nRUN cat /part.txt > /copy\n", ("part.txt", Guid.NewGuid().ToString()));
+        var before = await BuildCacheRecordsAsync(cluster.B);
+        await cluster.BuildAsync(cluster.A, context, "prune-cold.json");
+        var built = await BuildCacheRecordsAsync(cluster.B);
+
+        // The records are in Redis, not on any silo's disk: a prune must still find them.
+        var prune = await RunCheckedAsync(cluster.C, "prune");
+        var (_, afterPrune) = await cluster.BuildAsync(cluster.B, context, "prune-kept.json");
+        var pruneAll = await RunCheckedAsync(cluster.C, "prune", "--all");
+        var cleared = await BuildCacheRecordsAsync(cluster.A);
+        var (_, afterPruneAll) = await cluster.BuildAsync(cluster.B, context, "prune-all.json");
+
+        Assert.Equal(before + 2, built);
+        Assert.Matches(@"\nStep records   0 ", prune);
+        Assert.Equal([true, true], afterPrune.Steps.Select(step => step.Cached));
+        Assert.Matches($@"\nStep records   {built} ", pruneAll);
+        Assert.Equal(0, cleared);
+        Assert.Equal([false, false], afterPruneAll.Steps.Select(step => step.Cached));
+    }
+
+    // The Build Cache row of farm du through a silo: the cluster's step records.
+    private async Task<int> BuildCacheRecordsAsync(TestSupport.ServerProcess silo) =>
+        int.Parse(Regex.Match(await RunCheckedAsync(silo, "du"), @"^Build Cache\s+(\d+)", RegexOptions.Multiline).Groups[1].Value, CultureInfo.InvariantCulture);
+
+    private async Task<string> RunCheckedAsync(TestSupport.ServerProcess silo, params string[] args)
+    {
+        var result = await cluster.RunAsync(silo, args);
+        Assert.True(result.ExitCode == 0, $"farm {string.Join(' ', args)} through {silo.SiloName} exited with {result.ExitCode}:\n{result.Error}\n{cluster.Logs()}");
+        return result.Output;
     }
 
     private async Task<double> StepsRunAsync()
