@@ -26,6 +26,7 @@ public sealed class InternetNamespace : IAsyncDisposable
     private readonly string _id = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray().AsSpan(0, 3));
     private readonly List<Process> _servers = [];
     private int _octet = -1;
+    private int _added;
 
     private InternetNamespace()
     {
@@ -40,7 +41,8 @@ public sealed class InternetNamespace : IAsyncDisposable
     /// <summary>A resolv.conf naming only <see cref="NameServer"/>, for the engine to take as the host's.</summary>
     public string ResolvConfPath => _directory.Combine("resolv.conf");
 
-    private string Namespace => "bft-" + _id;
+    /// <summary>The namespace's name, for <c>ip netns exec</c>.</summary>
+    public string Namespace => "bft-" + _id;
 
     private string HostVeth => "bfti" + _id;
 
@@ -129,6 +131,17 @@ public sealed class InternetNamespace : IAsyncDisposable
         await File.WriteAllTextAsync(ResolvConfPath, $"nameserver {NameServer}\noptions timeout:2 attempts:1\n");
         await WaitForAsync(new IPEndPoint(ServerAddress, 80));
         await WaitForAsync(new IPEndPoint(NameServer, 53));
+    }
+
+    /// <summary>
+    /// One more address of "the internet", 198.18.N.(11 + k) for the k-th call: a second machine
+    /// out there, such as another silo's or Redis's, which servers run with <c>ip netns exec</c> can bind.
+    /// </summary>
+    public async Task<IPAddress> AddAddressAsync()
+    {
+        var address = IPAddress.Parse($"198.18.{_octet}.{11 + _added++}");
+        await Ip("-n", Namespace, "addr", "add", address + "/32", "dev", "eth0");
+        return address;
     }
 
     private void Start(string program, params string[] arguments)

@@ -36,6 +36,7 @@ public sealed class StepNetwork
     private readonly bool[] _slotsInUse = new bool[LastSlot + 1];
     private readonly TimeProvider _time;
     private int _members;
+    private IReadOnlyCollection<IPAddress> _forbidden = [];
     private Bridge? _bridge;
     private CancellationTokenSource? _pendingRemoval;
 
@@ -55,6 +56,48 @@ public sealed class StepNetwork
 
     /// <summary>The subnet and gateway of the bridge while it exists (for tests and diagnostics).</summary>
     public (string Subnet, IPAddress Gateway)? Current => _bridge is { } bridge ? (bridge.Subnet.ToString(), bridge.Gateway) : null;
+
+    /// <summary>
+    /// Addresses beyond this host that no step may reach, replacing those given before: a
+    /// cluster's other silos and its Redis (this host's own addresses are out of reach anyway).
+    /// Applies at once to a bridge in use. Loopback and IPv6 addresses are left out: steps reach
+    /// neither (IPv4-mapped ones count as IPv4).
+    /// </summary>
+    /// <returns>Whether the forbidden addresses changed.</returns>
+    public async Task<bool> ForbidAsync(IEnumerable<IPAddress> addresses)
+    {
+        ArgumentNullException.ThrowIfNull(addresses);
+        var forbidden = addresses
+            .Select(static address => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address)
+            .Where(static address => address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !IPAddress.IsLoopback(address))
+            .Distinct()
+            .ToList();
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_forbidden.SequenceEqual(forbidden))
+            {
+                return false;
+            }
+
+            _forbidden = forbidden;
+            if (_bridge is not null)
+            {
+                var set = $"inet {_names.Table} {BridgeRuleset.ForbiddenSet}";
+                var elements = forbidden.Count > 0 ? $"add element {set} {{ {string.Join(", ", forbidden)} }}\n" : string.Empty;
+                await HostTool.RunAsync(_options.NftPath, ["-f", "-"], $"flush set {set}\n{elements}").ConfigureAwait(false);
+            }
+
+            return true;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>The addresses <see cref="ForbidAsync"/> keeps steps from.</summary>
+    public IReadOnlyCollection<IPAddress> Forbidden => _forbidden;
 
     /// <summary>Removes what a crashed engine on this data directory left: step namespaces, the bridge and its table.</summary>
     public async Task RemoveLeftoversAsync()
@@ -244,7 +287,7 @@ public sealed class StepNetwork
 
             // As Docker does: NAT needs the host to forward, which is off on a fresh host.
             await WriteSysctlAsync("net/ipv4/ip_forward", "1").ConfigureAwait(false);
-            await HostTool.RunAsync(_options.NftPath, ["-f", "-"], BridgeRuleset.Create(_names.Table, _names.Bridge, subnet, gateway, resolver)).ConfigureAwait(false);
+            await HostTool.RunAsync(_options.NftPath, ["-f", "-"], BridgeRuleset.Create(_names.Table, _names.Bridge, subnet, gateway, resolver, _forbidden)).ConfigureAwait(false);
             await HostTool.RunAsync(_options.IpPath, ["link", "set", _names.Bridge, "up"]).ConfigureAwait(false);
             return new Bridge(subnet, gateway, NameResolutionFiles.ResolvConf(hostResolvConf, gateway));
         }

@@ -94,6 +94,15 @@ public sealed class FarmServer : IAsyncDisposable
                 .Configure<BuildFarmClusterOptions>(grains => grains.Replicas = options.Replicas)
                 .AddBuildFarm(store, execution, options.Registry, options.Engine));
             builder.Services.AddSingleton(TimeProvider.System);
+            if (cluster.IsCluster)
+            {
+                builder.Services.AddHostedService(provider => new ClusterAddressFence(
+                    execution.Network,
+                    provider.GetRequiredService<IClusterMembershipService>(),
+                    cluster.Redis!,
+                    provider.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ClusterAddressFence>>()));
+            }
+
             builder.Services.AddBuildFarmGrpc();
             var app = builder.Build();
             app.MapBuildFarmGrpc();

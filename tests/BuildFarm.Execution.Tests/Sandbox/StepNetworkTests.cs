@@ -34,6 +34,35 @@ public sealed class StepNetworkTests(StepNetworkFixture fixture)
     }
 
     [Fact]
+    public async Task Forbidden_addresses_are_out_of_reach_at_once_for_a_step_already_running_and_reachable_again_when_lifted()
+    {
+        try
+        {
+            // The step waits for the bridge to be fenced while it runs, then tries.
+            var running = fixture.RunShellAsync($"sleep 3; wget -q -O - {Page} || echo blocked");
+            for (var poll = 0; fixture.Engine.Network.Current is null && poll < 100; poll++)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50));
+            }
+
+            var changed = await fixture.Engine.Network.ForbidAsync([Internet.ServerAddress, IPAddress.Loopback, IPAddress.IPv6Loopback]);
+            var fenced = await running;
+            var unchanged = await fixture.Engine.Network.ForbidAsync([Internet.ServerAddress]);
+            await fixture.Engine.Network.ForbidAsync([]);
+            var lifted = await fixture.RunShellAsync($"wget -q -O - {Page}");
+
+            Assert.True(changed);
+            Assert.False(unchanged);
+            Assert.Equal(["blocked"], fenced.Stdout);
+            Assert.Equal([InternetNamespace.PageContent], lifted.Stdout);
+        }
+        finally
+        {
+            await fixture.Engine.Network.ForbidAsync([]);
+        }
+    }
+
+    [Fact]
     public async Task A_step_resolves_names_through_the_hosts_loopback_only_resolver()
     {
         var outcome = await fixture.RunShellAsync($"{DefaultGateway}; cat /etc/resolv.conf; wget -q -O - http://{InternetNamespace.HostName}/index.html");

@@ -10,8 +10,12 @@ namespace BuildFarm.Execution.Networking.Internal;
 /// </summary>
 internal static class BridgeRuleset
 {
+    /// <summary>The set of addresses beyond this host that no step reaches: the farm's own machines.</summary>
+    public const string ForbiddenSet = "forbidden";
+
     /// <param name="resolver">The host's loopback name server the gateway's port 53 leads to, or null.</param>
-    public static string Create(string table, string bridge, Ipv4Subnet subnet, IPAddress gateway, IPAddress? resolver)
+    /// <param name="forbidden">IPv4 addresses no step may reach through NAT (a cluster's other silos and Redis).</param>
+    public static string Create(string table, string bridge, Ipv4Subnet subnet, IPAddress gateway, IPAddress? resolver, IReadOnlyCollection<IPAddress> forbidden)
     {
         var text = new StringBuilder();
 
@@ -19,6 +23,13 @@ internal static class BridgeRuleset
         text.Append("table inet ").Append(table).Append('\n');
         text.Append("delete table inet ").Append(table).Append('\n');
         text.Append("table inet ").Append(table).Append(" {\n");
+        text.Append($"  set {ForbiddenSet} {{\n    type ipv4_addr\n");
+        if (forbidden.Count > 0)
+        {
+            text.Append($"    elements = {{ {string.Join(", ", forbidden)} }}\n");
+        }
+
+        text.Append("  }\n");
 
         // A host whose resolver listens on loopback only (systemd-resolved's 127.0.0.53, a local
         // dnsmasq): DNS to the gateway goes to that resolver (the bridge has route_localnet).
@@ -50,6 +61,10 @@ internal static class BridgeRuleset
         // filtered as IP), and nothing from elsewhere reaches a step but replies.
         text.Append("  chain forward {\n    type filter hook forward priority filter; policy accept;\n");
         text.Append($"    iifname \"{bridge}\" oifname \"{bridge}\" drop\n");
+        // Nor the farm's other machines: their silo, gateway, gRPC and metrics ports and Redis.
+        // Refused rather than dropped, so that a step trying fails at once instead of timing out.
+        text.Append($"    iifname \"{bridge}\" ip daddr @{ForbiddenSet} meta l4proto tcp reject with tcp reset\n");
+        text.Append($"    iifname \"{bridge}\" ip daddr @{ForbiddenSet} reject with icmpx type admin-prohibited\n");
         text.Append($"    oifname \"{bridge}\" ct state established,related accept\n");
         text.Append($"    oifname \"{bridge}\" drop\n");
         text.Append("  }\n");
