@@ -106,4 +106,37 @@ public sealed class ClusterFailureTests(ClusterFarm cluster)
         var rootfs = await Umoci.UnpackAsync(layout, "named-kept:1", cluster.Combine("named-kept-bundle"));
         Assert.Equal(part, File.ReadAllText(Path.Combine(rootfs, "part.txt")));
     }
+
+    [Fact]
+    public async Task A_silo_restarted_on_its_disk_serves_its_blobs_again()
+    {
+        var part = Guid.NewGuid().ToString();
+        var context = cluster.WriteContext("restarted", "FROM busybox\nCOPY part.txt /part.txt\nRUN cat /part.txt /part.txt > /twice\n", ("part.txt", part));
+        var (_, cold) = await cluster.BuildAsync(cluster.A, context, "restarted-a.json");
+
+        // A comes back on its disk; B comes back with nothing and C is down: only A can give B the layers.
+        await cluster.A.CrashAsync();
+        await cluster.A.StartAsync();
+        await cluster.B.StopAsync();
+        Directory.Delete(cluster.DataDirectory(cluster.B), recursive: true);
+        await cluster.B.StartAsync();
+        await cluster.C.CrashAsync();
+        var archive = cluster.Combine("restarted.oci.tar");
+        BuildMetadata throughB;
+        try
+        {
+            (_, throughB) = await cluster.BuildAsync(cluster.B, context, "restarted-b.json", "-t", "restarted:1", "-o", $"type=oci,dest={archive}");
+        }
+        finally
+        {
+            await cluster.C.StartAsync();
+        }
+
+        Assert.Equal([true, true], throughB.Steps.Select(step => step.Cached));
+        Assert.Equal(cold.ManifestDigest, throughB.ManifestDigest);
+        var layout = Directory.CreateDirectory(cluster.Combine("restarted-layout")).FullName;
+        await System.Formats.Tar.TarFile.ExtractToDirectoryAsync(archive, layout, overwriteFiles: false);
+        var rootfs = await Umoci.UnpackAsync(layout, "docker.io/library/restarted:1", cluster.Combine("restarted-bundle"));
+        Assert.Equal(part + part, File.ReadAllText(Path.Combine(rootfs, "twice")));
+    }
 }
