@@ -4,7 +4,7 @@ using System.Text;
 namespace BuildFarm.Testing;
 
 /// <summary>
-/// A server program a test starts (redis-server, prometheus): everything it prints is kept, and
+/// A server program a test starts (redis-server, prometheus, docker-registry): everything it prints is kept, and
 /// it counts as started once a line of its output says it is ready.
 /// </summary>
 public sealed class ReadyProcess : IDisposable

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text;
 
@@ -41,10 +40,10 @@ public sealed class RegistryServer : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
     private readonly TempDirectory _directory;
-    private readonly Process _process;
+    private readonly ReadyProcess _process;
     private readonly StringBuilder _log;
 
-    private RegistryServer(TempDirectory directory, Process process, StringBuilder log, int port, TokenServer? tokenServer)
+    private RegistryServer(TempDirectory directory, ReadyProcess process, StringBuilder log, int port, TokenServer? tokenServer)
     {
         _directory = directory;
         _process = process;
@@ -95,23 +94,18 @@ public sealed class RegistryServer : IAsyncDisposable
                 var port = FreePort.Pick();
                 var config = directory.Combine("config.yml");
                 await File.WriteAllTextAsync(config, Config(directory, port, authConfig));
-                var (process, log, started) = Launch(config, port);
-                var outcome = await Task.WhenAny(started, Task.Delay(StartTimeout));
-                if (outcome == started && await started)
+                var log = new StringBuilder();
+                var process = await ReadyProcess.StartAsync(Executable, ["serve", config], $"listening on 127.0.0.1:{port}", StartTimeout, log);
+                if (process is not null)
                 {
                     var server = new RegistryServer(directory, process, log, port, tokenServer);
                     await server.EnsureAnsweringAsync();
                     return server;
                 }
 
-                Stop(process);
-                var output = log.ToString();
-                if (!output.Contains("address already in use", StringComparison.Ordinal) || attempt == 5)
+                if (!log.ToString().Contains("address already in use", StringComparison.Ordinal) || attempt == 5)
                 {
-                    throw new InvalidOperationException(
-                        outcome == started
-                            ? $"docker-registry exited before listening on 127.0.0.1:{port}:\n{output}"
-                            : $"docker-registry did not listen on 127.0.0.1:{port} within {StartTimeout}:\n{output}");
+                    throw new InvalidOperationException($"docker-registry exited before listening on 127.0.0.1:{port}:\n{log}");
                 }
             }
         }
@@ -181,50 +175,6 @@ public sealed class RegistryServer : IAsyncDisposable
         {authConfig}
         """;
 
-    // started: true once the registry logs that it listens; false if it exits first.
-    private static (Process Process, StringBuilder Log, Task<bool> Started) Launch(string config, int port)
-    {
-        var log = new StringBuilder();
-        var started = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var listening = $"listening on 127.0.0.1:{port}";
-        var process = new Process
-        {
-            StartInfo = new ProcessStartInfo(Executable, ["serve", config])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            },
-            EnableRaisingEvents = true,
-        };
-
-        void OnLine(object sender, DataReceivedEventArgs e)
-        {
-            if (e.Data is null)
-            {
-                return;
-            }
-
-            lock (log)
-            {
-                log.AppendLine(e.Data);
-            }
-
-            if (e.Data.Contains(listening, StringComparison.Ordinal))
-            {
-                started.TrySetResult(true);
-            }
-        }
-
-        process.OutputDataReceived += OnLine;
-        process.ErrorDataReceived += OnLine;
-        process.Exited += (_, _) => started.TrySetResult(false);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return (process, log, started.Task);
-    }
-
     // The log line says the socket is bound; one request proves the API answers. Bounded attempts,
     // each waiting only for the registry's answer.
     private async Task EnsureAnsweringAsync()
@@ -251,20 +201,10 @@ public sealed class RegistryServer : IAsyncDisposable
         }
     }
 
-    private static void Stop(Process process)
-    {
-        if (!process.HasExited)
-        {
-            process.Kill(entireProcessTree: true);
-        }
-
-        process.WaitForExit();
-        process.Dispose();
-    }
-
     public async ValueTask DisposeAsync()
     {
-        Stop(_process);
+        await _process.KillAsync(StartTimeout);
+        _process.Dispose();
         if (TokenServer is not null)
         {
             await TokenServer.DisposeAsync();

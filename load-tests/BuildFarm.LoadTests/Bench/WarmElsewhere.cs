@@ -35,6 +35,19 @@ internal static class WarmElsewhere
             emptied = await RunShellAsync(command, cancellationToken).ConfigureAwait(false);
             // The base image is not what B should fetch here (nor pull from its registry): the steps' layers are.
             await farm.ReloadBaseImageAsync(1, cancellationToken).ConfigureAwait(false);
+
+            // B was started again: a build and export of another image first, so that what is
+            // timed is fetching, not the first calls of a new process (JIT, connections to peers).
+            // It shares no layer with the timed build: one seeded RUN, no COPY.
+            var warmUp = GeneratedContext.Create(Path.Combine(farm.Settings.WorkDirectory, "elsewhere-warm-up"), $"elsewhere-warm-up-{runId}");
+            warmUp.WriteDockerfile(GeneratedContext.SleepingDockerfile($"elsewhere-warm-up-{runId}", steps: 1, seconds: 0));
+            var (_, warmedUp) = await WarmAsync(farm, 1, warmUp, cancellationToken).ConfigureAwait(false);
+            if (!await BenchOutput.WriteFailuresAsync(output, Name, [warmedUp]).ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            emptied += "; B warmed up with a build and export of an image sharing no layer";
         }
 
         var (throughB, b) = await WarmAsync(farm, 1, context, cancellationToken).ConfigureAwait(false);

@@ -24,14 +24,14 @@ public sealed class LocalBlobAvailability : IBlobAvailability
     public Task EnsureLocalAsync(IReadOnlyCollection<Digest> digests, CancellationToken cancellationToken = default) => Task.CompletedTask;
 }
 
-/// <summary>Fetches the blobs the store lacks from a <see cref="IBlobSource"/>, one after another.</summary>
+/// <summary>Fetches the blobs the store lacks from a <see cref="IBlobSource"/>, a few at once to overlap the round trips.</summary>
 public sealed class SourcedBlobAvailability(ContentStore store, IBlobSource source) : IBlobAvailability
 {
-    public async Task EnsureLocalAsync(IReadOnlyCollection<Digest> digests, CancellationToken cancellationToken = default)
-    {
-        foreach (var digest in digests.Where(digest => !store.Exists(digest)))
-        {
-            await source.FetchAsync(store, digest, hint: null, cancellationToken).ConfigureAwait(false);
-        }
-    }
+    private const int ParallelFetches = 4;
+
+    public Task EnsureLocalAsync(IReadOnlyCollection<Digest> digests, CancellationToken cancellationToken = default) =>
+        Parallel.ForEachAsync(
+            digests.Where(digest => !store.Exists(digest)).Distinct().ToList(),
+            new ParallelOptions { MaxDegreeOfParallelism = ParallelFetches, CancellationToken = cancellationToken },
+            async (digest, token) => await source.FetchAsync(store, digest, hint: null, token).ConfigureAwait(false));
 }

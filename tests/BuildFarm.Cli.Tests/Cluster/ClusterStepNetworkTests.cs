@@ -24,8 +24,7 @@ public sealed class ClusterStepNetworkTests
         string[] server = ["--data-dir", session.DataDirectory, "--server", silo.Address.ToString()];
         var load = await FarmProcess.RunAsync(session.Home, [.. server, "load", "-i", (await Busybox.GetAsync()).ArchivePath]);
         Assert.True(load.ExitCode == 0, load.Error);
-        var context = Directory.CreateDirectory(session.Combine("context")).FullName;
-        File.WriteAllText(Path.Combine(context, "Dockerfile"), $"""
+        var context = session.WriteContext("fence", $"""
             FROM busybox
             RUN wget -q -O /internet http://{internet.ServerAddress}/index.html
             RUN (echo PING | nc -w 3 {redisAddress} {redis.Port} || echo unreachable) > /redis

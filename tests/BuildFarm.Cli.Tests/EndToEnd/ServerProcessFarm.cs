@@ -42,17 +42,7 @@ public sealed class ServerProcessFarm : IAsyncLifetime
     }
 
     /// <summary>A build context of its own with this Dockerfile; returns its directory.</summary>
-    public string WriteContext(string name, string dockerfile, params (string Path, string Content)[] files)
-    {
-        var directory = Directory.CreateDirectory(_session.Combine("contexts", name)).FullName;
-        File.WriteAllText(Path.Combine(directory, "Dockerfile"), dockerfile);
-        foreach (var (path, content) in files)
-        {
-            File.WriteAllText(Path.Combine(directory, path), content);
-        }
-
-        return directory;
-    }
+    public string WriteContext(string name, string dockerfile, params (string Path, string Content)[] files) => _session.WriteContext(name, dockerfile, files);
 
     /// <summary>A path in the class's temp directory, for metadata files and the like.</summary>
     public string Combine(params string[] relative) => _session.Combine(relative);

@@ -39,6 +39,19 @@ internal sealed class FarmSession : IDisposable
 
     public string Combine(params string[] relative) => _directory.Combine(relative);
 
+    /// <summary>A build context of its own under <c>contexts/NAME</c> with this Dockerfile and files; returns its directory.</summary>
+    public string WriteContext(string name, string dockerfile, params (string Path, string Content)[] files)
+    {
+        var directory = Directory.CreateDirectory(Combine("contexts", name)).FullName;
+        File.WriteAllText(Path.Combine(directory, "Dockerfile"), dockerfile);
+        foreach (var (path, content) in files)
+        {
+            File.WriteAllText(Path.Combine(directory, path), content);
+        }
+
+        return directory;
+    }
+
     public async Task<FarmResult> RunAsync(params string[] args)
     {
         await StartServerAsync();
