@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using BuildFarm.Testing;
 
 namespace BuildFarm.Cli.Tests.Cluster;
 
@@ -48,9 +47,7 @@ public sealed class ClusterCacheTests(ClusterFarm cluster)
 
         Assert.Equal([true, true], warm.Steps.Select(step => step.Cached));
         Assert.Equal(cold.ManifestDigest, warm.ManifestDigest);
-        var layout = Directory.CreateDirectory(cluster.Combine("emptied-layout")).FullName;
-        await System.Formats.Tar.TarFile.ExtractToDirectoryAsync(archive, layout, overwriteFiles: false);
-        var rootfs = await Umoci.UnpackAsync(layout, "docker.io/library/emptied:1", cluster.Combine("emptied-bundle"));
+        var rootfs = await cluster.UnpackAsync(archive, "docker.io/library/emptied:1");
         Assert.Equal(part + part, File.ReadAllText(Path.Combine(rootfs, "twice")));
         Assert.True(File.Exists(Path.Combine(rootfs, "bin", "busybox")), "busybox's layer is missing from the unpacked image");
     }

@@ -1,6 +1,5 @@
 using BuildFarm.Cli.Tests.EndToEnd;
 using BuildFarm.Cli.Tests.TestSupport;
-using BuildFarm.Testing;
 
 namespace BuildFarm.Cli.Tests.Cluster;
 
@@ -101,9 +100,7 @@ public sealed class ClusterFailureTests(ClusterFarm cluster)
         }
 
         Assert.True(save.ExitCode == 0, $"farm save through C exited with {save.ExitCode}:\n{save.Error}\n{cluster.Logs()}");
-        var layout = Directory.CreateDirectory(cluster.Combine("named-kept-layout")).FullName;
-        await System.Formats.Tar.TarFile.ExtractToDirectoryAsync(archive, layout, overwriteFiles: false);
-        var rootfs = await Umoci.UnpackAsync(layout, "named-kept:1", cluster.Combine("named-kept-bundle"));
+        var rootfs = await cluster.UnpackAsync(archive, "named-kept:1");
         Assert.Equal(part, File.ReadAllText(Path.Combine(rootfs, "part.txt")));
     }
 
@@ -134,9 +131,7 @@ public sealed class ClusterFailureTests(ClusterFarm cluster)
 
         Assert.Equal([true, true], throughB.Steps.Select(step => step.Cached));
         Assert.Equal(cold.ManifestDigest, throughB.ManifestDigest);
-        var layout = Directory.CreateDirectory(cluster.Combine("restarted-layout")).FullName;
-        await System.Formats.Tar.TarFile.ExtractToDirectoryAsync(archive, layout, overwriteFiles: false);
-        var rootfs = await Umoci.UnpackAsync(layout, "docker.io/library/restarted:1", cluster.Combine("restarted-bundle"));
+        var rootfs = await cluster.UnpackAsync(archive, "docker.io/library/restarted:1");
         Assert.Equal(part + part, File.ReadAllText(Path.Combine(rootfs, "twice")));
     }
 }

@@ -88,6 +88,15 @@ public sealed partial class ClusterFarm : IAsyncLifetime
 
     public string Combine(params string[] relative) => _session.Combine(relative);
 
+    /// <summary>Unpacks the image tagged <paramref name="tag"/> of an OCI archive with umoci; returns its root file system.</summary>
+    public async Task<string> UnpackAsync(string archive, string tag)
+    {
+        var name = Path.GetFileNameWithoutExtension(archive);
+        var layout = Directory.CreateDirectory(Combine(name + "-layout")).FullName;
+        await System.Formats.Tar.TarFile.ExtractToDirectoryAsync(archive, layout, overwriteFiles: false);
+        return await Umoci.UnpackAsync(layout, tag, Combine(name + "-bundle"));
+    }
+
     /// <summary>What every silo printed, for failure messages.</summary>
     public string Logs() => string.Join("\n", Silos.Select(silo => $"--- silo {silo.Address}:\n{silo.Log}"));
 
