@@ -4,6 +4,7 @@ using BuildFarm.Cli.Building;
 using BuildFarm.Client.Builds;
 using BuildFarm.Client.Context;
 using BuildFarm.Dockerfile;
+using BuildFarm.Dockerfile.Parsing;
 using BuildFarm.Oci.Layers;
 using Google.Protobuf;
 using Grpc.Core;
@@ -46,7 +47,8 @@ internal static class BuildCommand
                 throw new FarmException($"the build context \"{contextDirectory}\" is not a directory");
             }
 
-            var dockerfile = Path.GetFullPath(parseResult.GetValue(file) ?? Path.Combine(contextDirectory, "Dockerfile"));
+            // As BuildKit's frontend: a missing "Dockerfile" is read as "dockerfile" when that exists.
+            var dockerfile = DockerfileLowerCaseName.ResolveOnDisk(Path.GetFullPath(parseResult.GetValue(file) ?? Path.Combine(contextDirectory, DockerfileParser.DefaultFileName)));
             if (!File.Exists(dockerfile))
             {
                 throw new FarmException($"the Dockerfile \"{dockerfile}\" does not exist");

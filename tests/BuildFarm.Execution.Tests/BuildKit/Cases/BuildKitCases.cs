@@ -107,7 +107,6 @@ public static class BuildKitCases
         new("core-lowercase-dockerfile", $"{Core} testDockerfileLowercase")
         {
             Config = new Dictionary<string, string?> { ["config/Env"] = BusyboxPath },
-            Fails = "a context with `dockerfile` and no `Dockerfile` is not built: BuildKit's frontend falls back to the lower-case name (dockerui)",
         },
         new("core-labels", $"{Core} testLabels")
         {
