@@ -10,6 +10,38 @@ namespace BuildFarm.Execution.Tests.Building;
 public sealed class BuildEngineTests(EngineFixture fixture)
 {
     [Fact]
+    public async Task Step_names_count_a_FROM_only_where_it_names_an_image_and_pad_the_number_as_BuildKit()
+    {
+        using var build = new TestBuild(fixture);
+
+        var outcome = await build.BuildAsync("""
+            FROM busybox AS base
+            ENV A=1 B=2 C=3 D=4 E=5 F=6 G=7 H=8 I=9
+            LABEL a=1
+            LABEL b=2
+            LABEL c=3
+            LABEL d=4
+            LABEL e=5
+            LABEL f=6
+            LABEL g=7
+            LABEL h=8
+            FROM base AS child
+            ENV J=10
+            FROM scratch
+            COPY --from=child /bin/busybox /busybox
+            """);
+
+        Assert.Equal(
+            [
+                "[base  2/10] ENV A=1 B=2 C=3 D=4 E=5 F=6 G=7 H=8 I=9", "[base  3/10] LABEL a=1", "[base  4/10] LABEL b=2", "[base  5/10] LABEL c=3", "[base  6/10] LABEL d=4",
+                "[base  7/10] LABEL e=5", "[base  8/10] LABEL f=6", "[base  9/10] LABEL g=7", "[base 10/10] LABEL h=8",
+                "[child 1/1] ENV J=10",
+                "[stage-2 1/1] COPY --from=child /bin/busybox /busybox",
+            ],
+            outcome.Result.Steps.Select(s => s.Name));
+    }
+
+    [Fact]
     public async Task A_single_stage_build_makes_an_image_of_its_base_and_its_layers()
     {
         using var build = new TestBuild(fixture);
