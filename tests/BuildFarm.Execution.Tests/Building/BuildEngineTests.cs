@@ -107,6 +107,24 @@ public sealed class BuildEngineTests(EngineFixture fixture)
     }
 
     [Fact]
+    public async Task Proxy_build_args_reach_RUN_in_both_spellings_stay_out_of_key_and_history_and_a_changed_ARG_still_misses()
+    {
+        using var build = new TestBuild(fixture);
+        const string dockerfile = "FROM busybox\nARG FOO\nRUN echo -n $HTTP_PROXY:$http_proxy:$NO_PROXY:$no_proxy:$FOO > /out\n";
+        var first = await build.BuildAsync(dockerfile, new Dictionary<string, string> { ["FOO"] = "a", ["http_proxy"] = "hpvalue", ["NO_PROXY"] = "npvalue" });
+        var changedProxy = await build.BuildAsync(dockerfile, new Dictionary<string, string> { ["FOO"] = "a", ["http_proxy"] = "hpvalue2" });
+        var changedArg = await build.BuildAsync(dockerfile, new Dictionary<string, string> { ["FOO"] = "b", ["http_proxy"] = "hpvalue2" });
+
+        Assert.Equal([StepOutcome.ConfigOnly, StepOutcome.Ran], first.Outcomes);
+        Assert.Equal([LayerItem.File("out", "hpvalue:hpvalue:npvalue:npvalue:a")], await Layers.ReadAsync(fixture.Store, first.Result.Steps[1].Layer!));
+        Assert.Equal("RUN |1 FOO=a /bin/sh -c echo -n $HTTP_PROXY:$http_proxy:$NO_PROXY:$no_proxy:$FOO > /out # buildkit", first.Result.Config.History![^1].CreatedBy);
+        Assert.Equal([StepOutcome.ConfigOnly, StepOutcome.Cached], changedProxy.Outcomes);
+        Assert.Equal(first.Result.Manifest, changedProxy.Result.Manifest);
+        Assert.Equal([StepOutcome.ConfigOnly, StepOutcome.Ran], changedArg.Outcomes);
+        Assert.Equal([LayerItem.File("out", "hpvalue2:hpvalue2:::b")], await Layers.ReadAsync(fixture.Store, changedArg.Result.Steps[1].Layer!));
+    }
+
+    [Fact]
     public async Task Layers_are_reproducible_across_caches_because_times_are_clamped()
     {
         const string dockerfile = "FROM busybox\nRUN mkdir /d && echo x > /d/f && touch -d 2020-01-01 /d/f\n";
