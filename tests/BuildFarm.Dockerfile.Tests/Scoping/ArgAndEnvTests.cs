@@ -148,6 +148,16 @@ public sealed class ArgAndEnvTests
     }
 
     [Fact]
+    public void A_base_image_trigger_with_a_heredoc_runs_with_its_body()
+    {
+        var config = BaseImageConfig.Empty with { OnBuild = ["RUN <<EOF\necho \"hello world\" >> /dest\nEOF"] };
+        var plan = BuildPlanner.Plan("FROM node\nRUN after\n", "Dockerfile", new BuildPlanOptions { BaseImages = new Images(config) });
+        var trigger = plan.Target.Steps[0];
+        Assert.Equal(["/bin/sh", "-c", "echo \"hello world\" >> /dest\n"], trigger.Command);
+        Assert.True(trigger.FromOnbuild);
+    }
+
+    [Fact]
     public void A_failed_expansion_names_the_line()
     {
         Assert.Equal("Dockerfile:1: failed to process \"${FOO:?\\\"custom error\\\"}\": FOO: custom error", Plans.Error("ARG FOO=${FOO:?\"custom error\"}\nFROM scratch\n"));
