@@ -220,7 +220,6 @@ public static class BuildKitCases
         new("mount-tmpfs-size", $"{Mount} testMountTmpfsSize")
         {
             Files = new Dictionary<string, string> { ["tmpfssize"] = "tmpfs on /dev/shm type tmpfs (rw,nosuid,nodev,relatime,size=131072k)\n" },
-            Fails = "a RUN mount on /dev/shm is mounted over the sandbox's own /dev/shm, so `mount` lists both; BuildKit replaces a default mount with the step's mount of the same target (executor/oci dedupMounts)",
         },
         new("mount-duplicate", $"{Mount} testMountDuplicate") { Files = new Dictionary<string, string> { ["combined.txt"] = "foo\nbar\n" } },
         new("mount-cache-parallel", $"{Mount} testCacheMountParallel") { Files = new Dictionary<string, string> { ["p1"] = Passwd, ["p2"] = Passwd } },
