@@ -116,6 +116,33 @@ public sealed partial class SshMountTests(EngineFixture fixture) : IAsyncLifetim
         Assert.Empty(Directory.EnumerateFileSystemEntries(parent));
     }
 
+    [Fact]
+    public async Task An_agent_reached_request_by_request_lists_and_signs_inside_the_step()
+    {
+        var channel = new AgentSocketChannel(AgentSocket);
+        _sources.AgentChannels["client"] = channel;
+        await File.WriteAllTextAsync(_directory.Combine("data"), "signed by the client's agent\n");
+
+        var outcome = await RunAsync(
+            "RUN --mount=type=ssh,id=client --mount=type=bind,source=key.pub,target=/key.pub ssh-add -l && ssh-add -T /key.pub && echo tested; stat -c '%a %F' $SSH_AUTH_SOCK");
+
+        Assert.Equal([_fingerprint, "tested", "600 socket"], outcome.Stdout);
+        Assert.True(channel.Requests >= 2, $"{channel.Requests} requests"); // a listing, then at least a signature
+        Assert.Empty(await Layers.ReadAsync(fixture.Store, outcome.Layer));
+    }
+
+    [Fact]
+    public async Task A_forwarded_agent_that_gives_no_reply_fails_the_step_saying_why()
+    {
+        _sources.AgentChannels["silent"] = new FailingChannel("the SSH agent \"silent\" forwarded from the client did not answer within 20 s");
+
+        var error = await Assert.ThrowsAsync<BuildFarm.Execution.Sandbox.ProcessFailedException>(() => RunAsync("RUN --mount=type=ssh,id=silent ssh-add -l"));
+
+        Assert.Equal(
+            "process \"/bin/sh -c ssh-add -l\" did not complete successfully: the SSH agent \"silent\" forwarded from the client did not answer within 20 s: exit code: 1\nlast 1 lines of output:\nerror fetching identities: agent refused operation",
+            error.Message);
+    }
+
     private Task<RunOutcome> RunAsync(string run, string user = "", string? environment = null) =>
         fixture.RunMountedAsync(
             run,
@@ -142,6 +169,36 @@ public sealed partial class SshMountTests(EngineFixture fixture) : IAsyncLifetim
                 File.Copy(file, destination);
             }
         });
+    }
+
+    /// <summary>The real agent asked one request per connection, as the client answers a forwarded agent's requests.</summary>
+    private sealed class AgentSocketChannel(string socket) : ISshAgentChannel
+    {
+        private int _requests;
+
+        public int Requests => Volatile.Read(ref _requests);
+
+        public async Task<byte[]> RequestAsync(byte[] request, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _requests);
+            using var agent = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+            await agent.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(socket), cancellationToken);
+            await using var stream = new System.Net.Sockets.NetworkStream(agent);
+            var length = new byte[4];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(length, (uint)request.Length);
+            await stream.WriteAsync(length, cancellationToken);
+            await stream.WriteAsync(request, cancellationToken);
+            await stream.ReadExactlyAsync(length, cancellationToken);
+            var reply = new byte[System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(length)];
+            await stream.ReadExactlyAsync(reply, cancellationToken);
+            return reply;
+        }
+    }
+
+    /// <summary>What the farm's channel does when the client's agent gives no reply.</summary>
+    private sealed class FailingChannel(string error) : ISshAgentChannel
+    {
+        public Task<byte[]> RequestAsync(byte[] request, CancellationToken cancellationToken) => throw new SshAgentForwardingException(error);
     }
 
     [GeneratedRegex(@"SSH_AGENT_PID=(\d+);")]
