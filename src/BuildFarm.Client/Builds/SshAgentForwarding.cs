@@ -132,7 +132,12 @@ public sealed class SshAgentForwarding : IAsyncDisposable
         var reply = new SshAgentReply { RequestId = request.RequestId };
         try
         {
-            reply.Body = ByteString.CopyFrom(await AskAgentAsync(request.AgentId, request.Body.Memory, _stop.Token).ConfigureAwait(false));
+            if (!_sockets.TryGetValue(request.AgentId, out var socket))
+            {
+                throw new InvalidDataException("no agent of that id is forwarded");
+            }
+
+            reply.Body = ByteString.CopyFrom(await AskAgentAsync(socket, request.Body.Memory, _stop.Token).ConfigureAwait(false));
         }
         catch (Exception e) when (e is SocketException or IOException or InvalidDataException)
         {
@@ -161,15 +166,14 @@ public sealed class SshAgentForwarding : IAsyncDisposable
         }
     }
 
-    private async Task<byte[]> AskAgentAsync(string agentId, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    /// <summary>Asks the agent at <paramref name="socket"/> one request (a message without its length) on a connection of its own and returns its reply (without its length).</summary>
+    /// <exception cref="SocketException">The socket refused the connection.</exception>
+    /// <exception cref="InvalidDataException">The reply's length is not an agent's.</exception>
+    public static async Task<byte[]> AskAgentAsync(string socket, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
     {
-        if (!_sockets.TryGetValue(agentId, out var path))
-        {
-            throw new InvalidDataException($"no agent of that id is forwarded");
-        }
-
+        ArgumentNullException.ThrowIfNull(socket);
         using var agent = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        await agent.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken).ConfigureAwait(false);
+        await agent.ConnectAsync(new UnixDomainSocketEndPoint(socket), cancellationToken).ConfigureAwait(false);
         await using var stream = new NetworkStream(agent, ownsSocket: false);
         var length = new byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(length, (uint)body.Length);

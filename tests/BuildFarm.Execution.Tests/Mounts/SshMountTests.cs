@@ -178,20 +178,10 @@ public sealed partial class SshMountTests(EngineFixture fixture) : IAsyncLifetim
 
         public int Requests => Volatile.Read(ref _requests);
 
-        public async Task<byte[]> RequestAsync(byte[] request, CancellationToken cancellationToken)
+        public Task<byte[]> RequestAsync(byte[] request, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _requests);
-            using var agent = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
-            await agent.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(socket), cancellationToken);
-            await using var stream = new System.Net.Sockets.NetworkStream(agent);
-            var length = new byte[4];
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(length, (uint)request.Length);
-            await stream.WriteAsync(length, cancellationToken);
-            await stream.WriteAsync(request, cancellationToken);
-            await stream.ReadExactlyAsync(length, cancellationToken);
-            var reply = new byte[System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(length)];
-            await stream.ReadExactlyAsync(reply, cancellationToken);
-            return reply;
+            return BuildFarm.Client.Builds.SshAgentForwarding.AskAgentAsync(socket, request, cancellationToken);
         }
     }
 

@@ -1,0 +1,110 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using BuildFarm.Client.Builds;
+using BuildFarm.Execution.Mounts;
+using BuildFarm.Grains.Builds;
+using BuildFarm.Grains.Ssh;
+using BuildFarm.Grains.Tests.TestSupport;
+using BuildFarm.Testing;
+
+namespace BuildFarm.Grains.Tests.Ssh;
+
+/// <summary>
+/// A client's agent forwarding across two silos: the client's stream held on one silo (its loop
+/// here stands in for SshAgentsService, answering from a real <c>ssh-agent</c>), a step's requests
+/// made on the other, through the session's grain, wherever it lives.
+/// </summary>
+public sealed partial class SshForwardingGrainTests : TwoSiloTest
+{
+    // SSH2_AGENTC_REQUEST_IDENTITIES, and the answer's type, SSH2_AGENT_IDENTITIES_ANSWER.
+    private static readonly byte[] RequestIdentities = [11];
+    private const byte IdentitiesAnswer = 12;
+
+    private readonly TempDirectory _directory = new("buildfarm-ssh-grain");
+    private string _agentPid = string.Empty;
+
+    private string AgentSocket => _directory.Combine("agent.sock");
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        var started = await ProcessRunner.RunCheckedAsync("ssh-agent", ["-s", "-a", AgentSocket]);
+        _agentPid = AgentPid().Match(started).Groups[1].Value;
+        await ProcessRunner.RunCheckedAsync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "cluster-key", "-f", _directory.Combine("key")]);
+        await ProcessRunner.RunCheckedAsync("env", [$"SSH_AUTH_SOCK={AgentSocket}", "ssh-add", "-q", _directory.Combine("key")]);
+    }
+
+    public override async Task DisposeAsync()
+    {
+        if (_agentPid.Length > 0)
+        {
+            await ProcessRunner.RunCheckedAsync("env", [$"SSH_AGENT_PID={_agentPid}", "ssh-agent", "-k"]);
+        }
+
+        _directory.Dispose();
+        await base.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_step_on_one_silo_asks_the_agent_of_a_client_attached_to_the_other_and_gets_its_reply()
+    {
+        const string session = "c0ffee";
+        var gateway = A.Get<IGrainFactory>().GetGrain<ISshForwardingGrain>(session);
+        await gateway.OpenAsync();
+        using var stop = new CancellationTokenSource();
+        var answering = AnswerAsync(gateway, stop.Token);
+        var secrets = new BuildSecrets { ForwardedSsh = ["default"], SshSession = session };
+        var agents = ForwardedSshAgents.For(B.Get<IGrainFactory>(), secrets)!;
+
+        var reply = await agents.FindChannel("default")!.RequestAsync(RequestIdentities, CancellationToken.None);
+        var again = await agents.FindChannel("default")!.RequestAsync(RequestIdentities, CancellationToken.None);
+
+        Assert.Equal(IdentitiesAnswer, reply[0]);
+        Assert.Equal(1u, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(reply.AsSpan(1))); // one key
+        Assert.EndsWith("cluster-key", Encoding.ASCII.GetString(reply), StringComparison.Ordinal);
+        Assert.Equal(reply, again);
+        Assert.Null(agents.FindChannel("other"));
+        Assert.Null(agents.FindSocket("default"));
+
+        await agents.EndAsync();
+        Assert.Equal(2, await answering); // the loop saw the end and stopped after the two requests
+        var ended = await Assert.ThrowsAsync<SshAgentForwardingException>(() => agents.FindChannel("default")!.RequestAsync(RequestIdentities, CancellationToken.None));
+        Assert.Equal("the SSH agent \"default\" forwarded from the client is gone: the client's forwarding ended", ended.Message);
+    }
+
+    [Fact]
+    public async Task A_session_nobody_opened_fails_each_request_saying_so_and_a_build_without_forwarding_has_no_agents()
+    {
+        var agents = ForwardedSshAgents.For(B.Get<IGrainFactory>(), new BuildSecrets { ForwardedSsh = ["default"], SshSession = "never-opened" })!;
+
+        var error = await Assert.ThrowsAsync<SshAgentForwardingException>(() => agents.FindChannel("default")!.RequestAsync(RequestIdentities, CancellationToken.None));
+
+        Assert.Equal("the SSH agent \"default\" cannot be forwarded: the client has no forwarding session open", error.Message);
+        Assert.Null(ForwardedSshAgents.For(B.Get<IGrainFactory>(), BuildSecrets.None));
+    }
+
+    // What SshAgentsService does with the client's stream, the client answering from its agent; returns how many it answered.
+    private async Task<int> AnswerAsync(ISshForwardingGrain session, CancellationToken cancellationToken)
+    {
+        var answered = 0;
+        for (var polls = 0; polls < 100 && !cancellationToken.IsCancellationRequested; polls++)
+        {
+            var batch = await session.NextAsync(TimeSpan.FromSeconds(5));
+            foreach (var request in batch.Requests)
+            {
+                await session.ReplyAsync(request.RequestId, new SshAgentAnswer(await SshAgentForwarding.AskAgentAsync(AgentSocket, request.Body, cancellationToken), null));
+                answered++;
+            }
+
+            if (batch.Ended)
+            {
+                return answered;
+            }
+        }
+
+        throw new TimeoutException("the session did not end within 100 polls");
+    }
+
+    [GeneratedRegex(@"SSH_AGENT_PID=(\d+);")]
+    private static partial Regex AgentPid();
+}
