@@ -49,6 +49,9 @@ public sealed class SshAgentForwarding : IAsyncDisposable
     /// <summary>The id to name in <see cref="SubmitRequest.SshSession"/>.</summary>
     public string Session { get; }
 
+    /// <summary>Completes when the session is over: the farm ended it (its build ended) or this side closed it.</summary>
+    public Task Ended => _serving;
+
     /// <summary>Opens a session for the agents at <paramref name="sockets"/> (id to Unix socket path) and starts answering.</summary>
     /// <exception cref="RpcException">The farm refused the call or is unreachable.</exception>
     public static async Task<SshAgentForwarding> OpenAsync(SshAgents.SshAgentsClient client, IReadOnlyDictionary<string, string> sockets, CancellationToken cancellationToken = default)
