@@ -46,7 +46,7 @@ public sealed class ForwardedSshAgents : ISshAgentSource
             {
                 answer = await session.RequestAsync(id, request).WaitAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (e is OrleansException or TimeoutException)
             {
                 // The silo holding the session is gone, or the call timed out: the step's request fails alone.
                 throw new SshAgentForwardingException($"the SSH agent \"{id}\" forwarded from the client cannot be reached: {e.Message}");

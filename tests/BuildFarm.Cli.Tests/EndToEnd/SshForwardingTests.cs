@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using System.Text.RegularExpressions;
 using BuildFarm.Cli.Tests.TestSupport;
 using BuildFarm.Testing;
 
@@ -11,30 +10,24 @@ namespace BuildFarm.Cli.Tests.EndToEnd;
 /// Debian's <c>ssh-add</c> (copied with its libraries into the context) asking the agent from a
 /// RUN step. The private key never reaches the farm: only the agent's requests and replies do.
 /// </summary>
-public sealed partial class SshForwardingTests(ServerProcessFarm farm) : IClassFixture<ServerProcessFarm>, IAsyncLifetime
+public sealed class SshForwardingTests(ServerProcessFarm farm) : IClassFixture<ServerProcessFarm>, IAsyncLifetime
 {
     private readonly TempDirectory _directory = new("buildfarm-ssh-forward");
-    private string _agentPid = string.Empty;
-    private string _fingerprint = string.Empty;
+    private SshAgentProcess _agent = null!;
 
-    private string AgentSocket => _directory.Combine("agent.sock");
+    private string AgentSocket => _agent.Socket;
 
-    private string Key => _directory.Combine("id_ed25519");
+    private string Key => _agent.KeyFile;
 
-    public async Task InitializeAsync()
-    {
-        var started = await ProcessRunner.RunCheckedAsync("ssh-agent", ["-s", "-a", AgentSocket]);
-        _agentPid = AgentPid().Match(started).Groups[1].Value;
-        await ProcessRunner.RunCheckedAsync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "forwarded-key", "-f", Key]);
-        await ProcessRunner.RunCheckedAsync("env", [$"SSH_AUTH_SOCK={AgentSocket}", "ssh-add", "-q", Key]);
-        _fingerprint = (await ProcessRunner.RunCheckedAsync("env", [$"SSH_AUTH_SOCK={AgentSocket}", "ssh-add", "-l"])).TrimEnd('\n');
-    }
+    private string Fingerprint => _agent.Fingerprint;
+
+    public async Task InitializeAsync() => _agent = await SshAgentProcess.StartAsync("forwarded-key");
 
     public async Task DisposeAsync()
     {
-        if (_agentPid.Length > 0)
+        if (_agent is not null)
         {
-            await ProcessRunner.RunCheckedAsync("env", [$"SSH_AGENT_PID={_agentPid}", "ssh-agent", "-k"]);
+            await _agent.DisposeAsync();
         }
 
         _directory.Dispose();
@@ -49,8 +42,8 @@ public sealed partial class SshForwardingTests(ServerProcessFarm farm) : IClassF
         var result = await farm.RunAsync(WithAgent(AgentSocket), "build", "--progress", "plain", "--ssh", "default", "-o", $"type=local,dest={output}", context);
 
         Assert.True(result.ExitCode == 0, $"{result.Error}\nserver:\n{farm.Server.Log}");
-        Assert.StartsWith("256 SHA256:", _fingerprint, StringComparison.Ordinal);
-        Assert.Equal(_fingerprint + "\n", File.ReadAllText(Path.Combine(output, "listed")));
+        Assert.StartsWith("256 SHA256:", Fingerprint, StringComparison.Ordinal);
+        Assert.Equal(Fingerprint + "\n", File.ReadAllText(Path.Combine(output, "listed")));
         Assert.Equal("signed\n", File.ReadAllText(Path.Combine(output, "signed")));
         var keyLine = File.ReadAllLines(Key)[1];
         Assert.DoesNotContain(keyLine, farm.Server.Log, StringComparison.Ordinal);
@@ -66,18 +59,21 @@ public sealed partial class SshForwardingTests(ServerProcessFarm farm) : IClassF
         var result = await farm.RunAsync(WithAgent(null), "build", "--progress", "plain", "--ssh", $"deploy={AgentSocket}", "-o", $"type=local,dest={output}", context);
 
         Assert.True(result.ExitCode == 0, $"{result.Error}\nserver:\n{farm.Server.Log}");
-        Assert.Equal(_fingerprint + "\n", File.ReadAllText(Path.Combine(output, "listed")));
+        Assert.Equal(Fingerprint + "\n", File.ReadAllText(Path.Combine(output, "listed")));
     }
 
     [Fact]
-    public async Task Forwarding_default_without_SSH_AUTH_SOCK_is_refused_naming_it()
+    public async Task Forwarding_without_an_agent_is_refused_naming_what_is_missing()
     {
         var context = farm.WriteContext("no-agent", "FROM busybox\nRUN --mount=type=ssh true\n");
 
-        var result = await farm.RunAsync(WithAgent(null), "build", "--progress", "plain", "--ssh", "default", context);
+        var unset = await farm.RunAsync(WithAgent(null), "build", "--progress", "plain", "--ssh", "default", context);
+        var notSocket = await farm.RunAsync(WithAgent(Key + ".pub"), "build", "--progress", "plain", "--ssh", "default", context);
+        var mixed = await farm.RunAsync(WithAgent(null), "build", "--progress", "plain", "--ssh", $"deploy={Key},{AgentSocket}", context);
 
-        Assert.Equal(1, result.ExitCode);
-        Assert.Equal("Error: --ssh default: SSH_AUTH_SOCK is not set, so there is no agent to forward; start one (eval \"$(ssh-agent)\", then ssh-add) or give key files: default=~/.ssh/id_ed25519\n", result.Error);
+        Assert.Equal((1, "Error: --ssh default: SSH_AUTH_SOCK is not set, so there is no agent to forward; start one (eval \"$(ssh-agent)\", then ssh-add) or give key files: default=~/.ssh/id_ed25519\n"), (unset.ExitCode, unset.Error));
+        Assert.Equal((1, $"Error: --ssh default: SSH_AUTH_SOCK is \"{Key}.pub\", which is not an agent's socket\n"), (notSocket.ExitCode, notSocket.Error));
+        Assert.Equal((1, $"Error: --ssh \"deploy={Key},{AgentSocket}\": the agent socket {AgentSocket} goes alone (deploy=SOCKET), not among key files\n"), (mixed.ExitCode, mixed.Error));
     }
 
     [Fact]
@@ -106,8 +102,7 @@ public sealed partial class SshForwardingTests(ServerProcessFarm farm) : IClassF
     {
         var context = farm.WriteContext(name, "FROM busybox\nCOPY tools/ /\nCOPY key.pub /key.pub\n" + run);
         File.Copy(Key + ".pub", Path.Combine(context, "key.pub"));
-        var libraries = LibraryPath().Matches(await ProcessRunner.RunCheckedAsync("ldd", ["/usr/bin/ssh-add"])).Select(static m => m.Groups[1].Value);
-        foreach (var file in libraries.Append("/usr/bin/ssh-add"))
+        foreach (var file in await SshAgentProcess.SshAddFilesAsync())
         {
             var destination = Path.Join(context, "tools", file);
             Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
@@ -116,10 +111,4 @@ public sealed partial class SshForwardingTests(ServerProcessFarm farm) : IClassF
 
         return context;
     }
-
-    [GeneratedRegex(@"SSH_AGENT_PID=(\d+);")]
-    private static partial Regex AgentPid();
-
-    [GeneratedRegex(@"(/\S+) \(0x")]
-    private static partial Regex LibraryPath();
 }

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.RegularExpressions;
 using BuildFarm.Client.Builds;
 using BuildFarm.Execution.Mounts;
 using BuildFarm.Grains.Builds;
@@ -14,34 +13,29 @@ namespace BuildFarm.Grains.Tests.Ssh;
 /// here stands in for SshAgentsService, answering from a real <c>ssh-agent</c>), a step's requests
 /// made on the other, through the session's grain, wherever it lives.
 /// </summary>
-public sealed partial class SshForwardingGrainTests : TwoSiloTest
+public sealed class SshForwardingGrainTests : TwoSiloTest
 {
     // SSH2_AGENTC_REQUEST_IDENTITIES, and the answer's type, SSH2_AGENT_IDENTITIES_ANSWER.
     private static readonly byte[] RequestIdentities = [11];
     private const byte IdentitiesAnswer = 12;
 
-    private readonly TempDirectory _directory = new("buildfarm-ssh-grain");
-    private string _agentPid = string.Empty;
+    private SshAgentProcess _agent = null!;
 
-    private string AgentSocket => _directory.Combine("agent.sock");
+    private string AgentSocket => _agent.Socket;
 
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        var started = await ProcessRunner.RunCheckedAsync("ssh-agent", ["-s", "-a", AgentSocket]);
-        _agentPid = AgentPid().Match(started).Groups[1].Value;
-        await ProcessRunner.RunCheckedAsync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "cluster-key", "-f", _directory.Combine("key")]);
-        await ProcessRunner.RunCheckedAsync("env", [$"SSH_AUTH_SOCK={AgentSocket}", "ssh-add", "-q", _directory.Combine("key")]);
+        _agent = await SshAgentProcess.StartAsync("cluster-key");
     }
 
     public override async Task DisposeAsync()
     {
-        if (_agentPid.Length > 0)
+        if (_agent is not null)
         {
-            await ProcessRunner.RunCheckedAsync("env", [$"SSH_AGENT_PID={_agentPid}", "ssh-agent", "-k"]);
+            await _agent.DisposeAsync();
         }
 
-        _directory.Dispose();
         await base.DisposeAsync();
     }
 
@@ -104,7 +98,4 @@ public sealed partial class SshForwardingGrainTests : TwoSiloTest
 
         throw new TimeoutException("the session did not end within 100 polls");
     }
-
-    [GeneratedRegex(@"SSH_AGENT_PID=(\d+);")]
-    private static partial Regex AgentPid();
 }
