@@ -1,5 +1,4 @@
 using System.Text;
-using BuildFarm.Client.Builds;
 using BuildFarm.Execution.Mounts;
 using BuildFarm.Grains.Builds;
 using BuildFarm.Grains.Ssh;
@@ -45,8 +44,7 @@ public sealed class SshForwardingGrainTests : TwoSiloTest
         const string session = "c0ffee";
         var gateway = A.Get<IGrainFactory>().GetGrain<ISshForwardingGrain>(session);
         await gateway.OpenAsync();
-        using var stop = new CancellationTokenSource();
-        var answering = AnswerAsync(gateway, stop.Token);
+        var answering = AgentForwardingClient.AnswerAsync(gateway, AgentSocket);
         var secrets = new BuildSecrets { ForwardedSsh = ["default"], SshSession = session };
         var agents = ForwardedSshAgents.For(B.Get<IGrainFactory>(), secrets)!;
 
@@ -75,27 +73,5 @@ public sealed class SshForwardingGrainTests : TwoSiloTest
 
         Assert.Equal("the SSH agent \"default\" cannot be forwarded: the client has no forwarding session open", error.Message);
         Assert.Null(ForwardedSshAgents.For(B.Get<IGrainFactory>(), BuildSecrets.None));
-    }
-
-    // What SshAgentsService does with the client's stream, the client answering from its agent; returns how many it answered.
-    private async Task<int> AnswerAsync(ISshForwardingGrain session, CancellationToken cancellationToken)
-    {
-        var answered = 0;
-        for (var polls = 0; polls < 100 && !cancellationToken.IsCancellationRequested; polls++)
-        {
-            var batch = await session.NextAsync(TimeSpan.FromSeconds(5));
-            foreach (var request in batch.Requests)
-            {
-                await session.ReplyAsync(request.RequestId, new SshAgentAnswer(await SshAgentForwarding.AskAgentAsync(AgentSocket, request.Body, cancellationToken), null));
-                answered++;
-            }
-
-            if (batch.Ended)
-            {
-                return answered;
-            }
-        }
-
-        throw new TimeoutException("the session did not end within 100 polls");
     }
 }
