@@ -47,10 +47,6 @@ public sealed partial class SshAgentProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>The host's <c>ssh-add</c> and the shared libraries it loads, by their paths: what a busybox image needs to run it.</summary>
-    public static async Task<IReadOnlyList<string>> SshAddFilesAsync() =>
-        [.. LibraryPath().Matches(await ProcessRunner.RunCheckedAsync("ldd", ["/usr/bin/ssh-add"])).Select(static m => m.Groups[1].Value), "/usr/bin/ssh-add"];
-
     public async ValueTask DisposeAsync()
     {
         if (_pid.Length > 0)
@@ -63,7 +59,4 @@ public sealed partial class SshAgentProcess : IAsyncDisposable
 
     [GeneratedRegex(@"SSH_AGENT_PID=(\d+);")]
     private static partial Regex AgentPid();
-
-    [GeneratedRegex(@"(/\S+) \(0x")]
-    private static partial Regex LibraryPath();
 }

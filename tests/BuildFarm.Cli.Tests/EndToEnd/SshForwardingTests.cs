@@ -102,12 +102,7 @@ public sealed class SshForwardingTests(ServerProcessFarm farm) : IClassFixture<S
     {
         var context = farm.WriteContext(name, "FROM busybox\nCOPY tools/ /\nCOPY key.pub /key.pub\n" + run);
         File.Copy(Key + ".pub", Path.Combine(context, "key.pub"));
-        foreach (var file in await SshAgentProcess.SshAddFilesAsync())
-        {
-            var destination = Path.Join(context, "tools", file);
-            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-            File.Copy(file, destination);
-        }
+        (await SshAddFiles.FindAsync()).CopyInto(Path.Combine(context, "tools"));
 
         return context;
     }

@@ -154,16 +154,8 @@ public sealed class SshMountTests(EngineFixture fixture) : IAsyncLifetime
     /// <summary>The host's ssh-add and the shared libraries it loads, at their own paths.</summary>
     private async Task<LayerBlob> SshAddLayerAsync()
     {
-        var files = await SshAgentProcess.SshAddFilesAsync();
-        return await Layers.WriteAsync(fixture.Store, root =>
-        {
-            foreach (var file in files)
-            {
-                var destination = Path.Join(root, file);
-                Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-                File.Copy(file, destination);
-            }
-        });
+        var files = await SshAddFiles.FindAsync();
+        return await Layers.WriteAsync(fixture.Store, files.CopyInto);
     }
 
     /// <summary>The real agent asked one request per connection, as the client answers a forwarded agent's requests.</summary>

@@ -20,7 +20,7 @@ public sealed class SshForwardingClusterBuildTests
         await using var agent = await SshAgentProcess.StartAsync("cluster-build");
         await using var farm = await FarmCluster.StartAsync(silos: 2, slots: 1);
         var coordinator = farm.Silos[0];
-        var tools = await SshAgentProcess.SshAddFilesAsync();
+        var tools = await SshAddFiles.FindAsync();
         var root = await farm.SendContextAsync(farm.Store(coordinator), directory =>
         {
             // Each stage's RUN holds its silo's one slot, so the other is placed on the other silo.
@@ -35,12 +35,7 @@ public sealed class SshForwardingClusterBuildTests
                 COPY --from=a /a /a
                 COPY --from=b /b /b
                 """);
-            foreach (var file in tools)
-            {
-                var destination = Path.Join(directory, "tools", file);
-                Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-                File.Copy(file, destination);
-            }
+            tools.CopyInto(Path.Combine(directory, "tools"));
         });
         // The client's stream is held on the second silo, as when it talks to that one.
         const string session = "cluster-build-session";
