@@ -115,7 +115,15 @@ public sealed class ExecutionEngine
             {
                 root.CreateMountPoints(RuncSandbox.MountTargets(process));
                 var bundle = Path.Combine(mounts.PrivateDirectory ?? root.Directory, "bundle");
-                await Sandbox.RunAsync(root.Path, process, bundle, output, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await Sandbox.RunAsync(root.Path, process, bundle, output, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ProcessFailedException failed) when (mounts.AgentFailure is { } agentFailure)
+                {
+                    // The step only saw its agent refuse; the cause is known here.
+                    throw failed.WithCause(agentFailure);
+                }
             },
             request.Layer,
             request.LeaseId,

@@ -1,16 +1,21 @@
+using BuildFarm.Client.Builds;
+
 namespace BuildFarm.Cli.Building;
 
 /// <summary>
-/// One <c>--ssh</c>, buildx's syntax: <c>ID=KEYFILE[,KEYFILE]</c> (<c>default</c> is the id a
-/// mount without <c>id=</c> asks for). The farm may run on another machine, so it is sent keys, not
-/// an agent: the client reads the key files and the farm loads them into an agent of its own for
-/// the build. An agent socket (buildx's <c>default</c> alone, or <c>ID=SOCKET</c>) cannot be
-/// forwarded: an agent never gives up its keys, and the farm does not tunnel agent connections.
+/// One <c>--ssh</c>, buildx's syntax (<c>default</c> is the id a mount without <c>id=</c> asks for):
+/// <c>ID</c> alone forwards the agent at <c>$SSH_AUTH_SOCK</c>, <c>ID=SOCKET</c> the agent at that
+/// socket, and <c>ID=KEYFILE[,KEYFILE]</c> sends the key files, which the farm loads into an agent of
+/// its own. A forwarded agent keeps its keys: the farm passes it each request a step makes.
 /// </summary>
-internal sealed record SshSpec(string Id, IReadOnlyList<string> KeyFiles)
+internal sealed record SshSpec(string Id, IReadOnlyList<string> KeyFiles, string? AgentSocket)
 {
-    public static SshSpec Parse(string value)
+    private const string AgentVariable = "SSH_AUTH_SOCK";
+
+    public static SshSpec Parse(string value, Func<string, string?> getVariable)
     {
+        ArgumentNullException.ThrowIfNull(value);
+        ArgumentNullException.ThrowIfNull(getVariable);
         var equals = value.IndexOf('=', StringComparison.Ordinal);
         var id = (equals < 0 ? value : value[..equals]).Trim();
         var paths = equals < 0 ? [] : value[(equals + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -21,10 +26,25 @@ internal sealed record SshSpec(string Id, IReadOnlyList<string> KeyFiles)
 
         if (paths.Length == 0)
         {
-            throw new FarmException($"--ssh \"{value}\": give the private key files, {id}=~/.ssh/id_ed25519[,FILE]: the farm loads keys into an agent of its own and does not forward a local agent");
+            var socket = getVariable(AgentVariable);
+            if (string.IsNullOrEmpty(socket))
+            {
+                throw new FarmException($"--ssh {id}: {AgentVariable} is not set, so there is no agent to forward; start one (eval \"$(ssh-agent)\", then ssh-add) or give key files: {id}=~/.ssh/id_ed25519");
+            }
+
+            return SshAgentForwarding.IsSocket(socket)
+                ? new SshSpec(id, [], socket)
+                : throw new FarmException($"--ssh {id}: {AgentVariable} is \"{socket}\", which is not an agent's socket");
         }
 
-        return new SshSpec(id, paths);
+        if (paths.Length == 1 && SshAgentForwarding.IsSocket(paths[0]))
+        {
+            return new SshSpec(id, [], paths[0]);
+        }
+
+        return paths.FirstOrDefault(SshAgentForwarding.IsSocket) is { } among
+            ? throw new FarmException($"--ssh \"{value}\": the agent socket {among} goes alone ({id}=SOCKET), not among key files")
+            : new SshSpec(id, paths, null);
     }
 
     /// <summary>The key files' bytes.</summary>
@@ -39,8 +59,7 @@ internal sealed record SshSpec(string Id, IReadOnlyList<string> KeyFiles)
             }
             catch (Exception error) when (error is IOException or UnauthorizedAccessException)
             {
-                // A socket cannot be read: the one way an agent's path ends up here.
-                throw new FarmException($"--ssh {Id}={path}: cannot read the key file ({error.Message}); an agent socket cannot be forwarded, give its key files");
+                throw new FarmException($"--ssh {Id}={path}: cannot read the key file ({error.Message})");
             }
         }
 

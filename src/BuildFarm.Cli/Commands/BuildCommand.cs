@@ -4,6 +4,7 @@ using BuildFarm.Cli.Building;
 using BuildFarm.Client.Builds;
 using BuildFarm.Client.Context;
 using BuildFarm.Dockerfile;
+using BuildFarm.Dockerfile.Parsing;
 using BuildFarm.Oci.Layers;
 using Google.Protobuf;
 using Grpc.Core;
@@ -29,7 +30,7 @@ internal static class BuildCommand
         var outputs = new Option<string[]>("--output", "-o") { Description = "type=oci|docker|local|registry,dest=PATH. Repeatable." };
         var push = new Option<bool>("--push") { Description = "Push the tagged image (--output type=registry)." };
         var secrets = new Option<string[]>("--secret") { Description = "A secret for RUN --mount=type=secret: id=ID[,src=FILE|,env=NAME]. Repeatable." };
-        var ssh = new Option<string[]>("--ssh") { Description = "Keys for RUN --mount=type=ssh: ID=KEYFILE[,KEYFILE] (ID default for mounts without id=). Repeatable." };
+        var ssh = new Option<string[]>("--ssh") { Description = "SSH agents for RUN --mount=type=ssh (ID default for mounts without id=): ID forwards $SSH_AUTH_SOCK's agent, ID=SOCKET that agent, ID=KEYFILE[,KEYFILE] sends keys. Repeatable." };
         var metadataFile = new Option<string?>("--metadata-file") { Description = "Write the build's result (digests, names, steps) as JSON to this file." };
         var addHosts = new Option<string[]>("--add-host") { Description = "Add a line to every RUN step's /etc/hosts, NAME:IP. Repeatable.", AllowMultipleArgumentsPerToken = false };
         var allow = new Option<string[]>("--allow") { Description = "Ask for an entitlement the server must grant: network.host (RUN --network=host). Repeatable.", AllowMultipleArgumentsPerToken = false };
@@ -46,7 +47,8 @@ internal static class BuildCommand
                 throw new FarmException($"the build context \"{contextDirectory}\" is not a directory");
             }
 
-            var dockerfile = Path.GetFullPath(parseResult.GetValue(file) ?? Path.Combine(contextDirectory, "Dockerfile"));
+            // As BuildKit's frontend: a missing "Dockerfile" is read as "dockerfile" when that exists.
+            var dockerfile = DockerfileLowerCaseName.ResolveOnDisk(Path.GetFullPath(parseResult.GetValue(file) ?? Path.Combine(contextDirectory, DockerfileParser.DefaultFileName)));
             if (!File.Exists(dockerfile))
             {
                 throw new FarmException($"the Dockerfile \"{dockerfile}\" does not exist");
@@ -69,7 +71,7 @@ internal static class BuildCommand
             request.ExtraHosts.AddRange(parseResult.GetValue(addHosts) ?? []);
             request.Entitlements.AddRange(parseResult.GetValue(allow) ?? []);
             request.Outputs.AddRange(outputSpecs.Select(o => o.ToMessage()));
-            AddSecrets(request, parseResult.GetValue(secrets) ?? [], parseResult.GetValue(ssh) ?? [], context.Environment.GetVariable);
+            var forwardedAgents = AddSecrets(request, parseResult.GetValue(secrets) ?? [], parseResult.GetValue(ssh) ?? [], context.Environment.GetVariable);
 
             var error = parseResult.InvocationConfiguration.Error;
             using var client = await context.ConnectAsync(parseResult, cancellationToken).ConfigureAwait(false);
@@ -123,6 +125,10 @@ internal static class BuildCommand
                 request.DockerfileInline = ByteString.CopyFrom(await File.ReadAllBytesAsync(dockerfile, cancellationToken).ConfigureAwait(false));
             }
 
+            // The client's own agents answer the build's steps through a session opened first; it
+            // closes when the build's stream ends.
+            await using var forwarding = forwardedAgents.Count > 0 ? await client.ForwardSshAgentsAsync(forwardedAgents, cancellationToken).ConfigureAwait(false) : null;
+            request.SshSession = forwarding?.Session ?? string.Empty;
             var mode = parseResult.GetValue(progress)!;
             var printer = BuildProgress.Create(mode, error, context.Environment.StandardErrorIsTerminal, context.Environment.Time);
             BuildEvent? last = null;
@@ -187,24 +193,35 @@ internal static class BuildCommand
     }
 
     // Read on the client, as buildx does; the farm keeps them in memory for the build only.
-    private static void AddSecrets(SubmitRequest request, IEnumerable<string> secrets, IEnumerable<string> ssh, Func<string, string?> getVariable)
+    // Returns the agents to forward: id to socket.
+    private static Dictionary<string, string> AddSecrets(SubmitRequest request, IEnumerable<string> secrets, IEnumerable<string> ssh, Func<string, string?> getVariable)
     {
         foreach (var secret in secrets.Select(s => SecretSpec.Parse(s, getVariable)))
         {
             request.Secrets[secret.Id] = ByteString.CopyFrom(secret.ReadValue(getVariable));
         }
 
-        foreach (var agent in ssh.Select(SshSpec.Parse))
+        var forwarded = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var agent in ssh.Select(value => SshSpec.Parse(value, getVariable)))
         {
-            if (request.Ssh.Any(a => a.Id == agent.Id))
+            if (request.Ssh.Any(a => a.Id == agent.Id) || forwarded.ContainsKey(agent.Id))
             {
                 throw new FarmException($"--ssh {agent.Id} is given twice");
+            }
+
+            if (agent.AgentSocket is { } socket)
+            {
+                forwarded[agent.Id] = socket;
+                request.SshForwarded.Add(agent.Id);
+                continue;
             }
 
             var keys = new SshAgentKeys { Id = agent.Id };
             keys.PrivateKeys.AddRange(agent.ReadKeys().Select(ByteString.CopyFrom));
             request.Ssh.Add(keys);
         }
+
+        return forwarded;
     }
 
     private static async Task ExportAsync(FarmClient client, string buildId, OutputSpec output, FarmContext context, CancellationToken cancellationToken)

@@ -24,6 +24,7 @@ public sealed partial class FarmClient : IDisposable
         Content = new Api.V1.Content.ContentClient(channel);
         Images = new Api.V1.Images.ImagesClient(channel);
         Storage = new Api.V1.Storage.StorageClient(channel);
+        SshAgents = new Api.V1.SshAgents.SshAgentsClient(channel);
     }
 
     private FarmClient(GrpcChannel channel)
@@ -36,6 +37,12 @@ public sealed partial class FarmClient : IDisposable
     public Api.V1.Images.ImagesClient Images { get; }
 
     public Api.V1.Storage.StorageClient Storage { get; }
+
+    public Api.V1.SshAgents.SshAgentsClient SshAgents { get; }
+
+    /// <summary>Opens a forwarding session for the local agents at <paramref name="sockets"/> (id to socket path), for a build to name.</summary>
+    public Task<SshAgentForwarding> ForwardSshAgentsAsync(IReadOnlyDictionary<string, string> sockets, CancellationToken cancellationToken = default) =>
+        SshAgentForwarding.OpenAsync(SshAgents, sockets, cancellationToken);
 
     /// <summary>A client of the farm at <paramref name="address"/> (<c>http://host:port</c>, plain-text HTTP/2).</summary>
     public static FarmClient Connect(Uri address)

@@ -1,3 +1,4 @@
+using BuildFarm.Dockerfile.Parsing;
 using BuildFarm.Dockerfile.Planning;
 
 namespace BuildFarm.Client.Context;
@@ -8,7 +9,7 @@ public sealed record ContextSnapshotOptions
     /// <summary>The context directory.</summary>
     public required string ContextDirectory { get; init; }
 
-    /// <summary>The Dockerfile on the host; null for <c>Dockerfile</c> in the context directory.</summary>
+    /// <summary>The Dockerfile on the host; null for <c>Dockerfile</c> in the context directory (either: <c>dockerfile</c> where there is no <c>Dockerfile</c>).</summary>
     public string? DockerfilePath { get; init; }
 
     /// <summary><c>--build-arg</c> values: they can change which paths COPY reads.</summary>
@@ -42,5 +43,5 @@ public sealed record ContextSnapshotOptions
     public IBaseImageConfigSource? BaseImages { get; init; }
 
     internal string ResolvedDockerfilePath =>
-        Path.GetFullPath(DockerfilePath ?? Path.Combine(ContextDirectory, "Dockerfile"));
+        DockerfileLowerCaseName.ResolveOnDisk(Path.GetFullPath(DockerfilePath ?? Path.Combine(ContextDirectory, DockerfileParser.DefaultFileName)));
 }

@@ -318,12 +318,14 @@ public static partial class InstructionParser
         }
 
         var expression = OnbuildPrefix().Replace(request.Parsed.Original, string.Empty);
-        foreach (var heredoc in request.Parsed.Heredocs.Count > 0 ? request.Parsed.Heredocs : inner.Heredocs)
+        // The parser attaches the bodies to the ONBUILD line; they are the trigger's, which runs with them.
+        var heredocs = request.Parsed.Heredocs.Count > 0 ? request.Parsed.Heredocs : inner.Heredocs;
+        foreach (var heredoc in heredocs)
         {
             expression += "\n" + heredoc.Content + heredoc.Name;
         }
 
-        return new OnbuildInstruction(Parse(inner), expression) { Location = request.Location, Original = request.Original };
+        return new OnbuildInstruction(Parse(inner with { Heredocs = heredocs }), expression) { Location = request.Location, Original = request.Original };
     }
 
     private static GoDuration Interval(Request request, FlagSet flags, string name)

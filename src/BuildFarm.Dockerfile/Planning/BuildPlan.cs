@@ -117,7 +117,7 @@ public sealed record CacheKeyInput(string Name, string Value);
 /// <param name="Command">For RUN, CMD and ENTRYPOINT: the argv, shell prepended for the shell form.</param>
 /// <param name="Environment">For RUN: the variables the command runs with (image env, ENV and ARG values).</param>
 /// <param name="BuildArgs">For RUN: the ARG names in scope (BuildKit lists them in the history).</param>
-/// <param name="ProxyEnvironment">For RUN: undeclared proxy build args it also gets, kept out of the cache key.</param>
+/// <param name="ProxyEnvironment">For RUN: the proxy variables it also gets (<see cref="PredefinedArgs.ProxyEnvironment"/>), kept out of the cache key; they win over a variable of the same name.</param>
 /// <param name="WorkingDirectory">The working directory in force.</param>
 /// <param name="User">The user in force, or empty for the image default.</param>
 /// <param name="Mounts">For RUN: mounts, variables expanded and defaults filled in (absolute target, cache id, secret target).</param>
@@ -138,4 +138,19 @@ public sealed record PlannedStep(
     string User,
     IReadOnlyList<RunMount> Mounts,
     IReadOnlyList<StepInput> Inputs,
-    IReadOnlyList<CacheKeyInput> CacheKey);
+    IReadOnlyList<CacheKeyInput> CacheKey)
+{
+    /// <summary>
+    /// What a RUN step's process gets, <c>NAME=value</c>: <see cref="Environment"/> in order, a
+    /// proxy variable replacing one of the same name (BuildKit appends them, and the last wins).
+    /// </summary>
+    public IReadOnlyList<string> ProcessEnvironment()
+    {
+        var proxies = ProxyEnvironment.Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
+        return
+        [
+            .. Environment.Where(v => !proxies.Contains(v.Name)).Select(v => $"{v.Name}={v.Value}"),
+            .. ProxyEnvironment.Select(p => $"{p.Key}={p.Value}"),
+        ];
+    }
+}

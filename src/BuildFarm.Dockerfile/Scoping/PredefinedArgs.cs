@@ -1,8 +1,8 @@
 namespace BuildFarm.Dockerfile.Scoping;
 
 /// <summary>
-/// Build args Docker defines without an ARG: the proxy variables (reach RUN steps without
-/// entering cache keys or history unless declared) and the platform variables (global ARGs from
+/// Build args Docker defines without an ARG: the proxy variables (reach RUN steps in both
+/// spellings without entering cache keys or history; an ARG of the same name is an ARG as any other) and the platform variables (global ARGs from
 /// the start, visible in a stage once declared there with a bare <c>ARG NAME</c>).
 /// </summary>
 public static class PredefinedArgs
@@ -17,6 +17,9 @@ public static class PredefinedArgs
         "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy",
     ];
 
+    /// <summary>The five proxy variables in lower case, in the order BuildKit sets them.</summary>
+    private static readonly string[] ProxyKinds = ["http_proxy", "https_proxy", "ftp_proxy", "no_proxy", "all_proxy"];
+
     /// <summary>Names of the automatic platform args, in BuildKit's order.</summary>
     public static IReadOnlyList<string> PlatformNames { get; } =
     [
@@ -25,6 +28,33 @@ public static class PredefinedArgs
     ];
 
     public static bool IsProxy(string name) => ProxyNames.Contains(name, StringComparer.Ordinal);
+
+    /// <summary>
+    /// The proxy variables every RUN step gets, as BuildKit sets them: each of the five given as a
+    /// build arg in any case (of several spellings, the last in ordinal order wins) is set in both
+    /// spellings, upper case first; an empty value sets neither. Declared or not, an ARG does not
+    /// change them; they never enter a cache key or the history.
+    /// </summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> ProxyEnvironment(IReadOnlyDictionary<string, string> buildArgs)
+    {
+        ArgumentNullException.ThrowIfNull(buildArgs);
+        var environment = new List<KeyValuePair<string, string>>();
+        foreach (var lower in ProxyKinds)
+        {
+            var value = buildArgs
+                .Where(a => string.Equals(a.Key, lower, StringComparison.OrdinalIgnoreCase))
+                .OrderBy(a => a.Key, StringComparer.Ordinal)
+                .Select(a => a.Value)
+                .LastOrDefault();
+            if (!string.IsNullOrEmpty(value))
+            {
+                environment.Add(KeyValuePair.Create(lower.ToUpperInvariant(), value));
+                environment.Add(KeyValuePair.Create(lower, value));
+            }
+        }
+
+        return environment;
+    }
 
     public static bool IsPlatform(string name) => PlatformNames.Contains(name, StringComparer.Ordinal);
 

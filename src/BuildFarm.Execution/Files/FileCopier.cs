@@ -38,16 +38,25 @@ public static class FileCopier
                 return;
             }
 
-            // Docker's classic builder refuses this; BuildKit would let each source overwrite (or merge
-            // into) the one destination in turn, which is never what a Dockerfile means.
-            if (items.Count > 1 && !request.Destination.EndsWith('/') && LibC.TryLStat(target.Resolve(request.Destination)) is not { IsDirectory: true })
+            var unpacks = new bool[items.Count];
+            for (var i = 0; i < items.Count; i++)
+            {
+                unpacks[i] = items[i].Unpack && await ArchiveUnpacker.IsArchiveAsync(items[i].Tree, items[i].Match.ResolvedPath, ct).ConfigureAwait(false);
+            }
+
+            // BuildKit copies each source to the destination in turn: a directory's contents and an
+            // unpacked archive go into it, but each file would overwrite the last. Docker's classic
+            // builder refuses several sources then, and so does this, for files only.
+            if (items.Count > 1 && !request.Destination.EndsWith('/') && LibC.TryLStat(target.Resolve(request.Destination)) is not { IsDirectory: true }
+                && items.Where((item, i) => !unpacks[i] && !item.Tree.Status(item.Match.ResolvedPath).IsDirectory).Any())
             {
                 throw new FileCopyException($"When using {command} with more than one source file, the destination must be a directory and end with a /");
             }
 
-            foreach (var item in items)
+            for (var i = 0; i < items.Count; i++)
             {
-                if (item.Unpack && await ArchiveUnpacker.IsArchiveAsync(item.Tree, item.Match.ResolvedPath, ct).ConfigureAwait(false))
+                var item = items[i];
+                if (unpacks[i])
                 {
                     // BuildKit's unpack: into the destination itself, created 0755 whatever --chmod says.
                     var directory = target.Resolve(request.Destination);

@@ -32,9 +32,26 @@ public interface ISecretSource
     ReadOnlyMemory<byte>? Find(string id);
 }
 
-/// <summary>The SSH agents the build forwards (<c>--ssh id=socket</c>).</summary>
+/// <summary>
+/// The SSH agents the build's steps may use (<c>--ssh</c>): an agent on this host, reached by its
+/// socket, or one of the client's, reached request by request through a channel.
+/// </summary>
 public interface ISshAgentSource
 {
     /// <summary>The host path of the agent's Unix socket for <paramref name="id"/>, or null when there is none.</summary>
     string? FindSocket(string id);
+
+    /// <summary>The channel to the client's agent <paramref name="id"/>, or null when the build does not forward one.</summary>
+    ISshAgentChannel? FindChannel(string id);
+}
+
+/// <summary>
+/// An SSH agent elsewhere (the client's own), asked one request at a time: the agent protocol is a
+/// request and its reply, each framed by a 4-byte length, so each request can travel on its own.
+/// </summary>
+public interface ISshAgentChannel
+{
+    /// <summary>Sends one request message (without its length) and returns the agent's reply (without its length).</summary>
+    /// <exception cref="SshAgentForwardingException">The request got no reply; the message says why (it names the agent).</exception>
+    Task<byte[]> RequestAsync(byte[] request, CancellationToken cancellationToken);
 }

@@ -49,6 +49,7 @@ public sealed class RunMounts : IAsyncDisposable
     private readonly List<string> _environment = [];
     private readonly Dictionary<string, CacheMountLease> _caches = new(StringComparer.Ordinal);
     private readonly List<IAsyncDisposable> _held = [];
+    private readonly List<SshAgentProxy> _agentProxies = [];
     private int _files;
     private int _sshMounts;
     private bool _disposed;
@@ -71,6 +72,12 @@ public sealed class RunMounts : IAsyncDisposable
     /// needed one. The runtime bundle belongs here: it spells out the environment, secrets included.
     /// </summary>
     public string? PrivateDirectory { get; private set; }
+
+    /// <summary>
+    /// Why a request to an agent forwarded from the client got no reply while the step ran (the
+    /// first such), or null: a step that then fails says so, which its own output cannot.
+    /// </summary>
+    public string? AgentFailure => _agentProxies.Select(static proxy => proxy.Failure).FirstOrDefault(static failure => failure is not null);
 
     /// <summary>
     /// Prepares <paramref name="mounts"/> (as the planner gives them: absolute targets, cache ids
@@ -356,6 +363,13 @@ public sealed class RunMounts : IAsyncDisposable
             _environment.Add($"{SshAuthSockVariable}={target}");
         }
 
+        if (_sources?.Ssh?.FindChannel(id) is { } channel)
+        {
+            _agentProxies.Add(Hold(SshAgentProxy.Start(NewAgentSocket(), channel, mount.Uid ?? 0, mount.Gid ?? 0, SshMode(mount))));
+            _mounts.Add(new BindMount(_agentProxies[^1].Path, target));
+            return;
+        }
+
         var agent = _sources?.Ssh?.FindSocket(id);
         if (agent is null)
         {
@@ -372,10 +386,14 @@ public sealed class RunMounts : IAsyncDisposable
             throw new RunMountException($"RUN --mount=type=ssh,id={id}: the agent socket '{agent}' does not exist");
         }
 
-        var socket = Path.Combine(EnsurePrivateDirectory(), $"ssh-{_files++}");
-        Hold(SshAgentProxy.Start(socket, agent, mount.Uid ?? 0, mount.Gid ?? 0, (mount.Mode ?? DefaultSshMode) & 0x1FF));
-        _mounts.Add(new BindMount(socket, target));
+        var proxy = Hold(SshAgentProxy.Start(NewAgentSocket(), agent, mount.Uid ?? 0, mount.Gid ?? 0, SshMode(mount)));
+        _mounts.Add(new BindMount(proxy.Path, target));
     }
+
+    // The step's own agent socket lives in the private tmpfs, never in the layer.
+    private string NewAgentSocket() => Path.Combine(EnsurePrivateDirectory(), $"ssh-{_files++}");
+
+    private static uint SshMode(RunMount mount) => (mount.Mode ?? DefaultSshMode) & 0x1FF;
 
     private Task<IReadOnlyList<LayerBlob>> ResolveLayersAsync(RunMount mount, string from, CancellationToken cancellationToken) =>
         (_sources ?? throw NoSources(mount, $"the layers of \"{from}\"")).ResolveLayersAsync(from, cancellationToken);

@@ -7,8 +7,8 @@ namespace BuildFarm.Execution.Mounts;
 /// The SSH agents of one build's <c>--ssh ID=KEYFILE</c>: for each id, an <c>ssh-agent</c> (Debian's
 /// openssh-client) of the farm's own holding the keys the client sent, listening on a socket in a
 /// root-only directory. The keys go to <c>ssh-add</c> through its stdin, so they are never written to
-/// disk, and live only in the agent's memory until the build ends. The client's own agent is not
-/// forwarded: the farm may run on another machine, and an agent cannot hand over its keys.
+/// disk, and live only in the agent's memory until the build ends. (A client's own agent is
+/// forwarded request by request instead: <see cref="ISshAgentChannel"/>.)
 /// </summary>
 public sealed class SshKeyAgents : ISshAgentSource, IAsyncDisposable
 {
@@ -56,6 +56,9 @@ public sealed class SshKeyAgents : ISshAgentSource, IAsyncDisposable
     }
 
     public string? FindSocket(string id) => _agents.TryGetValue(id, out var agent) ? agent.Socket : null;
+
+    /// <summary>None: these agents are on this host.</summary>
+    public ISshAgentChannel? FindChannel(string id) => null;
 
     public async ValueTask DisposeAsync()
     {

@@ -13,10 +13,16 @@ public sealed record BuildSecrets
     /// <summary>Secret values by id.</summary>
     [Id(0)] public IReadOnlyDictionary<string, byte[]> Values { get; init; } = new Dictionary<string, byte[]>();
 
-    /// <summary>The private keys of each forwarded SSH agent, by id.</summary>
+    /// <summary>The private keys of each SSH agent the farm starts for the build, by id.</summary>
     [Id(1)] public IReadOnlyDictionary<string, IReadOnlyList<byte[]>> SshKeys { get; init; } = new Dictionary<string, IReadOnlyList<byte[]>>();
 
-    /// <summary>Ids only: a log line or a debugger that prints this shows no value.</summary>
+    /// <summary>The ids of the client's own agents the build forwards through <see cref="SshSession"/>.</summary>
+    [Id(2)] public IReadOnlyList<string> ForwardedSsh { get; init; } = [];
+
+    /// <summary>The client's forwarding session (an <c>ISshForwardingGrain</c> key); null without forwarded agents.</summary>
+    [Id(3)] public string? SshSession { get; init; }
+
+    /// <summary>Ids only: a log line or a debugger that prints this shows no value (nor the session).</summary>
     public override string ToString() =>
-        $"secrets [{string.Join(", ", Values.Keys)}], ssh [{string.Join(", ", SshKeys.Keys)}]";
+        $"secrets [{string.Join(", ", Values.Keys)}], ssh [{string.Join(", ", SshKeys.Keys)}], forwarded ssh [{string.Join(", ", ForwardedSsh)}]";
 }

@@ -2,6 +2,7 @@ using BuildFarm.Execution.Building;
 using BuildFarm.Execution.Mounts;
 using BuildFarm.Execution.Pruning;
 using BuildFarm.Execution.Sandbox;
+using BuildFarm.Grains.Ssh;
 using BuildFarm.Oci;
 using BuildFarm.Oci.References;
 using BuildFarm.Oci.Registry;
@@ -16,7 +17,7 @@ namespace BuildFarm.Grains.Builds;
 /// One run of a build on the silo's engine, off any grain's scheduler: it reads and writes the
 /// store's files, so it runs on the thread pool, and reports how the build ended without throwing.
 /// </summary>
-internal sealed class BuildExecution(string buildId, BuildEngine engine, ContentStore content, IImageNames names, RegistryClient registry, PruneGate gate, TimeProvider time)
+internal sealed class BuildExecution(string buildId, BuildEngine engine, ContentStore content, IImageNames names, RegistryClient registry, PruneGate gate, IGrainFactory grains, TimeProvider time)
 {
     // The whole build holds the prune gate: from its context, through the blobs and snapshots its
     // steps read, to the names it sets and the push; a prune waits for it and later builds wait
@@ -28,6 +29,7 @@ internal sealed class BuildExecution(string buildId, BuildEngine engine, Content
         var contextLease = "context-" + buildId;
         content.Leases.Create(contextLease);
         SshKeyAgents? agents = null;
+        var forwarded = ForwardedSshAgents.For(grains, secrets);
         try
         {
             await ContextTree.LeaseAsync(Digest.Parse(spec.ContextDigest), content, contextLease, cancellationToken).ConfigureAwait(false);
@@ -43,8 +45,8 @@ internal sealed class BuildExecution(string buildId, BuildEngine engine, Content
                 spec.ToBuildRequest() with
                 {
                     // The same values whichever silo runs a step: a worker elsewhere gets them in memory.
-                    Secrets = secrets.Values.Count > 0 ? new BuildSessionSecrets(secrets, agents) : null,
-                    SshAgents = agents is null ? null : new BuildSessionSecrets(secrets, agents),
+                    Secrets = secrets.Values.Count > 0 ? new BuildSessionSecrets(secrets, agents, forwarded) : null,
+                    SshAgents = agents is null && forwarded is null ? null : new BuildSessionSecrets(secrets, agents, forwarded),
                 },
                 (buildEvent, _) =>
                 {
@@ -85,7 +87,25 @@ internal sealed class BuildExecution(string buildId, BuildEngine engine, Content
                 await agents.DisposeAsync().ConfigureAwait(false);
             }
 
+            if (forwarded is not null)
+            {
+                await EndForwardingAsync(forwarded).ConfigureAwait(false);
+            }
+
             content.Leases.Delete(contextLease);
+        }
+    }
+
+    // The client's stream closes with it. A session lost with its silo has ended already.
+    private static async Task EndForwardingAsync(ForwardedSshAgents forwarded)
+    {
+        try
+        {
+            await forwarded.EndAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OrleansException or TimeoutException)
+        {
+            // Nothing waits on it: the client's call ends when its build's stream does.
         }
     }
 

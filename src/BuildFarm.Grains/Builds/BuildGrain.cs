@@ -197,7 +197,7 @@ public sealed partial class BuildGrain(
     {
         using var scope = BeginBuildScope(logger, Id, SiloName);
         LogBuildStarted(logger, Id, spec.DockerfilePath, spec.Tags.Count);
-        var execution = new BuildExecution(Id, engine, content, names, registry, gate, time);
+        var execution = new BuildExecution(Id, engine, content, names, registry, gate, GrainFactory, time);
         var outcome = await Task.Run(
             () => execution.RunAsync(spec, secrets, buildEvent =>
             {

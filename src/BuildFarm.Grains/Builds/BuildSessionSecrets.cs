@@ -1,13 +1,15 @@
 using BuildFarm.Execution.Mounts;
+using BuildFarm.Grains.Ssh;
 
 namespace BuildFarm.Grains.Builds;
 
 /// <summary>
-/// A build's secrets as its steps get them on the silo that coordinates it — the values, and the
-/// sockets of the agents started there — and as they are handed, in memory only, to a worker on
-/// another silo that runs one of its steps (which starts agents of its own from the keys).
+/// A build's secrets as its steps get them on the silo that runs them — the values, the sockets of
+/// the agents started there from the client's keys, and the channels to the client's own agents —
+/// and as they are handed, in memory only, to a worker on another silo that runs one of its steps
+/// (which starts agents of its own from the keys, and reaches the client's through the same session).
 /// </summary>
-public sealed class BuildSessionSecrets(BuildSecrets secrets, ISshAgentSource? agents) : ISecretSource, ISshAgentSource
+public sealed class BuildSessionSecrets(BuildSecrets secrets, ISshAgentSource? agents, ForwardedSshAgents? forwarded = null) : ISecretSource, ISshAgentSource
 {
     private readonly SecretValues _values = new(secrets.Values);
 
@@ -17,6 +19,8 @@ public sealed class BuildSessionSecrets(BuildSecrets secrets, ISshAgentSource? a
     public ReadOnlyMemory<byte>? Find(string id) => _values.Find(id);
 
     public string? FindSocket(string id) => agents?.FindSocket(id);
+
+    public ISshAgentChannel? FindChannel(string id) => forwarded?.FindChannel(id);
 
     /// <summary>Ids only, never a value.</summary>
     public override string ToString() => secrets.ToString();

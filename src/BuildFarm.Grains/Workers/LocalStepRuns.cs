@@ -7,6 +7,8 @@ using BuildFarm.Execution.Steps;
 using BuildFarm.Grains.Steps;
 using BuildFarm.Execution.Pruning;
 using BuildFarm.Storage.Content;
+using BuildFarm.Grains.Builds;
+using BuildFarm.Grains.Ssh;
 using Microsoft.Extensions.Logging;
 
 namespace BuildFarm.Grains.Workers;
@@ -17,7 +19,7 @@ namespace BuildFarm.Grains.Workers;
 /// whose coordinator stops asking about it (that silo died) is cancelled, and one whose result
 /// nobody collects is forgotten.
 /// </summary>
-public sealed partial class LocalStepRuns(BuildEngine engine, ContentStore content, TimeProvider time, ILogger<LocalStepRuns> logger)
+public sealed partial class LocalStepRuns(BuildEngine engine, ContentStore content, IGrainFactory grains, TimeProvider time, ILogger<LocalStepRuns> logger)
 {
     /// <summary>A coordinator asks at least every 10 s; three missed asks mean it is gone.</summary>
     public static readonly TimeSpan Unattended = TimeSpan.FromSeconds(30);
@@ -95,7 +97,7 @@ public sealed partial class LocalStepRuns(BuildEngine engine, ContentStore conte
             var session = new StepSession
             {
                 Secrets = order.Secrets.Values.Count > 0 ? new SecretValues(order.Secrets.Values) : null,
-                SshAgents = agents,
+                SshAgents = ForwardedSshAgents.For(grains, order.Secrets) is { } forwarded ? new BuildSessionSecrets(order.Secrets, agents, forwarded) : agents,
                 Output = (line, _) => new ValueTask(observer.OutputAsync([new StepOutputLine(line.Timestamp, line.Stream == OutputStreamKind.Stderr, line.Text)])),
                 Started = silo => new ValueTask(observer.StartedAsync(silo)),
                 LeaseId = lease,

@@ -76,7 +76,7 @@ internal static class BuildRequests
         };
     }
 
-    /// <summary>The request's secrets and SSH keys, which the build grain holds in memory only.</summary>
+    /// <summary>The request's secrets, SSH keys and forwarded agents, which the build grain holds in memory only.</summary>
     public static BuildSecrets ToSecrets(SubmitRequest request)
     {
         var keys = new Dictionary<string, IReadOnlyList<byte[]>>(StringComparer.Ordinal);
@@ -93,12 +93,30 @@ internal static class BuildRequests
             }
         }
 
-        return request.Secrets.Count == 0 && keys.Count == 0
+        var forwarded = new List<string>();
+        foreach (var id in request.SshForwarded)
+        {
+            if (id.Length == 0 || keys.ContainsKey(id) || forwarded.Contains(id, StringComparer.Ordinal))
+            {
+                throw Invalid($"forwarded ssh agent \"{id}\": an agent needs an id, given once, either forwarded or with keys.");
+            }
+
+            forwarded.Add(id);
+        }
+
+        if (forwarded.Count > 0 && request.SshSession.Length == 0)
+        {
+            throw Invalid("ssh_forwarded needs ssh_session: open SshAgents.Forward first and name the session it gives.");
+        }
+
+        return request.Secrets.Count == 0 && keys.Count == 0 && forwarded.Count == 0
             ? BuildSecrets.None
             : new BuildSecrets
             {
                 Values = request.Secrets.ToDictionary(s => s.Key, s => s.Value.ToByteArray(), StringComparer.Ordinal),
                 SshKeys = keys,
+                ForwardedSsh = forwarded,
+                SshSession = forwarded.Count > 0 ? request.SshSession : null,
             };
     }
 
@@ -128,6 +146,7 @@ internal static class BuildRequests
         var kept = request.Clone();
         kept.Secrets.Clear();
         kept.Ssh.Clear();
+        kept.SshSession = string.Empty; // the way to the client's agents; the ids stay
         if (kept.DockerfileCase == SubmitRequest.DockerfileOneofCase.DockerfileInline)
         {
             kept.DockerfileInline = ByteString.Empty;

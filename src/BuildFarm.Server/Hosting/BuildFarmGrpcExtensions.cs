@@ -3,6 +3,7 @@ using BuildFarm.Server.Content;
 using BuildFarm.Server.Hosting.Internal;
 using BuildFarm.Server.Images;
 using BuildFarm.Server.Images.Internal;
+using BuildFarm.Server.Ssh;
 using BuildFarm.Server.Storage;
 using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Routing;
@@ -44,13 +45,14 @@ public static class BuildFarmGrpcExtensions
         return grpc;
     }
 
-    /// <summary>Maps <c>buildfarm.v1.Content</c>, <c>Builds</c>, <c>Images</c> and <c>Storage</c>, <c>grpc.health.v1.Health</c> and server reflection.</summary>
+    /// <summary>Maps <c>buildfarm.v1.Content</c>, <c>Builds</c>, <c>Images</c>, <c>Storage</c> and <c>SshAgents</c>, <c>grpc.health.v1.Health</c> and server reflection.</summary>
     public static IEndpointRouteBuilder MapBuildFarmGrpc(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGrpcService<ContentService>();
         endpoints.MapGrpcService<BuildsService>();
         endpoints.MapGrpcService<ImagesService>();
         endpoints.MapGrpcService<StorageService>();
+        endpoints.MapGrpcService<SshAgentsService>();
         endpoints.MapGrpcHealthChecksService();
         endpoints.MapGrpcReflectionService();
         return endpoints;

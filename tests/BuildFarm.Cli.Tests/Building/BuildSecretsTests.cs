@@ -101,12 +101,12 @@ public sealed class BuildSecretsTests : IAsyncLifetime
         var missing = await BuildAsync("FROM busybox\n", "--secret", "id=x,src=" + _farm.Combine("absent"));
         var noId = await BuildAsync("FROM busybox\n", "--secret", "src=/etc/hostname");
         var badKey = await BuildAsync("FROM busybox\n", "--secret", "id=x,file=/etc/hostname");
-        var agent = await BuildAsync("FROM busybox\n", "--ssh", "default");
+        var notSocket = await BuildAsync("FROM busybox\n", "--ssh", "deploy=" + _farm.Combine("token.txt") + "," + _farm.Combine("absent"));
 
         Assert.Equal($"Error: --secret id=x: failed to stat {_farm.Combine("absent")}: no such file\n", missing.Error);
         Assert.Equal("Error: --secret \"src=/etc/hostname\": secret missing ID\n", noId.Error);
         Assert.Equal("Error: --secret \"id=x,file=/etc/hostname\": unexpected key 'file' in 'file=/etc/hostname'\n", badKey.Error);
-        Assert.Equal("Error: --ssh \"default\": give the private key files, default=~/.ssh/id_ed25519[,FILE]: the farm loads keys into an agent of its own and does not forward a local agent\n", agent.Error);
+        Assert.Equal($"Error: --ssh deploy={_farm.Combine("absent")}: cannot read the key file (Could not find file '{_farm.Combine("absent")}'.)\n", notSocket.Error);
     }
 
     [Fact]
@@ -139,7 +139,7 @@ public sealed class BuildSecretsTests : IAsyncLifetime
     }
 
     // Every regular file below the directory whose bytes contain one of the values (sockets and the like skipped).
-    private static List<string> FilesContaining(string directory, IReadOnlyList<string> values)
+    internal static List<string> FilesContaining(string directory, IReadOnlyList<string> values)
     {
         var found = new List<string>();
         foreach (var file in Directory.EnumerateFiles(directory, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))

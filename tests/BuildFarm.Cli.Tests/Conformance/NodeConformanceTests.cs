@@ -62,7 +62,7 @@ public sealed class NodeConformanceTests(NodeConformanceRun run) : IClassFixture
         var got = build.GetProperty("get");
         Assert.Equal("BUILD_STATE_SUCCEEDED", got.GetProperty("state").GetString());
         Assert.Equal(
-            $$"""{"tags":["conformance:node"],"outputs":[],"no_cache_filter":[],"extra_hosts":[],"entitlements":[],"ssh":[],"build_args":{"CONFORMANCE":"node"},"labels":{},"secrets":{},"context_root":"{{root}}","target":"","push":false,"no_cache":false,"platform":"","pull":false,"dockerfile_path":"Dockerfile","dockerfile":"dockerfile_path"}""",
+            $$"""{"tags":["conformance:node"],"outputs":[],"no_cache_filter":[],"extra_hosts":[],"entitlements":[],"ssh":[],"ssh_forwarded":[],"build_args":{"CONFORMANCE":"node"},"labels":{},"secrets":{},"context_root":"{{root}}","target":"","push":false,"no_cache":false,"platform":"","pull":false,"ssh_session":"","dockerfile_path":"Dockerfile","dockerfile":"dockerfile_path"}""",
             Compact(got.GetProperty("request")));
         Assert.Equal("""{"started":true,"started_not_before_submitted":true,"steps_total":5,"steps_completed":5}""", Compact(got, "started", "started_not_before_submitted", "steps_total", "steps_completed"));
         Assert.True(build.GetProperty("list_reports_the_same_request").GetBoolean());
@@ -71,7 +71,7 @@ public sealed class NodeConformanceTests(NodeConformanceRun run) : IClassFixture
         Assert.Equal("""{"code":"OK","details":""}""", Compact(inline.GetProperty("status")));
         Assert.Equal("build_finished", inline.GetProperty("last").GetString());
         Assert.Equal(
-            """{"tags":[],"outputs":[],"no_cache_filter":[],"extra_hosts":[],"entitlements":[],"ssh":[],"build_args":{},"labels":{},"secrets":{},"context_root":"","target":"","push":false,"no_cache":false,"platform":"","pull":false,"dockerfile_inline":{"type":"Buffer","data":[]},"dockerfile":"dockerfile_inline"}""",
+            """{"tags":[],"outputs":[],"no_cache_filter":[],"extra_hosts":[],"entitlements":[],"ssh":[],"ssh_forwarded":[],"build_args":{},"labels":{},"secrets":{},"context_root":"","target":"","push":false,"no_cache":false,"platform":"","pull":false,"ssh_session":"","dockerfile_inline":{"type":"Buffer","data":[]},"dockerfile":"dockerfile_inline"}""",
             Compact(inline.GetProperty("request")));
     }
 

@@ -29,6 +29,9 @@ public sealed class ServerProcessFarm : IAsyncLifetime
     /// <summary>Runs <c>farm --data-dir DIR --server ADDR ARGS</c> to its end.</summary>
     internal Task<FarmResult> RunAsync(params string[] args) => FarmProcess.RunAsync(_session.Home, Arguments(args));
 
+    /// <summary>Runs <c>farm --data-dir DIR --server ADDR ARGS</c> to its end with these variables set (null: removed).</summary>
+    internal Task<FarmResult> RunAsync(IReadOnlyDictionary<string, string?> environment, params string[] args) => FarmProcess.RunAsync(_session.Home, Arguments(args), environment);
+
     /// <summary>Starts <c>farm --data-dir DIR --server ADDR ARGS</c>; the caller disposes it.</summary>
     internal FarmProcess Start(params string[] args) => FarmProcess.Start(_session.Home, Arguments(args));
 

@@ -83,7 +83,8 @@ internal sealed class FarmProcess : IDisposable
         return path;
     }
 
-    public static FarmProcess Start(string home, IEnumerable<string> arguments)
+    /// <param name="environment">Variables to set, or to remove where the value is null, over the test's own.</param>
+    public static FarmProcess Start(string home, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var startInfo = new ProcessStartInfo("dotnet")
         {
@@ -108,6 +109,18 @@ internal sealed class FarmProcess : IDisposable
         }
 
         startInfo.Environment["HOME"] = home;
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                startInfo.Environment.Remove(name);
+            }
+            else
+            {
+                startInfo.Environment[name] = value;
+            }
+        }
+
         var process = new Process { StartInfo = startInfo };
         var farm = new FarmProcess(process, "farm " + string.Join(' ', startInfo.ArgumentList.Skip(programArguments)));
         process.OutputDataReceived += (_, e) => farm.Append(farm._output, e.Data);
@@ -120,9 +133,9 @@ internal sealed class FarmProcess : IDisposable
     }
 
     /// <summary>Runs a command to its end within <see cref="CommandTimeout"/>.</summary>
-    public static async Task<FarmResult> RunAsync(string home, IEnumerable<string> arguments)
+    public static async Task<FarmResult> RunAsync(string home, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null)
     {
-        using var farm = Start(home, arguments);
+        using var farm = Start(home, arguments, environment);
         return await farm.WaitForExitAsync(CommandTimeout);
     }
 

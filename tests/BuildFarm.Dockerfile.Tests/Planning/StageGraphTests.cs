@@ -1,3 +1,4 @@
+using BuildFarm.Dockerfile.Instructions;
 using BuildFarm.Dockerfile.Planning;
 
 namespace BuildFarm.Dockerfile.Tests.Planning;
@@ -91,6 +92,14 @@ public sealed class StageGraphTests
     public void Bad_references_and_values_are_rejected_with_their_line(string dockerfile, string error)
     {
         Assert.Equal(error, Plans.Error(dockerfile));
+    }
+
+    [Fact]
+    public void A_trigger_with_a_heredoc_keeps_its_body_in_the_stage_built_on_it()
+    {
+        var plan = Plans.Of("FROM alpine AS base\nONBUILD RUN <<EOF\necho hi > /dest\nEOF\nFROM base\n");
+        Assert.Equal(["/bin/sh", "-c", "echo hi > /dest\n"], plan.Target.Steps.Single().Command);
+        Assert.Equal("RUN <<EOF\necho hi > /dest\nEOF", ((OnbuildInstruction)plan.Stage(0).Steps.Single().Instruction).Expression);
     }
 
     [Fact]

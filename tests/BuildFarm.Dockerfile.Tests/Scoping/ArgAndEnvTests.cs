@@ -97,19 +97,35 @@ public sealed class ArgAndEnvTests
     }
 
     [Fact]
-    public void Proxy_args_reach_run_without_declaration_but_stay_out_of_the_cache_key()
+    public void Proxy_args_reach_run_in_both_spellings_without_declaration_but_stay_out_of_the_cache_key()
     {
-        var plan = Plans.Of("FROM scratch\nRUN curl $HTTP_PROXY\n", null, "HTTP_PROXY=http://proxy:3128", "no_proxy=local");
+        var plan = Plans.Of("FROM scratch\nRUN curl $HTTP_PROXY\n", null, "HTTP_PROXY=http://proxy:3128", "no_proxy=.internal.example", "FOO_PROXY=x");
         var run = plan.Last();
-        Assert.Equal([KeyValuePair.Create("HTTP_PROXY", "http://proxy:3128"), KeyValuePair.Create("no_proxy", "local")], run.ProxyEnvironment);
+        Assert.Equal(
+            [KeyValuePair.Create("HTTP_PROXY", "http://proxy:3128"), KeyValuePair.Create("http_proxy", "http://proxy:3128"), KeyValuePair.Create("NO_PROXY", ".internal.example"), KeyValuePair.Create("no_proxy", ".internal.example")],
+            run.ProxyEnvironment);
         Assert.Equal([DefaultPath], run.Env());
-        Assert.DoesNotContain(run.CacheKey, k => k.Value.Contains("proxy:3128", StringComparison.Ordinal));
-        Assert.Empty(plan.Warnings);
+        Assert.Equal([DefaultPath, "HTTP_PROXY=http://proxy:3128", "http_proxy=http://proxy:3128", "NO_PROXY=.internal.example", "no_proxy=.internal.example"], run.ProcessEnvironment());
+        Assert.DoesNotContain(run.CacheKey, k => k.Value.Contains("proxy:3128", StringComparison.Ordinal) || k.Value.Contains("internal.example", StringComparison.Ordinal));
+        Assert.Equal(["One or more build-args [FOO_PROXY] were not consumed"], plan.Warnings);
+    }
 
-        var declared = Plans.Of("FROM scratch\nARG HTTP_PROXY\nRUN true\n", null, "HTTP_PROXY=http://proxy:3128").Last();
-        Assert.Empty(declared.ProxyEnvironment);
-        Assert.Equal([DefaultPath, "HTTP_PROXY=http://proxy:3128"], declared.Env());
-        Assert.Contains(new CacheKeyInput("env", "HTTP_PROXY=http://proxy:3128"), declared.CacheKey);
+    [Fact]
+    public void Of_several_spellings_of_a_proxy_arg_the_last_in_ordinal_order_wins_and_an_empty_one_sets_none()
+    {
+        var run = Plans.Of("FROM scratch\nRUN true\n", null, "HTTPS_PROXY=upper", "https_proxy=lower", "Https_Proxy=mixed", "ALL_PROXY=", "ftp_proxy=f").Last();
+        Assert.Equal(
+            [KeyValuePair.Create("HTTPS_PROXY", "lower"), KeyValuePair.Create("https_proxy", "lower"), KeyValuePair.Create("FTP_PROXY", "f"), KeyValuePair.Create("ftp_proxy", "f")],
+            run.ProxyEnvironment);
+    }
+
+    [Fact]
+    public void A_declared_proxy_arg_is_an_arg_in_the_key_and_the_proxy_variables_still_win_in_the_process()
+    {
+        var declared = Plans.Of("FROM scratch\nARG HTTP_PROXY=default\nRUN true\n", null, "http_proxy=http://proxy:3128").Last();
+        Assert.Equal([DefaultPath, "HTTP_PROXY=default"], declared.Env());
+        Assert.Contains(new CacheKeyInput("env", "HTTP_PROXY=default"), declared.CacheKey);
+        Assert.Equal([DefaultPath, "HTTP_PROXY=http://proxy:3128", "http_proxy=http://proxy:3128"], declared.ProcessEnvironment());
     }
 
     [Fact]
@@ -129,6 +145,16 @@ public sealed class ArgAndEnvTests
     {
         var plan = Plans.Of("ARG GLOBAL\nFROM scratch AS unused\nARG ONLY_UNUSED\nFROM scratch\nARG USED\nRUN true\n", null, "USED=1", "GLOBAL=1", "ZED=1", "ONLY_UNUSED=1", "ALPHA=2", "HTTPS_PROXY=p", "TARGETARCH=arm64");
         Assert.Equal(["One or more build-args [ALPHA ONLY_UNUSED ZED] were not consumed"], plan.Warnings);
+    }
+
+    [Fact]
+    public void A_base_image_trigger_with_a_heredoc_runs_with_its_body()
+    {
+        var config = BaseImageConfig.Empty with { OnBuild = ["RUN <<EOF\necho \"hello world\" >> /dest\nEOF"] };
+        var plan = BuildPlanner.Plan("FROM node\nRUN after\n", "Dockerfile", new BuildPlanOptions { BaseImages = new Images(config) });
+        var trigger = plan.Target.Steps[0];
+        Assert.Equal(["/bin/sh", "-c", "echo \"hello world\" >> /dest\n"], trigger.Command);
+        Assert.True(trigger.FromOnbuild);
     }
 
     [Fact]

@@ -10,6 +10,38 @@ namespace BuildFarm.Execution.Tests.Building;
 public sealed class BuildEngineTests(EngineFixture fixture)
 {
     [Fact]
+    public async Task Step_names_count_a_FROM_only_where_it_names_an_image_and_pad_the_number_as_BuildKit()
+    {
+        using var build = new TestBuild(fixture);
+
+        var outcome = await build.BuildAsync("""
+            FROM busybox AS base
+            ENV A=1 B=2 C=3 D=4 E=5 F=6 G=7 H=8 I=9
+            LABEL a=1
+            LABEL b=2
+            LABEL c=3
+            LABEL d=4
+            LABEL e=5
+            LABEL f=6
+            LABEL g=7
+            LABEL h=8
+            FROM base AS child
+            ENV J=10
+            FROM scratch
+            COPY --from=child /bin/busybox /busybox
+            """);
+
+        Assert.Equal(
+            [
+                "[base  2/10] ENV A=1 B=2 C=3 D=4 E=5 F=6 G=7 H=8 I=9", "[base  3/10] LABEL a=1", "[base  4/10] LABEL b=2", "[base  5/10] LABEL c=3", "[base  6/10] LABEL d=4",
+                "[base  7/10] LABEL e=5", "[base  8/10] LABEL f=6", "[base  9/10] LABEL g=7", "[base 10/10] LABEL h=8",
+                "[child 1/1] ENV J=10",
+                "[stage-2 1/1] COPY --from=child /bin/busybox /busybox",
+            ],
+            outcome.Result.Steps.Select(s => s.Name));
+    }
+
+    [Fact]
     public async Task A_single_stage_build_makes_an_image_of_its_base_and_its_layers()
     {
         using var build = new TestBuild(fixture);
@@ -72,6 +104,24 @@ public sealed class BuildEngineTests(EngineFixture fixture)
         Assert.Equal(first.Result.Manifest, second.Result.Manifest);
         Assert.Equal(first.Result.Steps.Select(s => s.Key), second.Result.Steps.Select(s => s.Key));
         Assert.Empty(second.Events.OfType<StepStarted>());
+    }
+
+    [Fact]
+    public async Task Proxy_build_args_reach_RUN_in_both_spellings_stay_out_of_key_and_history_and_a_changed_ARG_still_misses()
+    {
+        using var build = new TestBuild(fixture);
+        const string dockerfile = "FROM busybox\nARG FOO\nRUN echo -n $HTTP_PROXY:$http_proxy:$NO_PROXY:$no_proxy:$FOO > /out\n";
+        var first = await build.BuildAsync(dockerfile, new Dictionary<string, string> { ["FOO"] = "a", ["http_proxy"] = "hpvalue", ["NO_PROXY"] = "npvalue" });
+        var changedProxy = await build.BuildAsync(dockerfile, new Dictionary<string, string> { ["FOO"] = "a", ["http_proxy"] = "hpvalue2" });
+        var changedArg = await build.BuildAsync(dockerfile, new Dictionary<string, string> { ["FOO"] = "b", ["http_proxy"] = "hpvalue2" });
+
+        Assert.Equal([StepOutcome.ConfigOnly, StepOutcome.Ran], first.Outcomes);
+        Assert.Equal([LayerItem.File("out", "hpvalue:hpvalue:npvalue:npvalue:a")], await Layers.ReadAsync(fixture.Store, first.Result.Steps[1].Layer!));
+        Assert.Equal("RUN |1 FOO=a /bin/sh -c echo -n $HTTP_PROXY:$http_proxy:$NO_PROXY:$no_proxy:$FOO > /out # buildkit", first.Result.Config.History![^1].CreatedBy);
+        Assert.Equal([StepOutcome.ConfigOnly, StepOutcome.Cached], changedProxy.Outcomes);
+        Assert.Equal(first.Result.Manifest, changedProxy.Result.Manifest);
+        Assert.Equal([StepOutcome.ConfigOnly, StepOutcome.Ran], changedArg.Outcomes);
+        Assert.Equal([LayerItem.File("out", "hpvalue2:hpvalue2:::b")], await Layers.ReadAsync(fixture.Store, changedArg.Result.Steps[1].Layer!));
     }
 
     [Fact]

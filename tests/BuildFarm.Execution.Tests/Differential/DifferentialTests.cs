@@ -105,11 +105,6 @@ public sealed class DifferentialTests(DifferentialFixture fixture)
         {
             Differences =
             [
-                new("buildah makes the destination of a directory copied to a path without a trailing slash "
-                    + "as root; BuildKit makes it with the source directory's owner and mode (fsutil copyDirectory, copyFileInfo)")
-                {
-                    Tree = tree => tree.With("srv/assets", entry => entry with { Uid = 1000, Gid = 1000 }),
-                },
                 OctalChmodParents("etc", 0b110_100_000),
                 OctalChmodParents("etc/app", 0b110_100_000),
             ],

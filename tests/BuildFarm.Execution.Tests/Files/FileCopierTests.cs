@@ -76,6 +76,16 @@ public sealed class FileCopierTests : IDisposable
     }
 
     [Fact]
+    public async Task Several_directories_merge_their_contents_into_a_new_destination_and_a_file_among_them_is_refused()
+    {
+        Write(("lib1/x", "1"), ("lib2/y", "2"), ("a.txt", "A"));
+        await CopyAsync("/merged", "lib?");
+        var mixed = await Assert.ThrowsAsync<FileCopyException>(() => CopyAsync("/mixed", "lib1", "a.txt"));
+        Assert.Equal("When using COPY with more than one source file, the destination must be a directory and end with a /", mixed.Message);
+        Assert.Equal(["/merged d 0755 0:0", "/merged/x f 0644 0:0 1", "/merged/y f 0644 0:0 2"], Listing);
+    }
+
+    [Fact]
     public async Task Wildcards_copy_each_match_by_its_name_and_a_wildcard_that_matches_nothing_copies_nothing()
     {
         Write(("src/a.c", "a"), ("src/b.c", "b"), ("src/c.h", "h"), ("lib1/x", "1"), ("lib2/y", "2"));

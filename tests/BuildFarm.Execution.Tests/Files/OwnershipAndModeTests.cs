@@ -1,4 +1,5 @@
 using BuildFarm.Execution.Files;
+using BuildFarm.Execution.Sources;
 using BuildFarm.Execution.Tests.Sources;
 
 namespace BuildFarm.Execution.Tests.Files;
@@ -91,5 +92,39 @@ public sealed class OwnershipAndModeTests : IDisposable
     {
         var error = await Assert.ThrowsAsync<FileCopyException>(() => CopyAsync(chmod: chmod));
         Assert.Equal(message, error.Message);
+    }
+
+    [Fact]
+    public async Task A_directory_copied_to_a_new_path_is_made_as_root_0755_with_only_the_source_time_and_an_existing_one_keeps_its_own()
+    {
+        // A stage's files (COPY --from): owners count, unlike the context's.
+        TreeBuilder.Write(_scene.Context, ("stage/dir/sub/nested", "n"));
+        var directory = Path.Combine(_scene.Context, "stage/dir");
+        TreeBuilder.Chown(directory, 100, 200);
+        TreeBuilder.Chown(Path.Combine(directory, "sub"), 101, 201);
+        TreeBuilder.Chown(Path.Combine(directory, "sub/nested"), 102, 202);
+        TreeListing.Run("chmod", "700", directory);
+        var time = new DateTime(2020, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        Directory.SetLastWriteTimeUtc(directory, time);
+        TreeBuilder.Write(_scene.Root, ("existing/", ""));
+        TreeBuilder.Chown(Path.Combine(_scene.Root, "existing"), 500, 600);
+        Task CopyFromStageAsync(string destination, string? chown = null, string? chmod = null) => _scene.CopyAsync(
+            _scene.Request(destination, "stage/dir") with { Source = SourceTree.ForRootFileSystem(_scene.Context, new FileDigestCache()), Chown = chown, Chmod = chmod });
+
+        await CopyFromStageAsync("/new");
+        await CopyFromStageAsync("/existing");
+        await CopyFromStageAsync("/chowned/", chown: "300:400");
+        await CopyFromStageAsync("/chmodded", chmod: "750");
+
+        Assert.Equal(
+            [
+                "/chmodded d 0750 0:0", "/chmodded/sub d 0750 101:201", "/chmodded/sub/nested f 0750 102:202 n",
+                "/chowned d 0755 300:400", "/chowned/sub d 0755 300:400", "/chowned/sub/nested f 0644 300:400 n",
+                "/existing d 0755 500:600", "/existing/sub d 0755 101:201", "/existing/sub/nested f 0644 102:202 n",
+                "/new d 0755 0:0", "/new/sub d 0755 101:201", "/new/sub/nested f 0644 102:202 n",
+            ],
+            Copied);
+        Assert.Equal(time, Directory.GetLastWriteTimeUtc(Path.Combine(_scene.Root, "new")));
+        Assert.Equal(time, Directory.GetLastWriteTimeUtc(Path.Combine(_scene.Root, "existing")));
     }
 }

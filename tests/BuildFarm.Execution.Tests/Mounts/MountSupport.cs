@@ -32,6 +32,8 @@ internal sealed class TestMountSources : IMountSources, ISecretSource, ISshAgent
 
     public Dictionary<string, string> AgentSockets { get; } = new(StringComparer.Ordinal);
 
+    public Dictionary<string, ISshAgentChannel> AgentChannels { get; } = new(StringComparer.Ordinal);
+
     public ISecretSource Secrets => this;
 
     public ISshAgentSource? Ssh => this;
@@ -42,6 +44,8 @@ internal sealed class TestMountSources : IMountSources, ISecretSource, ISshAgent
     public ReadOnlyMemory<byte>? Find(string id) => SecretValues.TryGetValue(id, out var value) ? Encoding.UTF8.GetBytes(value) : (ReadOnlyMemory<byte>?)null;
 
     public string? FindSocket(string id) => AgentSockets.GetValueOrDefault(id);
+
+    public ISshAgentChannel? FindChannel(string id) => AgentChannels.GetValueOrDefault(id);
 }
 
 /// <summary>Runs a RUN instruction, planned by the real planner (so mounts get its defaults), on busybox.</summary>

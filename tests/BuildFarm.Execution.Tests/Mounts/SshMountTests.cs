@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using BuildFarm.Execution.Mounts;
 using BuildFarm.Execution.Tests.TestSupport;
 using BuildFarm.Oci.Layers;
@@ -11,23 +10,21 @@ namespace BuildFarm.Execution.Tests.Mounts;
 /// <c>ssh-add</c> copied with its libraries into a layer above busybox to ask it from inside.
 /// </summary>
 [Collection(EngineCollection.Name)]
-public sealed partial class SshMountTests(EngineFixture fixture) : IAsyncLifetime
+public sealed class SshMountTests(EngineFixture fixture) : IAsyncLifetime
 {
     private readonly TempDirectory _directory = new("buildfarm-ssh");
-    private string _agentPid = string.Empty;
+    private SshAgentProcess _agent = null!;
     private string _fingerprint = string.Empty;
     private LayerBlob _sshAdd = null!;
     private TestMountSources _sources = null!;
 
-    private string AgentSocket => _directory.Combine("agent.sock");
+    private string AgentSocket => _agent.Socket;
 
     public async Task InitializeAsync()
     {
-        var started = await ProcessRunner.RunCheckedAsync("ssh-agent", ["-s", "-a", AgentSocket]);
-        _agentPid = AgentPid().Match(started).Groups[1].Value;
-        await ProcessRunner.RunCheckedAsync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "buildfarm-test", "-f", _directory.Combine("key")]);
-        await ProcessRunner.RunCheckedAsync("env", [$"SSH_AUTH_SOCK={AgentSocket}", "ssh-add", "-q", _directory.Combine("key")]);
-        _fingerprint = (await ProcessRunner.RunCheckedAsync("env", [$"SSH_AUTH_SOCK={AgentSocket}", "ssh-add", "-l"])).TrimEnd('\n');
+        _agent = await SshAgentProcess.StartAsync("buildfarm-test");
+        _fingerprint = _agent.Fingerprint;
+        File.Copy(_agent.KeyFile + ".pub", _directory.Combine("key.pub")); // the context of the steps' bind mounts
         _sshAdd = await SshAddLayerAsync();
         _sources = new TestMountSources(_directory.Path);
         _sources.AgentSockets["default"] = AgentSocket;
@@ -36,9 +33,9 @@ public sealed partial class SshMountTests(EngineFixture fixture) : IAsyncLifetim
 
     public async Task DisposeAsync()
     {
-        if (_agentPid.Length > 0)
+        if (_agent is not null)
         {
-            await ProcessRunner.RunCheckedAsync("env", [$"SSH_AGENT_PID={_agentPid}", "ssh-agent", "-k"]);
+            await _agent.DisposeAsync();
         }
 
         _directory.Dispose();
@@ -100,7 +97,7 @@ public sealed partial class SshMountTests(EngineFixture fixture) : IAsyncLifetim
     public async Task Keys_sent_with_a_build_are_served_by_an_agent_of_the_farms_own()
     {
         var parent = _directory.Combine("agents");
-        var keys = new Dictionary<string, IReadOnlyList<byte[]>> { ["deploy"] = [await File.ReadAllBytesAsync(_directory.Combine("key"))] };
+        var keys = new Dictionary<string, IReadOnlyList<byte[]>> { ["deploy"] = [await File.ReadAllBytesAsync(_agent.KeyFile)] };
         string socket;
         await using (var agents = await SshKeyAgents.StartAsync(keys, parent, CancellationToken.None))
         {
@@ -114,6 +111,33 @@ public sealed partial class SshMountTests(EngineFixture fixture) : IAsyncLifetim
         }
 
         Assert.Empty(Directory.EnumerateFileSystemEntries(parent));
+    }
+
+    [Fact]
+    public async Task An_agent_reached_request_by_request_lists_and_signs_inside_the_step()
+    {
+        var channel = new AgentSocketChannel(AgentSocket);
+        _sources.AgentChannels["client"] = channel;
+        await File.WriteAllTextAsync(_directory.Combine("data"), "signed by the client's agent\n");
+
+        var outcome = await RunAsync(
+            "RUN --mount=type=ssh,id=client --mount=type=bind,source=key.pub,target=/key.pub ssh-add -l && ssh-add -T /key.pub && echo tested; stat -c '%a %F' $SSH_AUTH_SOCK");
+
+        Assert.Equal([_fingerprint, "tested", "600 socket"], outcome.Stdout);
+        Assert.True(channel.Requests >= 2, $"{channel.Requests} requests"); // a listing, then at least a signature
+        Assert.Empty(await Layers.ReadAsync(fixture.Store, outcome.Layer));
+    }
+
+    [Fact]
+    public async Task A_forwarded_agent_that_gives_no_reply_fails_the_step_saying_why()
+    {
+        _sources.AgentChannels["silent"] = new FailingChannel("the SSH agent \"silent\" forwarded from the client did not answer within 20 s");
+
+        var error = await Assert.ThrowsAsync<BuildFarm.Execution.Sandbox.ProcessFailedException>(() => RunAsync("RUN --mount=type=ssh,id=silent ssh-add -l"));
+
+        Assert.Equal(
+            "process \"/bin/sh -c ssh-add -l\" did not complete successfully: the SSH agent \"silent\" forwarded from the client did not answer within 20 s: exit code: 1\nlast 1 lines of output:\nerror fetching identities: agent refused operation",
+            error.Message);
     }
 
     private Task<RunOutcome> RunAsync(string run, string user = "", string? environment = null) =>
@@ -130,23 +154,27 @@ public sealed partial class SshMountTests(EngineFixture fixture) : IAsyncLifetim
     /// <summary>The host's ssh-add and the shared libraries it loads, at their own paths.</summary>
     private async Task<LayerBlob> SshAddLayerAsync()
     {
-        var libraries = LibraryPath().Matches(await ProcessRunner.RunCheckedAsync("ldd", ["/usr/bin/ssh-add"]))
-            .Select(static m => m.Groups[1].Value)
-            .ToList();
-        return await Layers.WriteAsync(fixture.Store, root =>
-        {
-            foreach (var file in libraries.Append("/usr/bin/ssh-add"))
-            {
-                var destination = Path.Join(root, file);
-                Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-                File.Copy(file, destination);
-            }
-        });
+        var files = await SshAddFiles.FindAsync();
+        return await Layers.WriteAsync(fixture.Store, files.CopyInto);
     }
 
-    [GeneratedRegex(@"SSH_AGENT_PID=(\d+);")]
-    private static partial Regex AgentPid();
+    /// <summary>The real agent asked one request per connection, as the client answers a forwarded agent's requests.</summary>
+    private sealed class AgentSocketChannel(string socket) : ISshAgentChannel
+    {
+        private int _requests;
 
-    [GeneratedRegex(@"(/\S+) \(0x")]
-    private static partial Regex LibraryPath();
+        public int Requests => Volatile.Read(ref _requests);
+
+        public Task<byte[]> RequestAsync(byte[] request, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _requests);
+            return BuildFarm.Client.Builds.SshAgentForwarding.AskAgentAsync(socket, request, cancellationToken);
+        }
+    }
+
+    /// <summary>What the farm's channel does when the client's agent gives no reply.</summary>
+    private sealed class FailingChannel(string error) : ISshAgentChannel
+    {
+        public Task<byte[]> RequestAsync(byte[] request, CancellationToken cancellationToken) => throw new SshAgentForwardingException(error);
+    }
 }

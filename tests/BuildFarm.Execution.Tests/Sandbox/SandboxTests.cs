@@ -135,6 +135,14 @@ public sealed class SandboxTests(EngineFixture fixture)
     }
 
     [Fact]
+    public async Task A_step_mount_on_a_default_mounts_target_replaces_it()
+    {
+        var outcome = await fixture.RunShellAsync("grep -w /dev/shm /proc/mounts", process => process with { Mounts = [new TmpfsMount("/dev/shm", 1 << 20)] });
+
+        Assert.Equal(["tmpfs /dev/shm tmpfs rw,nosuid,nodev,relatime,size=1024k 0 0"], outcome.Stdout);
+    }
+
+    [Fact]
     public async Task The_host_network_is_refused_unless_the_engine_allows_it()
     {
         var error = await Assert.ThrowsAsync<NotSupportedException>(() => fixture.RunShellAsync("true", process => process with { Network = NetworkMode.Host }));

@@ -82,14 +82,21 @@ public sealed class FarmCluster : IAsyncDisposable
     public IGrainFactory Grains(InProcessSiloHandle silo) => silo.ServiceProvider.GetRequiredService<IGrainFactory>();
 
     /// <summary>Writes <paramref name="files"/> as a context directory and stores it as a content tree in <paramref name="store"/>, as a client's upload would.</summary>
-    public async Task<Digest> SendContextAsync(ContentStore store, IReadOnlyDictionary<string, string> files)
-    {
-        var directory = _directory.CreateDirectory("context-" + Guid.NewGuid().ToString("N")[..8]);
-        foreach (var (path, content) in files)
+    public Task<Digest> SendContextAsync(ContentStore store, IReadOnlyDictionary<string, string> files) =>
+        SendContextAsync(store, directory =>
         {
-            await File.WriteAllTextAsync(Path.Combine(directory, path), content);
-        }
+            foreach (var (path, content) in files)
+            {
+                File.WriteAllText(Path.Combine(directory, path), content);
+            }
+        });
 
+    /// <summary>Lets <paramref name="write"/> fill a context directory and stores it as a content tree in <paramref name="store"/>, as a client's upload would.</summary>
+    public async Task<Digest> SendContextAsync(ContentStore store, Action<string> write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        var directory = _directory.CreateDirectory("context-" + Guid.NewGuid().ToString("N")[..8]);
+        write(directory);
         var snapshot = ContextSnapshot.Take(new ContextSnapshotOptions { ContextDirectory = directory, OnlyPathsTheDockerfileReads = false });
         foreach (var blob in snapshot.Blobs.Where(blob => !store.Exists(blob.Digest)))
         {

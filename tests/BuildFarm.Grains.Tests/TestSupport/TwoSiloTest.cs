@@ -17,7 +17,7 @@ public abstract class TwoSiloTest : IAsyncLifetime
 
     public virtual async Task InitializeAsync() => Farm = await TwoSiloFarm.StartAsync();
 
-    public async Task DisposeAsync() => await Farm.DisposeAsync();
+    public virtual async Task DisposeAsync() => await Farm.DisposeAsync();
 
     /// <summary>Puts the busybox image's blobs in <paramref name="store"/>, without a name, and returns its manifest.</summary>
     protected static async Task<Descriptor> ImportBusyboxAsync(ContentStore store)

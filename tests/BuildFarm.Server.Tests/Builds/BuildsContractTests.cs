@@ -81,6 +81,13 @@ public sealed class BuildsContractTests
         Assert.Equal((StatusCode.InvalidArgument, "Dockerfile: target stage \"build\" could not be found"), await Refused(r => r.Target = "build"));
         Assert.Equal((StatusCode.InvalidArgument, "Dockerfile:1: unknown flag: --nope"), await Refused(r => r.DockerfileInline = ByteString.CopyFromUtf8("FROM --nope busybox\n")));
         Assert.Equal((StatusCode.InvalidArgument, "The Dockerfile 'sub' does not exist in the build context."), await Refused(r => r.DockerfilePath = "sub"));
+        Assert.Equal((StatusCode.InvalidArgument, "ssh_forwarded needs ssh_session: open SshAgents.Forward first and name the session it gives."), await Refused(r => r.SshForwarded.Add("default")));
+        Assert.Equal((StatusCode.InvalidArgument, "forwarded ssh agent \"default\": an agent needs an id, given once, either forwarded or with keys."), await Refused(r =>
+        {
+            r.Ssh.Add(new SshAgentKeys { Id = "default", PrivateKeys = { ByteString.CopyFromUtf8("key") } });
+            r.SshForwarded.Add("default");
+            r.SshSession = "s";
+        }));
         Assert.Equal((StatusCode.NotFound, "There is no build nope."), await GetError(farm, "nope"));
         Assert.Equal((StatusCode.NotFound, "There is no build ."), await GetError(farm, ""));
 
@@ -94,6 +101,23 @@ public sealed class BuildsContractTests
         Assert.Equal(
             $"base image {registry.Host}/nothing-here:1: pulling it from {registry.Host} failed: GET http://{registry.Host}/v2/nothing-here/manifests/1: 404 Not Found: MANIFEST_UNKNOWN: manifest unknown",
             events[^1].BuildFailed.Error);
+    }
+
+    [Fact]
+    public async Task A_forwarding_session_ends_with_the_build_that_names_it_and_the_record_keeps_the_ids_not_the_session()
+    {
+        await using var farm = await RunningFarm.StartAsync();
+        await using var forwarding = await farm.Client.ForwardSshAgentsAsync(new Dictionary<string, string> { ["default"] = "/nonexistent/agent.sock" });
+        var request = new SubmitRequest { DockerfileInline = ByteString.CopyFromUtf8("FROM busybox\nRUN --mount=type=ssh true\n"), SshForwarded = { "default" }, SshSession = forwarding.Session };
+
+        var events = await farm.Client.SubmitAsync(request).ToListAsync();
+        await forwarding.Ended.WaitAsync(TimeSpan.FromSeconds(30));
+        var got = await farm.Client.Builds.GetAsync(new GetBuildRequest { BuildId = events[0].BuildId });
+
+        Assert.Equal(32, forwarding.Session.Length);
+        Assert.Equal(BuildEvent.KindOneofCase.BuildFinished, events[^1].KindCase);
+        Assert.Equal(["default"], got.Request.SshForwarded);
+        Assert.Equal(string.Empty, got.Request.SshSession);
     }
 
     [Fact]

@@ -102,12 +102,7 @@ internal sealed class StageDispatcher
             };
 
             var isRun = expanded is RunInstruction;
-            var proxies = isRun
-                ? dispatcher._options.BuildArgs
-                    .Where(a => PredefinedArgs.IsProxy(a.Key) && !state.Variables.IsDeclared(a.Key))
-                    .OrderBy(a => a.Key, StringComparer.Ordinal)
-                    .ToList()
-                : [];
+            var proxies = isRun ? PredefinedArgs.ProxyEnvironment(dispatcher._options.BuildArgs) : [];
             var step = new PlannedStep(
                 id,
                 state.LastStep,

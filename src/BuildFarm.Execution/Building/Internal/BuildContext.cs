@@ -63,6 +63,7 @@ internal sealed record BuildContext(SourceTree Tree, ParsedDockerfile Dockerfile
         var plain = PlainTree(view, engine);
         var dockerfilePath = string.Join('/', SourceSelector.CleanComponents(request.DockerfilePath));
         var text = request.DockerfileContent ?? ReadText(plain, dockerfilePath)
+            ?? (DockerfileLowerCaseName.Alternative(dockerfilePath) is { } lowerCase ? ReadText(plain, lowerCase) : null)
             ?? throw new FileNotFoundException($"The Dockerfile '{request.DockerfilePath}' does not exist in the build context.", request.DockerfilePath);
 
         // As DockerIgnore.Locate on disk: <Dockerfile>.dockerignore beside it, else the root's.
@@ -83,7 +84,7 @@ internal sealed record BuildContext(SourceTree Tree, ParsedDockerfile Dockerfile
         string text;
         try
         {
-            text = request.DockerfileContent ?? File.ReadAllText(dockerfilePath, Encoding.UTF8);
+            text = request.DockerfileContent ?? File.ReadAllText(DockerfileLowerCaseName.ResolveOnDisk(dockerfilePath), Encoding.UTF8);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {

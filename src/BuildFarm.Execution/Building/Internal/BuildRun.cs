@@ -307,11 +307,19 @@ internal sealed class BuildRun
 
     public ValueTask EmitAsync(BuildEvent buildEvent) => _events?.Invoke(buildEvent, Cancellation) ?? ValueTask.CompletedTask;
 
-    /// <summary>BuildKit's progress name: <c>[build 2/4] RUN make</c>, the stage name only when there are several.</summary>
+    /// <summary>
+    /// BuildKit's progress name: <c>[build 2/4] RUN make</c>, the stage name only when there are
+    /// several. A FROM counts as the stage's first step only when it names an image: FROM scratch
+    /// and FROM another stage make nothing of their own. The number is padded to the total's
+    /// width (<c>[ 2/10]</c>), as BuildKit's is.
+    /// </summary>
     private string NameOf(PlannedStage stage, PlannedStep step)
     {
         var prefix = _plan.StagesInDockerfile > 1 ? stage.DisplayName + " " : string.Empty;
-        return $"[{prefix}{step.Id.Step + 1}/{stage.Steps.Count + 1}] {FirstLine(step.Text)}";
+        var from = stage.Base.Kind == StageBaseKind.Image ? 1 : 0;
+        var total = (stage.Steps.Count + from).ToString(CultureInfo.InvariantCulture);
+        var number = (step.Id.Step + from).ToString(CultureInfo.InvariantCulture).PadLeft(total.Length);
+        return $"[{prefix}{number}/{total}] {FirstLine(step.Text)}";
     }
 
     private static string FirstLine(string text) => text.Split('\n', 2)[0];

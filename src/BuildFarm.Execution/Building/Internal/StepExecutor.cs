@@ -34,7 +34,7 @@ internal sealed class StepExecutor(DescribedStep described)
         var process = new SandboxProcess
         {
             Arguments = _step.Command!,
-            Environment = [.. _step.Environment.Select(v => $"{v.Name}={v.Value}"), .. _step.ProxyEnvironment.Select(p => $"{p.Key}={p.Value}")],
+            Environment = _step.ProcessEnvironment(),
             WorkingDirectory = _step.WorkingDirectory,
             User = _step.User,
             Network = instruction.Network,

@@ -38,9 +38,11 @@ internal sealed class TreeCopier(SourceTree source, SelectionFilter filter, Copy
             destinationPath = $"{destinationPath}/{name}";
         }
 
-        // Only the parent: a directory copied to a new path is created by the copy itself and so
-        // takes the source directory's owner and mode (fsutil's copyDirectory), as BuildKit does.
-        target.CreateDirectories(Path.GetDirectoryName(destinationPath)!);
+        // fsutil's prepareTargetDir: a directory's contents go into the destination, which, when
+        // missing, is made first as every directory the copy makes is (0755 or --chmod's octal mode,
+        // root's or --chown's owner): it does not take the source directory's owner or mode, only
+        // its time, as an existing one does. Otherwise only the parent is made here.
+        target.CreateDirectories(status.IsDirectory && existing is null ? destinationPath : Path.GetDirectoryName(destinationPath)!);
         CopyEntry(sourcePath, string.Empty, destinationPath, overwriteMetadata: false);
     }
 

@@ -64,7 +64,7 @@ internal static class RuntimeSpecBuilder
                 NoNewPrivileges: true),
             Root: new RuntimeRoot(rootFilesystem, Readonly: false),
             Hostname: hostname,
-            Mounts: [.. StandardMounts(hostsFile, resolvConfFile), .. process.Mounts.Select(ToRuntimeMount)],
+            Mounts: WithoutShadowedMounts([.. StandardMounts(hostsFile, resolvConfFile), .. process.Mounts.Select(ToRuntimeMount)]),
             Linux: new RuntimeLinux(Namespaces(process.Network, networkNamespace), MaskedPaths, ReadonlyPaths) { CgroupsPath = cgroupsPath });
     }
 
@@ -85,6 +85,30 @@ internal static class RuntimeSpecBuilder
         new(HostsPath, "bind", hostsFile, ["rbind", "ro"]),
         new(ResolvConfPath, "bind", resolvConfFile, ["rbind", "ro"]),
     ];
+
+    /// <summary>
+    /// BuildKit's dedupMounts: a later mount on the same target replaces an earlier one where that
+    /// one stood, so that a step's <c>--mount=type=tmpfs,target=/dev/shm</c> is the only /dev/shm
+    /// rather than one stacked on the default.
+    /// </summary>
+    private static IReadOnlyList<RuntimeMount> WithoutShadowedMounts(IReadOnlyList<RuntimeMount> mounts)
+    {
+        var kept = new List<RuntimeMount>(mounts.Count);
+        var positions = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var mount in mounts)
+        {
+            if (positions.TryGetValue(mount.Destination, out var position))
+            {
+                kept[position] = mount;
+                continue;
+            }
+
+            positions[mount.Destination] = kept.Count;
+            kept.Add(mount);
+        }
+
+        return kept;
+    }
 
     private static RuntimeMount ToRuntimeMount(SandboxMount mount) => mount switch
     {

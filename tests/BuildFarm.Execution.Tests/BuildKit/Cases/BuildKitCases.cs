@@ -92,7 +92,6 @@ public static class BuildKitCases
         {
             Images = [new("heredoc-onbuild-base", "docker.io/buildkit/onbuild-heredoc:base")],
             Files = new Dictionary<string, string> { ["dest"] = "hello world\n" },
-            Fails = OnbuildHeredoc,
         },
 
         // dockerfile_core_test.go
@@ -107,7 +106,6 @@ public static class BuildKitCases
         new("core-lowercase-dockerfile", $"{Core} testDockerfileLowercase")
         {
             Config = new Dictionary<string, string?> { ["config/Env"] = BusyboxPath },
-            Fails = "a context with `dockerfile` and no `Dockerfile` is not built: BuildKit's frontend falls back to the lower-case name (dockerui)",
         },
         new("core-labels", $"{Core} testLabels")
         {
@@ -125,7 +123,6 @@ public static class BuildKitCases
         {
             StepNames = ["[base 2/3] WORKDIR /out", "[base 3/3] RUN echo \"base\" > base", "[stage-1 1/1] COPY --from=base --chmod=0644 /out /out"],
             Files = new Dictionary<string, string> { ["out/base"] = "base\n" },
-            Fails = "a stage FROM scratch counts its FROM as step 1 (`[stage-1 2/2] COPY ...`); BuildKit counts only the instructions after it there (`[stage-1 1/1]`)",
         },
         new("core-target-mistype", $"{Core} testTargetMistype") { Target = "bulid", Error = "Dockerfile: target stage \"bulid\" could not be found (did you mean build?)" },
 
@@ -138,7 +135,7 @@ public static class BuildKitCases
         new("copy-preserve-dest-dir-slash", $"{Copy} testPreserveDestDirSlash") { ChecksInsideSteps = true },
         new("copy-link-dot-dest-dir", $"{Copy} testCopyLinkDotDestDir") { ChecksInsideSteps = true },
         new("copy-link-empty-dest-dir", $"{Copy} testCopyLinkEmptyDestDir") { ChecksInsideSteps = true },
-        new("copy-chown-existing-dir", $"{Copy} testCopyChownExistingDir") { Target = "copy_from", ChecksInsideSteps = true, Fails = CopyDirContentsOwner },
+        new("copy-chown-existing-dir", $"{Copy} testCopyChownExistingDir") { Target = "copy_from", ChecksInsideSteps = true },
         new("copy-chown-existing-dir-chowned", $"{Copy} testCopyChownExistingDir (its other stage)") { Data = "copy-chown-existing-dir", Target = "copy_from_chowned", ChecksInsideSteps = true },
         new("copy-empty-wildcard", $"{Copy} testEmptyWildcard") { Files = new Dictionary<string, string> { ["foo"] = "contents0" } },
         new("copy-chown-create-dest", $"{Copy} testCopyChownCreateDest") { BuildArgs = new Dictionary<string, string> { ["group"] = "user" }, ChecksInsideSteps = true },
@@ -223,7 +220,6 @@ public static class BuildKitCases
         new("mount-tmpfs-size", $"{Mount} testMountTmpfsSize")
         {
             Files = new Dictionary<string, string> { ["tmpfssize"] = "tmpfs on /dev/shm type tmpfs (rw,nosuid,nodev,relatime,size=131072k)\n" },
-            Fails = "a RUN mount on /dev/shm is mounted over the sandbox's own /dev/shm, so `mount` lists both; BuildKit replaces a default mount with the step's mount of the same target (executor/oci dedupMounts)",
         },
         new("mount-duplicate", $"{Mount} testMountDuplicate") { Files = new Dictionary<string, string> { ["combined.txt"] = "foo\nbar\n" } },
         new("mount-cache-parallel", $"{Mount} testCacheMountParallel") { Files = new Dictionary<string, string> { ["p1"] = Passwd, ["p2"] = Passwd } },
@@ -250,7 +246,6 @@ public static class BuildKitCases
         {
             BuildArgs = new Dictionary<string, string> { ["FOO"] = "foocontents", ["http_proxy"] = "hpvalue", ["NO_PROXY"] = "npvalue" },
             Files = new Dictionary<string, string> { ["out"] = "hpvalue::npvalue::foocontents::::bazcontent" },
-            Fails = "a proxy build arg reaches RUN under the name given (`http_proxy`); BuildKit sets both spellings (`HTTP_PROXY` and `http_proxy`) from either",
         },
         new("args-default-env", $"{Args} testDefaultEnvWithArgs (nil)") { Files = new Dictionary<string, string> { ["out"] = "my_arg=def_val my_arg=def_val my_arg=d" } },
         new("args-default-env-empty", $"{Args} testDefaultEnvWithArgs (empty)") { Data = "args-default-env", BuildArgs = new Dictionary<string, string> { ["my_arg"] = "" }, Files = new Dictionary<string, string> { ["out"] = "my_arg=def_val my_arg=def_val my_arg=d" } },
@@ -312,7 +307,7 @@ public static class BuildKitCases
         {
             Entries = [File("out/foo", "content0", uid: 100, gid: 200), Directory("out", uid: 100, gid: 200)],
         },
-        new("add-archive-wildcard", $"{Add} testDockerfileAddArchiveWildcard") { Files = new Dictionary<string, string> { ["dest/foo"] = "content0", ["dest/bar"] = "content1" }, Fails = "`ADD *.tar /dest` matching two archives fails with `When using ADD with more than one source file, the destination must be a directory and end with a /`; BuildKit counts the sources as written (one pattern) and unpacks both into /dest" },
+        new("add-archive-wildcard", $"{Add} testDockerfileAddArchiveWildcard") { Files = new Dictionary<string, string> { ["dest/foo"] = "content0", ["dest/bar"] = "content1" } },
         new("add-chown-expand", $"{Add} testDockerfileAddChownExpand") { BuildArgs = new Dictionary<string, string> { ["group"] = "nobody" }, ChecksInsideSteps = true },
         new("add-invalid-chmod-letters", $"{Add} testAddInvalidChmod") { Error = "Dockerfile:2: invalid chmod parameter: '64a'. it should be octal string and between 0 and 07777" },
         new("add-invalid-chmod-too-big", $"{Add} testAddInvalidChmod") { Error = "Dockerfile:2: invalid chmod parameter: '10000'. it should be octal string and between 0 and 07777" },
@@ -331,10 +326,6 @@ public static class BuildKitCases
         new("onbuild-inherited-stage-run", $"{Onbuild} testOnBuildInheritedStageRun") { Files = new Dictionary<string, string> { ["bar"] = "11" } },
         new("onbuild-inherited-stage-with-from", $"{Onbuild} testOnBuildInheritedStageWithFrom") { Files = new Dictionary<string, string> { ["bar"] = "12" } },
     ];
-
-    private const string OnbuildHeredoc = "a base image's `ONBUILD RUN <<EOF` trigger runs without its heredoc body, so the file it writes is missing";
-
-    private const string CopyDirContentsOwner = "COPY of a directory's contents to a new directory gives the new directory the source directory's owner (100:200); BuildKit creates it as root, 0755 (fsutil copy prepareTargetDir), keeping owners only below it";
 
     /// <summary>The busybox image's /etc/passwd (deploy/base-images/busybox.sh).</summary>
     private const string Passwd = "root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\n";
