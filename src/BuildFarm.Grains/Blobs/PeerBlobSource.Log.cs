@@ -13,4 +13,7 @@ public sealed partial class PeerBlobSource
 
     [LoggerMessage(EventId = 1303, Level = LogLevel.Warning, Message = "No active silo of the {Holders} asked holds blob {Digest}")]
     private static partial void LogNoHolder(ILogger logger, Digest digest, int holders);
+
+    [LoggerMessage(EventId = 1304, Level = LogLevel.Warning, Message = "Silo {Holder} was listed as a holder of blob {Digest} but has lost it; it is no longer listed")]
+    private static partial void LogHolderUnlisted(ILogger logger, Digest digest, string holder);
 }

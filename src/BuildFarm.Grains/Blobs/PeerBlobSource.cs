@@ -49,6 +49,13 @@ public sealed partial class PeerBlobSource(
         }
     }
 
+    public async Task<bool> IsHeldElsewhereAsync(Digest digest, CancellationToken cancellationToken)
+    {
+        var layer = await SiloLoss.RetryAsync(() => grains.GetGrain<ILayerGrain>(digest.ToString()).GetAsync(), cancellationToken).ConfigureAwait(false);
+        var active = silos.Active();
+        return layer is not null && layer.Silos.Any(holder => holder != silos.Self && active.Contains(holder));
+    }
+
     private async Task<bool> TransferAsync(ContentStore store, Digest digest, string? hint)
     {
         await Task.Yield(); // not on the first asker's stack
@@ -73,6 +80,13 @@ public sealed partial class PeerBlobSource(
                     }
 
                     return true;
+                }
+
+                // Listed, but it lost the blob (its store was emptied): no one should ask it again.
+                if (layer?.Silos.Contains(holder, StringComparer.Ordinal) == true)
+                {
+                    await SiloLoss.RetryAsync(() => grains.GetGrain<ILayerGrain>(digest.ToString()).ReleaseReplicaAsync(holder, needed: false), CancellationToken.None).ConfigureAwait(false);
+                    LogHolderUnlisted(logger, digest, holder);
                 }
             }
             catch (Exception e) when (SiloLoss.IsSiloLost(e) || e is BlobMismatchException or IOException)

@@ -17,7 +17,7 @@ namespace BuildFarm.Grains.Builds;
 /// One run of a build on the silo's engine, off any grain's scheduler: it reads and writes the
 /// store's files, so it runs on the thread pool, and reports how the build ended without throwing.
 /// </summary>
-internal sealed class BuildExecution(string buildId, BuildEngine engine, ContentStore content, IImageNames names, RegistryClient registry, PruneGate gate, IGrainFactory grains, TimeProvider time)
+internal sealed class BuildExecution(string buildId, BuildEngine engine, ContentStore content, IImageNames names, IBlobAvailability availability, RegistryClient registry, PruneGate gate, IGrainFactory grains, TimeProvider time)
 {
     // The whole build holds the prune gate: from its context, through the blobs and snapshots its
     // steps read, to the names it sets and the push; a prune waits for it and later builds wait
@@ -112,6 +112,8 @@ internal sealed class BuildExecution(string buildId, BuildEngine engine, Content
     // Each repository gets the image once, under all of its tags; blobs it has already are skipped.
     private async Task PushAsync(BuildResult result, IReadOnlyList<string> tags, Action<BuildEventRecord> append, CancellationToken cancellationToken)
     {
+        // Hits and base images may have left layers on other silos.
+        await availability.EnsureImageLocalAsync(content, result.Manifest, withLayers: true, cancellationToken).ConfigureAwait(false);
         var pusher = new ImagePusher(registry);
         var blobs = new ContentStoreBlobs(content);
         foreach (var repository in tags.Select(ImageReference.Parse).GroupBy(reference => reference.Repository))

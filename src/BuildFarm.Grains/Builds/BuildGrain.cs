@@ -32,6 +32,7 @@ public sealed partial class BuildGrain(
     BuildEngine engine,
     ContentStore content,
     IImageNames names,
+    IBlobAvailability availability,
     RegistryClient registry,
     FarmMetrics metrics,
     PruneGate gate,
@@ -197,7 +198,7 @@ public sealed partial class BuildGrain(
     {
         using var scope = BeginBuildScope(logger, Id, SiloName);
         LogBuildStarted(logger, Id, spec.DockerfilePath, spec.Tags.Count);
-        var execution = new BuildExecution(Id, engine, content, names, registry, gate, GrainFactory, time);
+        var execution = new BuildExecution(Id, engine, content, names, availability, registry, gate, GrainFactory, time);
         var outcome = await Task.Run(
             () => execution.RunAsync(spec, secrets, buildEvent =>
             {

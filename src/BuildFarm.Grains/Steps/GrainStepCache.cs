@@ -10,10 +10,11 @@ namespace BuildFarm.Grains.Steps;
 /// <summary>
 /// The farm-wide step cache: each key's <see cref="ICacheKeyGrain"/> says whether the step is
 /// recorded, runs somewhere (then this caller waits for it, a bounded call at a time), or is this
-/// caller's to run — a claim it renews while the step runs. A recorded layer this silo lacks is
-/// fetched from a silo that holds it. Layers this silo holds are noted on their <see cref="ILayerGrain"/>.
+/// caller's to run — a claim it renews while the step runs. A recorded layer this silo lacks
+/// counts when a silo that is up holds it, and is fetched when read. Layers this silo holds are
+/// noted on their <see cref="ILayerGrain"/>.
 /// </summary>
-/// <param name="content">This silo's store: what it holds is what the build can use.</param>
+/// <param name="content">This silo's store: what it holds, and what peers hold, is what the build can use.</param>
 /// <param name="blobs">Where recorded layers this silo lacks come from; null on a silo without peers.</param>
 /// <param name="claimLease">How long a claim lasts unrenewed (<see cref="Hosting.BuildFarmClusterOptions.ClaimLease"/>); it is renewed a third of this apart.</param>
 public sealed class GrainStepCache(IGrainFactory grains, string silo, ContentStore content, IBlobSource? blobs, TimeSpan claimLease) : IStepCache
@@ -61,12 +62,13 @@ public sealed class GrainStepCache(IGrainFactory grains, string silo, ContentSto
         }
     }
 
-    // A result is usable when its layer is here, or can be fetched from a silo that holds it.
+    // A result is usable when its layer is here, or another silo that is up holds it: it is
+    // fetched when something reads it (a step above it, an export, a push), so a build that hits
+    // throughout copies nothing. A holder that lost it is unlisted when a fetch finds out.
     private async Task<bool> IsUsableAsync(CachedStep step, Func<CachedStep, bool> isUsable, CancellationToken cancellationToken) =>
         isUsable(step)
-        || (blobs is not null
-            && await blobs.FetchAsync(content, step.Layer!.Descriptor.Digest, step.Worker, cancellationToken).ConfigureAwait(false)
-            && isUsable(step));
+        || (blobs is not null && step.Layer is { } layer
+            && await blobs.IsHeldElsewhereAsync(layer.Descriptor.Digest, cancellationToken).ConfigureAwait(false));
 
     // Null when the run was abandoned (cancelled, or its claim lapsed): the caller claims again.
     private static async Task<CachedStep?> JoinAsync(ICacheKeyGrain grain, CancellationToken cancellationToken)

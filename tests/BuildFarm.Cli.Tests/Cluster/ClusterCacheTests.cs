@@ -28,7 +28,8 @@ public sealed class ClusterCacheTests(ClusterFarm cluster)
     public async Task A_build_through_a_silo_whose_data_directory_was_emptied_is_all_hits_and_exports_an_image_umoci_unpacks()
     {
         var part = Guid.NewGuid().ToString();
-        var context = cluster.WriteContext("emptied", "FROM busybox\nCOPY part.txt /part.txt\nRUN cat /part.txt /part.txt > /twice\n", ("part.txt", part));
+        // COPY --from makes B checksum files of busybox's layer, which B must fetch first.
+        var context = cluster.WriteContext("emptied", "FROM busybox\nCOPY part.txt /part.txt\nRUN cat /part.txt /part.txt > /twice\nCOPY --from=busybox /bin/busybox /copied/busybox\n", ("part.txt", part));
         var (_, cold) = await cluster.BuildAsync(cluster.A, context, "emptied-a.json");
 
         // B comes back under its name with nothing: no blob, no snapshot, not even busybox.
@@ -45,11 +46,12 @@ public sealed class ClusterCacheTests(ClusterFarm cluster)
         var archive = cluster.Combine("emptied.oci.tar");
         var (_, warm) = await cluster.BuildAsync(cluster.B, context, "emptied-b.json", "-t", "emptied:1", "-o", $"type=oci,dest={archive}");
 
-        Assert.Equal([true, true], warm.Steps.Select(step => step.Cached));
+        Assert.Equal([true, true, true], warm.Steps.Select(step => step.Cached));
         Assert.Equal(cold.ManifestDigest, warm.ManifestDigest);
         var rootfs = await cluster.UnpackAsync(archive, "docker.io/library/emptied:1");
         Assert.Equal(part + part, File.ReadAllText(Path.Combine(rootfs, "twice")));
         Assert.True(File.Exists(Path.Combine(rootfs, "bin", "busybox")), "busybox's layer is missing from the unpacked image");
+        Assert.Equal(new FileInfo(Path.Combine(rootfs, "bin", "busybox")).Length, new FileInfo(Path.Combine(rootfs, "copied", "busybox")).Length);
     }
 
     [Fact]

@@ -9,7 +9,8 @@ namespace BuildFarm.Execution.Building.Internal;
 /// use and released together, with a digest cache of their own: a mounted root is a new path
 /// every time, so a cache shared beyond the step would only grow.
 /// </summary>
-internal sealed class InputRoots(SnapshotStore snapshots, CancellationToken cancellationToken) : IAsyncDisposable
+/// <param name="fetchMissing">Brings layers the store lacks (a hit or base image whose layers are on other silos) before they are mounted; null when what is mounted is known to be here.</param>
+internal sealed class InputRoots(SnapshotStore snapshots, CancellationToken cancellationToken, Func<IReadOnlyList<LayerBlob>, Task>? fetchMissing = null) : IAsyncDisposable
 {
     private readonly List<OverlayRootFilesystem> _mounts = [];
     private readonly Dictionary<int, SourceTree> _trees = [];
@@ -32,6 +33,11 @@ internal sealed class InputRoots(SnapshotStore snapshots, CancellationToken canc
     /// <summary>Mounts <paramref name="layers"/> until disposed and returns the root's path.</summary>
     public async Task<string> MountAsync(IReadOnlyList<LayerBlob> layers)
     {
+        if (fetchMissing is not null)
+        {
+            await fetchMissing(layers).ConfigureAwait(false);
+        }
+
         var root = await snapshots.MountAsync(layers, cancellationToken).ConfigureAwait(false);
         _mounts.Add(root);
         return root.Path;

@@ -41,6 +41,13 @@ internal static class StepBlobs
         }
     }
 
+    /// <summary>Brings the blobs the store lacks of <paramref name="digests"/> from any silo that holds them, under <paramref name="leaseId"/>.</summary>
+    /// <exception cref="BlobNotFoundException">No holder of one of them could be found.</exception>
+    public static Task FetchAsync(BuildEngine engine, IEnumerable<Digest> digests, string? leaseId, CancellationToken cancellationToken) =>
+        engine.Blobs is { } source
+            ? new Fetcher(engine, source, origin: null, leaseId).FetchAllAsync(digests, cancellationToken)
+            : Task.CompletedTask;
+
     // Level by level: a directory's node must be here before its entries can be listed.
     private static async Task FetchTreeAsync(Fetcher fetcher, Digest root, CancellationToken cancellationToken)
     {

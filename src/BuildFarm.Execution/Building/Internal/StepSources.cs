@@ -29,7 +29,12 @@ internal sealed class StepSources : IAsyncDisposable
         _run = run;
         Step = step;
         _layers = layers;
-        _roots = new InputRoots(run.Engine.Execution.Snapshots, run.Cancellation);
+        // The coordinator checksums what COPY --from reads: the layers of a stage that hit or of a
+        // base image may be on other silos only.
+        _roots = new InputRoots(
+            run.Engine.Execution.Snapshots,
+            run.Cancellation,
+            layers => StepBlobs.FetchAsync(run.Engine, layers.Select(static layer => layer.Descriptor.Digest), run.LeaseId, run.Cancellation));
     }
 
     public PlannedStep Step { get; }
