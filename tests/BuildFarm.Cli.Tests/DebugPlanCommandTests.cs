@@ -37,6 +37,7 @@ public sealed class DebugPlanCommandTests : IDisposable
                 at: {path}:4
                 makes: layer
                 proxy (not in cache key): HTTP_PROXY=http://proxy:3128
+                proxy (not in cache key): http_proxy=http://proxy:3128
                 cache key:
                   parent: step 0.1
                   instruction: RUN --mount=type=cache,target=/root/.cache,id=/root/.cache,sharing=shared,rw make VERSION=$VERSION
