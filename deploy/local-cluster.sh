@@ -80,11 +80,15 @@ stop_process() {
 }
 
 # A TCP port on 127.0.0.1 that nothing listens on now, and that this script has not handed out.
+# It is below the kernel's ephemeral range, so that no outgoing connection takes it as its local
+# port while a silo is between a stop and a start on it (the `empty` command).
 taken=" "
+ephemeral_low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
 free_port() {
-  local port
+  local port low=10000
+  [ "$ephemeral_low" -gt $((low + 1000)) ] || low=1024
   for _ in $(seq 200); do
-    port=$((20000 + RANDOM % 40000))
+    port=$((low + RANDOM % (ephemeral_low - low)))
     if [[ $taken != *" $port "* ]] && ! ss -Htln "sport = :$port" | grep -q .; then
       taken+="$port "
       echo "$port"
