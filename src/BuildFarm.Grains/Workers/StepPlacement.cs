@@ -12,9 +12,7 @@ namespace BuildFarm.Grains.Workers;
 /// then the best placed silo with a free slot. Layers nobody is recorded to hold (base images)
 /// count as held by this silo, which coordinates the build and so has them. Decisions are made
 /// one at a time, and a silo counts the steps this silo placed on it that have not ended, so that
-/// steps placed at once do not all see the same free slot. When every silo's slots are full, a
-/// step waits here for the first free slot anywhere (for a while, then it queues on the best
-/// placed silo): bound to a silo's queue early, it would wait there while another silo idles.
+/// steps placed at once do not all see the same free slot.
 /// </summary>
 /// <param name="localStatus">This silo's status, read from its engine rather than through a grain call.</param>
 public sealed class StepPlacement(IGrainFactory grains, ClusterSilos silos, Func<WorkerStatus> localStatus)
@@ -22,14 +20,8 @@ public sealed class StepPlacement(IGrainFactory grains, ClusterSilos silos, Func
     // A silo that does not answer this soon is left out of this placement.
     private static readonly TimeSpan StatusTimeout = TimeSpan.FromSeconds(5);
 
-    // While every slot is taken: how often the silos are asked again (sooner when a step this
-    // silo placed ends), and how long a step waits so before it queues on its best silo.
-    private static readonly TimeSpan SlotPoll = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan MaxSlotWait = TimeSpan.FromSeconds(30);
-
     private readonly SemaphoreSlim _deciding = new(1, 1);
     private readonly ConcurrentDictionary<string, int> _placed = new(StringComparer.Ordinal);
-    private TaskCompletionSource _stepEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Places the step on a silo other than <paramref name="excluded"/> ones; dispose the result when the step has ended there.</summary>
     public async Task<PlacedStep> PlaceAsync(StepDescription step, IReadOnlySet<string> excluded, CancellationToken cancellationToken)
@@ -38,49 +30,32 @@ public sealed class StepPlacement(IGrainFactory grains, ClusterSilos silos, Func
         ArgumentNullException.ThrowIfNull(excluded);
         var candidates = silos.Active().Where(silo => silo == Self || !excluded.Contains(silo)).ToList();
         var locality = await LocalityAsync(step, candidates).ConfigureAwait(false);
-        var waiting = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
+        await _deciding.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            var stepEnded = Volatile.Read(ref _stepEnded).Task;
-            await _deciding.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                var statuses = await Task.WhenAll(candidates.Select(StatusAsync)).ConfigureAwait(false);
-                var free = statuses.Where(status => status is not null).ToDictionary(status => status!.Silo, FreeSlots, StringComparer.Ordinal);
-                var ranked = free.Keys
-                    .OrderByDescending(silo => locality[silo])
-                    .ThenBy(silo => silo == Self ? 0 : 1)
-                    .ThenByDescending(silo => free[silo])
-                    .ThenBy(silo => silo, StringComparer.Ordinal)
-                    .ToList();
-                var best = ranked.Count > 0 ? ranked[0] : Self;
-                var chosen = ranked.FirstOrDefault(silo => free[silo] > 0);
-
-                // One silo: its own queue is as good as waiting here.
-                if (chosen is not null || ranked.Count <= 1 || waiting.Elapsed >= MaxSlotWait)
-                {
-                    var placed = chosen is null || (locality[chosen] == locality[best] && locality[best].Bytes > 0)
-                        ? new PlacedStep(this, chosen ?? best, PlacementReason.Locality)
-                        : new PlacedStep(this, chosen, PlacementReason.FreeSlots);
-                    _placed.AddOrUpdate(placed.Silo, 1, (_, count) => count + 1);
-                    return placed;
-                }
-            }
-            finally
-            {
-                _deciding.Release();
-            }
-
-            await Task.WhenAny(stepEnded, Task.Delay(SlotPoll, cancellationToken)).ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
+            var statuses = await Task.WhenAll(candidates.Select(StatusAsync)).ConfigureAwait(false);
+            var free = statuses.Where(status => status is not null).ToDictionary(status => status!.Silo, FreeSlots, StringComparer.Ordinal);
+            var ranked = free.Keys
+                .OrderByDescending(silo => locality[silo])
+                .ThenBy(silo => silo == Self ? 0 : 1)
+                .ThenByDescending(silo => free[silo])
+                .ThenBy(silo => silo, StringComparer.Ordinal)
+                .ToList();
+            var best = ranked.Count > 0 ? ranked[0] : Self;
+            var chosen = ranked.FirstOrDefault(silo => free[silo] > 0);
+            var placed = chosen is null || (locality[chosen] == locality[best] && locality[best].Bytes > 0)
+                ? new PlacedStep(this, chosen ?? best, PlacementReason.Locality)
+                : new PlacedStep(this, chosen, PlacementReason.FreeSlots);
+            _placed.AddOrUpdate(placed.Silo, 1, (_, count) => count + 1);
+            return placed;
+        }
+        finally
+        {
+            _deciding.Release();
         }
     }
 
-    internal void Ended(string silo)
-    {
-        _placed.AddOrUpdate(silo, 0, (_, count) => Math.Max(0, count - 1));
-        Interlocked.Exchange(ref _stepEnded, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-    }
+    internal void Ended(string silo) => _placed.AddOrUpdate(silo, 0, (_, count) => Math.Max(0, count - 1));
 
     private int FreeSlots(WorkerStatus? status) =>
         status!.Slots - Math.Max(status.RunningSteps + status.QueuedSteps, _placed.GetValueOrDefault(status.Silo));
