@@ -28,12 +28,13 @@ public sealed class ClusterImageNames(IGrainFactory grains, ContentStore store, 
         ArgumentNullException.ThrowIfNull(target);
         // The store's copy first: it refuses what is not an image, before the cluster sees it.
         store.Images.Set(name, target);
+        var reached = await ReachAsync(target, cancellationToken).ConfigureAwait(false);
         if (replication is not null)
         {
-            await replication.ReplicateAsync(target, cancellationToken).ConfigureAwait(false);
+            await replication.ReplicateAsync(reached, cancellationToken).ConfigureAwait(false);
         }
 
-        var record = ToRecord(name, target, DateTimeOffset.MinValue, await ReachAsync(target, cancellationToken).ConfigureAwait(false));
+        var record = ToRecord(name, target, DateTimeOffset.MinValue, reached);
         return ToImageRecord(await SiloLoss.RetryAsync(() => grains.GetGrain<IImageNameGrain>(name).SetAsync(record), cancellationToken).ConfigureAwait(false));
     }
 

@@ -31,7 +31,7 @@ public static class ImageNameAdoption
             }
             else
             {
-                await replication.ListHolderAsync(local.Target, cancellationToken).ConfigureAwait(false);
+                await replication.ListHolderAsync(record.Blobs, cancellationToken).ConfigureAwait(false);
             }
         }
     }

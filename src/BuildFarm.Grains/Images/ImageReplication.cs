@@ -2,7 +2,6 @@ using BuildFarm.Grains.Internal;
 using BuildFarm.Grains.Layers;
 using BuildFarm.Grains.Workers;
 using BuildFarm.Oci;
-using BuildFarm.Oci.Images;
 using BuildFarm.Storage.Content;
 
 namespace BuildFarm.Grains.Images;
@@ -16,27 +15,24 @@ namespace BuildFarm.Grains.Images;
 /// </summary>
 public sealed class ImageReplication(IGrainFactory grains, ContentStore store, ClusterSilos silos, LayerReplication replication)
 {
-    /// <summary>Lists this silo as a holder of what <paramref name="target"/> reaches here and copies it to other silos.</summary>
-    public Task ReplicateAsync(Descriptor target, CancellationToken cancellationToken) =>
-        ForEachBlobAsync(target, (digest, info) => replication.ReplicateAsync(digest, info, silos.Self, cancellationToken));
+    /// <summary>Lists this silo as a holder of the <paramref name="reached"/> blobs it has and copies them to other silos.</summary>
+    /// <param name="reached">What the image reaches, as its name's record lists it (<see cref="ClusterImageNames.BlobsReachedFrom"/>).</param>
+    public Task ReplicateAsync(IEnumerable<string> reached, CancellationToken cancellationToken) =>
+        ForEachBlobAsync(reached, (digest, info) => replication.ReplicateAsync(digest, info, silos.Self, cancellationToken));
 
     /// <summary>
-    /// Lists this silo as a holder of what <paramref name="target"/> reaches here, copying nothing:
+    /// Lists this silo as a holder of the <paramref name="reached"/> blobs it has, copying nothing:
     /// for the names a silo brings when it starts, which must not wait for copies.
     /// </summary>
-    public Task ListHolderAsync(Descriptor target, CancellationToken cancellationToken) =>
-        ForEachBlobAsync(target, (digest, info) => SiloLoss.RetryAsync(() => grains.GetGrain<ILayerGrain>(digest.ToString()).RecordAsync(info, silos.Self), cancellationToken));
+    public Task ListHolderAsync(IEnumerable<string> reached, CancellationToken cancellationToken) =>
+        ForEachBlobAsync(reached, (digest, info) => SiloLoss.RetryAsync(() => grains.GetGrain<ILayerGrain>(digest.ToString()).RecordAsync(info, silos.Self), cancellationToken));
 
-    private async Task ForEachBlobAsync(Descriptor target, Func<Digest, LayerInfo, Task> action)
+    private async Task ForEachBlobAsync(IEnumerable<string> reached, Func<Digest, LayerInfo, Task> action)
     {
-        ArgumentNullException.ThrowIfNull(target);
-        if (!store.Exists(target.Digest))
+        ArgumentNullException.ThrowIfNull(reached);
+        foreach (var digest in reached.Select(Digest.Parse))
         {
-            return; // named here after a record elsewhere: the silo that holds it listed it
-        }
-
-        foreach (var digest in store.Reach(target).Blobs)
-        {
+            // A blob this silo lacks (named here after a record elsewhere) is its holders' to list.
             if (store.GetInfo(digest) is { } blob)
             {
                 await action(digest, new LayerInfo { MediaType = string.Empty, Size = blob.Size, DiffId = string.Empty }).ConfigureAwait(false);
