@@ -25,10 +25,20 @@ public sealed class MonorepoBenchmark(FarmCli farm)
     [
         new("cold", 0.4, static _ => { }, RunFrom(1, ["base", "lib", .. AppStages, MonorepoCorpus.FinalStage])),
         new("warm", 0.1, static _ => { }, new Dictionary<string, int>()),
-        // The edited app's own sources (step 3) and the final stage from that app's artifact (step 3).
-        new("app edit", 0.12, static corpus => corpus.EditApp(1), RunFrom(3, [$"app-{MonorepoCorpus.EditedApp}", MonorepoCorpus.FinalStage])),
-        // The library's sources (step 2), every app from the library's artifact (step 2), the final stage from the first app's artifact.
-        new("lib edit", 0.45, static corpus => corpus.EditLibrary(1), RunFrom(2, ["lib", .. AppStages, MonorepoCorpus.FinalStage])),
+        // Steps are numbered as BuildKit names them: a stage FROM another stage starts at its first
+        // instruction, one FROM an image counts the FROM as step 1 (the final stage, FROM busybox).
+        // The edited app's own sources (its step 2) and the final stage from that app's artifact (step 3).
+        new("app edit", 0.12, static corpus => corpus.EditApp(1), new Dictionary<string, int>
+        {
+            [$"app-{MonorepoCorpus.EditedApp}"] = 2,
+            [MonorepoCorpus.FinalStage] = 3,
+        }),
+        // The library's sources (its step 1), every app from the library's artifact (step 1), the
+        // final stage from the first app's artifact (step 2).
+        new("lib edit", 0.45, static corpus => corpus.EditLibrary(1), new Dictionary<string, int>(RunFrom(1, ["lib", .. AppStages]))
+        {
+            [MonorepoCorpus.FinalStage] = 2,
+        }),
     ];
 
     private static Dictionary<string, int> RunFrom(int step, string[] stages) => stages.ToDictionary(stage => stage, _ => step);
