@@ -28,6 +28,7 @@ public sealed class StepNetwork
 {
     private const int FirstSlot = 2; // .1 is the gateway
     private const int LastSlot = 254;
+    private const string NetworkInterfaces = "/sys/class/net";
 
     private readonly NetworkNames _names;
     private readonly ExecutionOptions _options;
@@ -99,23 +100,90 @@ public sealed class StepNetwork
     /// <summary>The addresses <see cref="ForbidAsync"/> keeps steps from.</summary>
     public IReadOnlyCollection<IPAddress> Forbidden => _forbidden;
 
-    /// <summary>Removes what a crashed engine on this data directory left: step namespaces, the bridge and its table.</summary>
+    /// <summary>
+    /// Removes what killed engines left: this data directory's step namespaces, bridge and table,
+    /// whoever made them (one engine opens a data directory at a time), and those of any other
+    /// engine on the host whose process is gone, so that a data directory deleted after a crash
+    /// (a test's, a replaced machine's) leaves nothing behind for long.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">This data directory's network cannot be removed.</exception>
     public async Task RemoveLeftoversAsync()
     {
-        if (Directory.Exists(NetworkNames.NamespaceDirectory))
+        await using var hostLock = await HostNetworkLock.AcquireAsync().ConfigureAwait(false);
+        await RemoveAsync(_names, _options).ConfigureAwait(false);
+        foreach (var orphan in await FindOrphansAsync().ConfigureAwait(false))
         {
-            foreach (var path in Directory.EnumerateFiles(NetworkNames.NamespaceDirectory, _names.NamespacePrefix + "*"))
+            try
             {
-                await DeleteNamespaceAsync(System.IO.Path.GetFileName(path)).ConfigureAwait(false);
+                await RemoveAsync(orphan, _options).ConfigureAwait(false);
+            }
+            catch (InvalidOperationException)
+            {
+                // Another engine's: not this one's to fail over; the next start tries again.
+            }
+        }
+    }
+
+    // Under the host lock, so no bridge is half made. A bridge is an orphan when the process its
+    // alias names is gone; one without an owner (made before owners were written) only when its
+    // table says it is ours. A table or namespace without its bridge is left from a removal that
+    // stopped half-way, since the bridge is made first and removed last.
+    private async Task<IReadOnlyCollection<NetworkNames>> FindOrphansAsync()
+    {
+        var tables = (await HostTool.ReadAsync(_options.NftPath, ["list", "tables", "inet"]).ConfigureAwait(false)).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(static line => line.Split(' ') is ["table", "inet", var name] ? NetworkNames.Owning(name) : null)
+            .OfType<NetworkNames>()
+            .ToList();
+        var namespaces = Directory.Exists(NetworkNames.NamespaceDirectory)
+            ? Directory.EnumerateFiles(NetworkNames.NamespaceDirectory).Select(static path => NetworkNames.Owning(Path.GetFileName(path))).OfType<NetworkNames>()
+            : [];
+        var bridges = Directory.EnumerateFileSystemEntries(NetworkInterfaces)
+            .Select(static path => Path.GetFileName(path))
+            .Select(static name => NetworkNames.Owning(name) is { } names && names.Bridge == name && Directory.Exists(Path.Combine(NetworkInterfaces, name, "bridge")) ? names : null)
+            .OfType<NetworkNames>();
+
+        var orphans = new Dictionary<string, NetworkNames>();
+        foreach (var names in bridges)
+        {
+            string alias;
+            try
+            {
+                alias = await File.ReadAllTextAsync(Path.Combine(NetworkInterfaces, names.Bridge, "ifalias")).ConfigureAwait(false);
+            }
+            catch (IOException)
+            {
+                continue; // removed meanwhile by its engine, which needs no lock for that
+            }
+
+            if (NetworkOwner.FromAlias(alias) is { } owner ? !owner.IsAlive : tables.Any(table => table.Id == names.Id))
+            {
+                orphans.TryAdd(names.Id, names);
             }
         }
 
-        // The bridge is made first and removed last, so without it there is no table either.
-        if (Directory.Exists(Path.Combine("/sys/class/net", _names.Bridge)))
+        foreach (var names in tables.Concat(namespaces).Where(static names => !BridgeExists(names)))
         {
-            await RemoveBridgeAsync().ConfigureAwait(false);
+            orphans.TryAdd(names.Id, names);
         }
+
+        orphans.Remove(_names.Id);
+        return orphans.Values;
     }
+
+    private static async Task RemoveAsync(NetworkNames names, ExecutionOptions options)
+    {
+        if (Directory.Exists(NetworkNames.NamespaceDirectory))
+        {
+            foreach (var path in Directory.EnumerateFiles(NetworkNames.NamespaceDirectory, names.NamespacePrefix + "*"))
+            {
+                await DeleteNamespaceAsync(Path.GetFileName(path), options).ConfigureAwait(false);
+            }
+        }
+
+        await RemoveBridgeAsync(names, options).ConfigureAwait(false);
+    }
+
+    private static bool BridgeExists(NetworkNames names) => Directory.Exists(Path.Combine(NetworkInterfaces, names.Bridge));
 
     /// <summary>Makes a namespace for one step, setting up the bridge if it is the first.</summary>
     public async Task<StepNamespace> JoinAsync(CancellationToken cancellationToken = default)
@@ -170,7 +238,7 @@ public sealed class StepNetwork
     {
         try
         {
-            await DeleteNamespaceAsync(_names.Slot(slot)).ConfigureAwait(false);
+            await DeleteNamespaceAsync(_names.Slot(slot), _options).ConfigureAwait(false);
         }
         finally
         {
@@ -276,7 +344,7 @@ public sealed class StepNetwork
         {
             var subnet = await SubnetAllocator.ClaimAsync(_pool, _names.StartIndex, nameServers, async subnet =>
             {
-                await HostTool.RunAsync(_options.IpPath, ["-batch", "-"], $"link add {_names.Bridge} type bridge\naddr add {subnet.Address(1)}/{subnet.PrefixLength} dev {_names.Bridge}\n").ConfigureAwait(false);
+                await HostTool.RunAsync(_options.IpPath, ["-batch", "-"], $"link add {_names.Bridge} type bridge\nlink set {_names.Bridge} alias \"{NetworkOwner.Current.Alias}\"\naddr add {subnet.Address(1)}/{subnet.PrefixLength} dev {_names.Bridge}\n").ConfigureAwait(false);
             }).ConfigureAwait(false);
             var gateway = subnet.Address(1);
 
@@ -321,24 +389,26 @@ public sealed class StepNetwork
 
     // The veth first, which deletes both of its ends at once: a namespace's own devices go some
     // time after the namespace is deleted, and the next step on the slot needs the name again.
-    private async Task DeleteNamespaceAsync(string name)
+    private static async Task DeleteNamespaceAsync(string name, ExecutionOptions options)
     {
-        var (_, error) = await HostTool.TryRunAsync(_options.IpPath, ["-force", "-batch", "-"], $"link delete {name}\nnetns delete {name}\n").ConfigureAwait(false);
-        if (File.Exists(Path.Combine(NetworkNames.NamespaceDirectory, name)) || Directory.Exists(Path.Combine("/sys/class/net", name)))
+        var (_, error) = await HostTool.TryRunAsync(options.IpPath, ["-force", "-batch", "-"], $"link delete {name}\nnetns delete {name}\n").ConfigureAwait(false);
+        if (File.Exists(Path.Combine(NetworkNames.NamespaceDirectory, name)) || Directory.Exists(Path.Combine(NetworkInterfaces, name)))
         {
             throw new InvalidOperationException($"Cannot delete the step network namespace {name}: {error}");
         }
     }
 
-    private async Task RemoveBridgeAsync()
+    private Task RemoveBridgeAsync() => RemoveBridgeAsync(_names, _options);
+
+    private static async Task RemoveBridgeAsync(NetworkNames names, ExecutionOptions options)
     {
-        var (_, tableError) = await HostTool.TryRunAsync(_options.NftPath, ["delete", "table", "inet", _names.Table]).ConfigureAwait(false);
-        var (_, linkError) = await HostTool.TryRunAsync(_options.IpPath, ["link", "delete", _names.Bridge, "type", "bridge"]).ConfigureAwait(false);
+        var (_, tableError) = await HostTool.TryRunAsync(options.NftPath, ["delete", "table", "inet", names.Table]).ConfigureAwait(false);
+        var (_, linkError) = await HostTool.TryRunAsync(options.IpPath, ["link", "delete", names.Bridge, "type", "bridge"]).ConfigureAwait(false);
 
         // Either may be gone already (a set-up that failed half-way); anything else is an error.
-        if (Directory.Exists(Path.Combine("/sys/class/net", _names.Bridge)))
+        if (BridgeExists(names))
         {
-            throw new InvalidOperationException($"Cannot remove the step bridge {_names.Bridge}: {linkError} {tableError}".TrimEnd());
+            throw new InvalidOperationException($"Cannot remove the step bridge {names.Bridge}: {linkError} {tableError}".TrimEnd());
         }
     }
 

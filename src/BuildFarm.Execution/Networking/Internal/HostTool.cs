@@ -11,6 +11,20 @@ internal static class HostTool
     /// <summary>Runs <paramref name="program"/>; its exit code, and its stderr trimmed.</summary>
     public static async Task<(int ExitCode, string Error)> TryRunAsync(string program, IReadOnlyList<string> arguments, string? input = null)
     {
+        var (exitCode, _, error) = await RunCapturingAsync(program, arguments, input).ConfigureAwait(false);
+        return (exitCode, error);
+    }
+
+    /// <summary>Runs <paramref name="program"/> for what it prints.</summary>
+    /// <exception cref="InvalidOperationException">The tool failed; the message has its command line and stderr.</exception>
+    public static async Task<string> ReadAsync(string program, IReadOnlyList<string> arguments)
+    {
+        var (exitCode, output, error) = await RunCapturingAsync(program, arguments, input: null).ConfigureAwait(false);
+        return exitCode == 0 ? output : throw new InvalidOperationException($"{Describe(program, arguments)} failed ({exitCode}): {error}");
+    }
+
+    private static async Task<(int ExitCode, string Output, string Error)> RunCapturingAsync(string program, IReadOnlyList<string> arguments, string? input)
+    {
         var start = new ProcessStartInfo(program)
         {
             RedirectStandardInput = true,
@@ -38,8 +52,7 @@ internal static class HostTool
             throw new TimeoutException($"{Describe(program, arguments)} did not finish within {Timeout.TotalSeconds} s.");
         }
 
-        await output.ConfigureAwait(false);
-        return (process.ExitCode, (await error.ConfigureAwait(false)).Trim());
+        return (process.ExitCode, await output.ConfigureAwait(false), (await error.ConfigureAwait(false)).Trim());
     }
 
     /// <exception cref="InvalidOperationException">The tool failed; the message has its command line and stderr.</exception>

@@ -13,11 +13,21 @@ internal sealed class NetworkNames
 {
     public const string NamespaceDirectory = "/run/netns";
 
+    private const string BridgePrefix = "bf";
+    private const string TablePrefix = "buildfarm_";
+    private const int IdLength = 8;
+
     public NetworkNames(string dataDirectory)
     {
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(dataDirectory)));
         Id = Convert.ToHexStringLower(hash.AsSpan(0, 4));
         StartIndex = BitConverter.ToUInt32(hash, 4);
+    }
+
+    private NetworkNames(string id, uint startIndex)
+    {
+        Id = id;
+        StartIndex = startIndex;
     }
 
     /// <summary>Eight hex digits: short enough for interface names (at most 15 characters).</summary>
@@ -26,9 +36,9 @@ internal sealed class NetworkNames
     /// <summary>Where this engine starts looking for a free subnet, so that engines spread over the pool.</summary>
     public uint StartIndex { get; }
 
-    public string Bridge => "bf" + Id;
+    public string Bridge => BridgePrefix + Id;
 
-    public string Table => "buildfarm_" + Id;
+    public string Table => TablePrefix + Id;
 
     public string NamespacePrefix => Bridge + "-";
 
@@ -36,4 +46,21 @@ internal sealed class NetworkNames
     public string Slot(int slot) => NamespacePrefix + slot.ToString("x2", CultureInfo.InvariantCulture);
 
     public string NamespacePath(int slot) => Path.Combine(NamespaceDirectory, Slot(slot));
+
+    /// <summary>The names of the engine whose bridge, nft table or step namespace is called <paramref name="name"/>; null for a name of none.</summary>
+    public static NetworkNames? Owning(string name)
+    {
+        var prefix = name.StartsWith(TablePrefix, StringComparison.Ordinal) ? TablePrefix
+            : name.StartsWith(BridgePrefix, StringComparison.Ordinal) ? BridgePrefix
+            : null;
+        if (prefix is null || name.Length < prefix.Length + IdLength)
+        {
+            return null;
+        }
+
+        var id = name.Substring(prefix.Length, IdLength);
+        var rest = name[(prefix.Length + IdLength)..];
+        var isNamespace = prefix == BridgePrefix && rest.Length == 3 && rest[0] == '-' && rest[1..].All(char.IsAsciiHexDigitLower);
+        return id.All(char.IsAsciiHexDigitLower) && (rest.Length == 0 || isNamespace) ? new NetworkNames(id, 0) : null;
+    }
 }

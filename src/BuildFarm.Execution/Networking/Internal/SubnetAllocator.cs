@@ -7,25 +7,20 @@ namespace BuildFarm.Execution.Networking.Internal;
 /// <summary>
 /// Picks the /24 of an engine's step bridge: the first one of the pool, from the engine's own
 /// starting point, that overlaps nothing the host routes to (its own networks, other engines'
-/// bridges, VPNs) nor its name servers. Engines on one host choose one at a time (a host-wide
-/// lock held until the bridge has its address), so two never take the same one.
+/// bridges, VPNs) nor its name servers. Engines on one host choose one at a time (under
+/// <see cref="HostNetworkLock"/>, held until the bridge has its address), so two never take the same one.
 /// </summary>
 internal static class SubnetAllocator
 {
     public const int PrefixLength = 24;
 
-    private const string LockPath = "/run/buildfarm-step-subnets.lock";
     private const string RoutesPath = "/proc/net/route";
-
-    // The lock is held for a bridge's creation, a few milliseconds; this bounds a wait for a wedged holder.
-    private const int LockAttempts = 400;
-    private static readonly TimeSpan LockRetry = TimeSpan.FromMilliseconds(25);
 
     /// <summary>Chooses a subnet and passes it to <paramref name="claim"/> (which gives the bridge its address) under the host-wide lock.</summary>
     /// <exception cref="InvalidOperationException">Every /24 of the pool is in use.</exception>
     public static async Task<Ipv4Subnet> ClaimAsync(Ipv4Subnet pool, uint startIndex, IEnumerable<Ipv4Subnet> alsoTaken, Func<Ipv4Subnet, Task> claim)
     {
-        await using var hostLock = await AcquireLockAsync().ConfigureAwait(false);
+        await using var hostLock = await HostNetworkLock.AcquireAsync().ConfigureAwait(false);
         var subnet = Choose(pool, startIndex, [.. ReadRoutes(), .. alsoTaken])
             ?? throw new InvalidOperationException($"No /{PrefixLength} of the step subnet pool {pool} is free on this host: every one overlaps a route or a name server.");
         await claim(subnet).ConfigureAwait(false);
@@ -76,21 +71,5 @@ internal static class SubnetAllocator
         }
 
         return routes;
-    }
-
-    // An exclusive open of the lock file is an flock on Linux, released when the process dies.
-    private static async Task<FileStream> AcquireLockAsync()
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return new FileStream(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (attempt < LockAttempts)
-            {
-                await Task.Delay(LockRetry).ConfigureAwait(false);
-            }
-        }
     }
 }
