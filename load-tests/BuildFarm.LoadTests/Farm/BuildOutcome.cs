@@ -9,6 +9,9 @@ namespace BuildFarm.LoadTests.Farm;
 /// <param name="Error">What went wrong; null when it succeeded.</param>
 public sealed record BuildOutcome(Uri Server, TimeSpan Duration, string BuildId, BuildResult? Result, string? Error)
 {
+    /// <summary>The steps that ran, as the build's events told them.</summary>
+    public IReadOnlyList<StepRunTimes> StepRuns { get; init; } = [];
+
     public bool Succeeded => Result is not null;
 
     /// <summary>Steps that had to produce a layer or reuse one (ran, cached, joined); config-only steps count neither way.</summary>
@@ -23,3 +26,10 @@ public static class StepOutcomes
     public const string Joined = "joined";
     public const string Config = "config";
 }
+
+/// <summary>One step that ran, on the clocks of the silos that reported its events (one machine's clock in a bench).</summary>
+/// <param name="Queued">When the build queued it, before its inputs were known.</param>
+/// <param name="Started">When it began running on <paramref name="Silo"/>.</param>
+/// <param name="Finished">When the build learnt its result.</param>
+/// <param name="Ran">How long it ran, as its silo measured it.</param>
+public sealed record StepRunTimes(string Name, string Silo, DateTimeOffset Queued, DateTimeOffset Started, DateTimeOffset Finished, TimeSpan Ran);

@@ -25,20 +25,22 @@ public static class FarmBuild
             var (snapshot, _) = await farm.UploadContextAsync(new ContextSnapshotOptions { ContextDirectory = contextDirectory }, deadline.Token).ConfigureAwait(false);
             var request = new SubmitRequest { DockerfilePath = "Dockerfile", ContextRoot = snapshot.Root.ToString() };
             BuildEvent? last = null;
+            var steps = new StepRunRecorder();
             await foreach (var buildEvent in farm.SubmitAsync(request, deadline.Token).ConfigureAwait(false))
             {
                 buildId = buildEvent.BuildId;
                 last = buildEvent;
+                steps.Add(buildEvent);
             }
 
             var elapsed = Stopwatch.GetElapsedTime(started);
-            return last?.KindCase switch
+            return (last?.KindCase switch
             {
                 BuildEvent.KindOneofCase.BuildFinished => new BuildOutcome(server, elapsed, buildId, last.BuildFinished.Result, null),
                 BuildEvent.KindOneofCase.BuildFailed => new BuildOutcome(server, elapsed, buildId, null, last.BuildFailed.Error),
                 BuildEvent.KindOneofCase.BuildCancelled => new BuildOutcome(server, elapsed, buildId, null, $"cancelled: {last.BuildCancelled.Reason}"),
                 _ => new BuildOutcome(server, elapsed, buildId, null, "the farm ended the build's event stream without a result"),
-            };
+            }) with { StepRuns = steps.Runs };
         }
         catch (Exception e) when (e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled } && deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -74,6 +76,34 @@ public static class FarmBuild
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+}
+
+/// <summary>Pairs each step's queued, started and finished events into <see cref="StepRunTimes"/>.</summary>
+internal sealed class StepRunRecorder
+{
+    private readonly Dictionary<string, DateTimeOffset> _queued = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string Silo, DateTimeOffset Time)> _started = new(StringComparer.Ordinal);
+    private readonly List<StepRunTimes> _runs = [];
+
+    public IReadOnlyList<StepRunTimes> Runs => _runs;
+
+    public void Add(BuildEvent buildEvent)
+    {
+        var time = buildEvent.Time.ToDateTimeOffset();
+        switch (buildEvent.KindCase)
+        {
+            case BuildEvent.KindOneofCase.StepQueued:
+                _queued[buildEvent.StepQueued.Step.Id] = time;
+                break;
+            case BuildEvent.KindOneofCase.StepStarted:
+                _started[buildEvent.StepStarted.Step.Id] = (buildEvent.StepStarted.Silo, time);
+                break;
+            case BuildEvent.KindOneofCase.StepFinished when _started.TryGetValue(buildEvent.StepFinished.Step.Id, out var start):
+                var step = buildEvent.StepFinished.Step;
+                _runs.Add(new StepRunTimes(step.Name, start.Silo, _queued.GetValueOrDefault(step.Id, start.Time), start.Time, time, buildEvent.StepFinished.Duration.ToTimeSpan()));
+                break;
         }
     }
 }
