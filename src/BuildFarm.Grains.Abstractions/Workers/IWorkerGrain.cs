@@ -60,6 +60,12 @@ public enum PlacementReason
 
     /// <summary>It had a free slot when the silos best placed by locality had none.</summary>
     FreeSlots,
+
+    /// <summary>
+    /// No silo had a free slot: the step waited in the queues of every silo and ran on the first
+    /// whose slot came free, rather than on one chosen early while another went idle.
+    /// </summary>
+    FirstFreeSlot,
 }
 
 /// <summary>
@@ -108,8 +114,12 @@ public sealed record StepRunStatus(
 /// <summary>Where a step's events go, on the silo that coordinates its build.</summary>
 public interface IStepObserver : IGrainObserver
 {
-    /// <summary>The step has a slot on <paramref name="silo"/> and starts.</summary>
-    Task StartedAsync(string silo);
+    /// <summary>
+    /// The step has a slot on <paramref name="silo"/>; returns whether it starts there. False when
+    /// it waited on several silos and another one's slot came first: the run then ends at once,
+    /// cancelled, and gives its slot to the next step.
+    /// </summary>
+    Task<bool> StartedAsync(string silo);
 
     /// <summary>Lines the step's process printed, in order.</summary>
     Task OutputAsync(IReadOnlyList<StepOutputLine> lines);

@@ -43,7 +43,7 @@ public sealed class FarmMetrics
         _fetchedBlobs = factory.CreateCounter("buildfarm_peer_fetched_blobs_total", "Blobs this silo fetched from other silos.");
         _fetchDuration = factory.CreateHistogram("buildfarm_peer_fetch_duration_seconds", "How long fetching one blob from another silo took.", new HistogramConfiguration { Buckets = DurationBuckets });
         _replicas = factory.CreateCounter("buildfarm_replicas_made_total", "Layer replicas made for steps this silo coordinated (on itself or other silos), beyond the silo that ran the step.");
-        _placed = factory.CreateCounter("buildfarm_steps_placed_total", "Steps placed on this silo to run, by why: locality (it held their inputs) or slots (it had a free slot).", "reason");
+        _placed = factory.CreateCounter("buildfarm_steps_placed_total", "Steps placed on this silo to run, by why: locality (it held their inputs), slots (it had a free slot) or first_free_slot (no silo had one, and this one's came free first).", "reason");
         store.Evicted += eviction => _evicted.Inc(eviction.BytesEvicted);
         var stored = factory.CreateGauge("buildfarm_stored_bytes", "Bytes of blobs in the silo's store.");
         var queued = factory.CreateGauge("buildfarm_step_queue_depth", "Steps waiting for a free slot on this silo.");
@@ -117,5 +117,10 @@ public sealed class FarmMetrics
     /// <summary>Steps placed on this silo so far for <paramref name="reason"/>.</summary>
     public long StepsPlaced(PlacementReason reason) => (long)_placed.WithLabels(ReasonLabel(reason)).Value;
 
-    private static string ReasonLabel(PlacementReason reason) => reason == PlacementReason.Locality ? "locality" : "slots";
+    private static string ReasonLabel(PlacementReason reason) => reason switch
+    {
+        PlacementReason.Locality => "locality",
+        PlacementReason.FreeSlots => "slots",
+        _ => "first_free_slot",
+    };
 }

@@ -8,6 +8,7 @@ using BuildFarm.Grains.Steps;
 using BuildFarm.Execution.Pruning;
 using BuildFarm.Storage.Content;
 using BuildFarm.Grains.Builds;
+using BuildFarm.Grains.Metrics;
 using BuildFarm.Grains.Ssh;
 using Microsoft.Extensions.Logging;
 
@@ -19,7 +20,7 @@ namespace BuildFarm.Grains.Workers;
 /// whose coordinator stops asking about it (that silo died) is cancelled, and one whose result
 /// nobody collects is forgotten.
 /// </summary>
-public sealed partial class LocalStepRuns(BuildEngine engine, ContentStore content, IGrainFactory grains, TimeProvider time, ILogger<LocalStepRuns> logger)
+public sealed partial class LocalStepRuns(BuildEngine engine, ContentStore content, IGrainFactory grains, FarmMetrics metrics, TimeProvider time, ILogger<LocalStepRuns> logger)
 {
     /// <summary>A coordinator asks at least every 10 s; three missed asks mean it is gone.</summary>
     public static readonly TimeSpan Unattended = TimeSpan.FromSeconds(30);
@@ -99,7 +100,16 @@ public sealed partial class LocalStepRuns(BuildEngine engine, ContentStore conte
                 Secrets = order.Secrets.Values.Count > 0 ? new SecretValues(order.Secrets.Values) : null,
                 SshAgents = ForwardedSshAgents.For(grains, order.Secrets) is { } forwarded ? new BuildSessionSecrets(order.Secrets, agents, forwarded) : agents,
                 Output = (line, _) => new ValueTask(observer.OutputAsync([new StepOutputLine(line.Timestamp, line.Stream == OutputStreamKind.Stderr, line.Text)])),
-                Started = silo => new ValueTask(observer.StartedAsync(silo)),
+                Started = async silo =>
+                {
+                    // A step waiting on several silos runs on the first to start it; here it may come too late.
+                    if (!await observer.StartedAsync(silo).ConfigureAwait(false))
+                    {
+                        throw new StepNotTakenException(silo);
+                    }
+
+                    metrics.StepPlaced(order.Placement);
+                },
                 LeaseId = lease,
                 BlobOrigin = order.Coordinator,
             };

@@ -9,10 +9,12 @@ namespace BuildFarm.Grains.Workers;
 /// <summary>
 /// Chooses the silo a step runs on: the one that holds its parent layer chain and most of its
 /// input bytes (from the layers' <see cref="ILayerGrain"/> locations), unless its slots are full;
-/// then the best placed silo with a free slot. Layers nobody is recorded to hold (base images)
-/// count as held by this silo, which coordinates the build and so has them. Decisions are made
-/// one at a time, and a silo counts the steps this silo placed on it that have not ended, so that
-/// steps placed at once do not all see the same free slot.
+/// then the best placed silo with a free slot. When no silo has a free slot, the step waits in
+/// the queue of every silo and runs on the first whose slot comes free (Sparrow's late binding):
+/// bound to one silo's queue early, it would wait there while another silo went idle. Layers
+/// nobody is recorded to hold (base images) count as held by this silo, which coordinates the
+/// build and so has them. Decisions are made one at a time, and a silo counts the steps this silo
+/// placed on it that have not ended, so that steps placed at once do not all see the same free slot.
 /// </summary>
 /// <param name="localStatus">This silo's status, read from its engine rather than through a grain call.</param>
 public sealed class StepPlacement(IGrainFactory grains, ClusterSilos silos, Func<WorkerStatus> localStatus)
@@ -43,10 +45,16 @@ public sealed class StepPlacement(IGrainFactory grains, ClusterSilos silos, Func
                 .ToList();
             var best = ranked.Count > 0 ? ranked[0] : Self;
             var chosen = ranked.FirstOrDefault(silo => free[silo] > 0);
-            var placed = chosen is null || (locality[chosen] == locality[best] && locality[best].Bytes > 0)
-                ? new PlacedStep(this, chosen ?? best, PlacementReason.Locality)
-                : new PlacedStep(this, chosen, PlacementReason.FreeSlots);
-            _placed.AddOrUpdate(placed.Silo, 1, (_, count) => count + 1);
+            var placed = chosen is null
+                ? new PlacedStep(this, ranked.Count > 1 ? ranked : [best], ranked.Count > 1 ? PlacementReason.FirstFreeSlot : PlacementReason.Locality)
+                : locality[chosen] == locality[best] && locality[best].Bytes > 0
+                    ? new PlacedStep(this, [chosen], PlacementReason.Locality)
+                    : new PlacedStep(this, [chosen], PlacementReason.FreeSlots);
+            foreach (var silo in placed.Silos)
+            {
+                _placed.AddOrUpdate(silo, 1, (_, count) => count + 1);
+            }
+
             return placed;
         }
         finally
@@ -106,20 +114,52 @@ public sealed class StepPlacement(IGrainFactory grains, ClusterSilos silos, Func
     }
 }
 
-/// <summary>Where a step was placed and why; disposing it says the step has ended there.</summary>
-public sealed class PlacedStep(StepPlacement placement, string silo, PlacementReason reason) : IDisposable
+/// <summary>
+/// Where a step was placed and why: one silo, or (<see cref="PlacementReason.FirstFreeSlot"/>)
+/// every silo, best placed first, of which the first to free a slot runs it. Releasing a silo,
+/// or disposing this for all of them, says the step no longer waits or runs there.
+/// </summary>
+public sealed class PlacedStep : IDisposable
 {
-    private int _disposed;
+    private readonly StepPlacement _placement;
+    private readonly HashSet<string> _held;
 
-    public string Silo { get; } = silo;
+    public PlacedStep(StepPlacement placement, IReadOnlyList<string> silos, PlacementReason reason)
+    {
+        ArgumentNullException.ThrowIfNull(placement);
+        ArgumentNullException.ThrowIfNull(silos);
+        _placement = placement;
+        Silos = silos;
+        Reason = reason;
+        _held = new HashSet<string>(silos, StringComparer.Ordinal);
+    }
 
-    public PlacementReason Reason { get; } = reason;
+    public IReadOnlyList<string> Silos { get; }
+
+    /// <summary>The silo of a step placed on one, or the best placed of several.</summary>
+    public string Silo => Silos[0];
+
+    public PlacementReason Reason { get; }
+
+    /// <summary>The step no longer waits or runs on <paramref name="silo"/>.</summary>
+    public void Release(string silo)
+    {
+        lock (_held)
+        {
+            if (!_held.Remove(silo))
+            {
+                return;
+            }
+        }
+
+        _placement.Ended(silo);
+    }
 
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        foreach (var silo in Silos)
         {
-            placement.Ended(Silo);
+            Release(silo);
         }
     }
 }

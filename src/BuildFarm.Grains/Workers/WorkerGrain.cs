@@ -1,5 +1,4 @@
 using BuildFarm.Execution.Building;
-using BuildFarm.Grains.Metrics;
 using BuildFarm.Oci;
 using BuildFarm.Storage.Content;
 
@@ -11,7 +10,7 @@ namespace BuildFarm.Grains.Workers;
 /// blobs of its store for its peers.
 /// </summary>
 [WorkerPlacement]
-public sealed class WorkerGrain(BuildEngine engine, LocalStepRuns runs, ContentStore content, IBlobSource blobs, FarmMetrics metrics) : Grain, IWorkerGrain
+public sealed class WorkerGrain(BuildEngine engine, LocalStepRuns runs, ContentStore content, IBlobSource blobs) : Grain, IWorkerGrain
 {
     /// <summary>How much of a blob one call carries.</summary>
     public const int ChunkBytes = 1024 * 1024;
@@ -30,7 +29,6 @@ public sealed class WorkerGrain(BuildEngine engine, LocalStepRuns runs, ContentS
             throw new InvalidOperationException($"The worker {this.GetPrimaryKeyString()} lives on a silo whose engine is named {engine.Options.WorkerName}.");
         }
 
-        metrics.StepPlaced(order.Placement);
         return Task.FromResult(runs.Start(order));
     }
 

@@ -10,10 +10,10 @@ public sealed class RecordingObserver : IStepObserver
 
     public ConcurrentQueue<StepOutputLine> Lines { get; } = new();
 
-    public Task StartedAsync(string silo)
+    public Task<bool> StartedAsync(string silo)
     {
         StartedOn.Enqueue(silo);
-        return Task.CompletedTask;
+        return Task.FromResult(true);
     }
 
     public Task OutputAsync(IReadOnlyList<StepOutputLine> lines)

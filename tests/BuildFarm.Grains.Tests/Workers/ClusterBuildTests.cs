@@ -83,6 +83,49 @@ public sealed class ClusterBuildTests
         var replicasOnRemote = madeOn.Count(layer => layer.Value != FarmCluster.NameOf(remote) && holders[layer.Key].Contains(FarmCluster.NameOf(remote)));
         Assert.Equal(5L + replicasOnRemote, farm.Metrics(remote).PeerFetchedBlobs);
     }
+
+    [Fact]
+    public async Task A_step_placed_while_every_slot_is_taken_runs_on_the_first_silo_to_free_one_not_where_its_inputs_are()
+    {
+        await using var farm = await FarmCluster.StartAsync(silos: 2, slots: 1, replicas: 1);
+        var (a, b) = (farm.Silos[0], farm.Silos[1]);
+        var started = new ConcurrentDictionary<string, TaskCompletionSource<StepStarted>>(StringComparer.Ordinal);
+        var ended = new ConcurrentQueue<string>();
+        async Task<BuildResult> BuildAsync(string name, int seconds)
+        {
+            var mark = started.GetOrAdd(name, _ => new TaskCompletionSource<StepStarted>(TaskCreationOptions.RunContinuationsAsynchronously));
+            var root = await farm.SendContextAsync(farm.Store(a), new Dictionary<string, string> { ["Dockerfile"] = $"FROM busybox\nRUN sleep {seconds} && echo {name} > /{name}\n" });
+            var result = await farm.Engine(a).BuildAsync(new BuildRequest { ContextTree = root }, (buildEvent, _) =>
+            {
+                if (buildEvent is StepStarted step)
+                {
+                    mark.TrySetResult(step);
+                }
+
+                return ValueTask.CompletedTask;
+            });
+            ended.Enqueue(name);
+            return result;
+        }
+
+        // Both builds are coordinated on A, which holds their inputs: the long one takes A's slot,
+        // the short one B's, as A has none left.
+        var longBuild = BuildAsync("long", seconds: 8);
+        Assert.Equal(FarmCluster.NameOf(a), (await started["long"].Task.WaitAsync(TimeSpan.FromMinutes(1))).Worker);
+        var shortBuild = BuildAsync("short", seconds: 2);
+        Assert.Equal(FarmCluster.NameOf(b), (await started["short"].Task.WaitAsync(TimeSpan.FromMinutes(1))).Worker);
+
+        // Every slot taken: the third waits on both silos and runs on B, free long before A.
+        var third = await BuildAsync("third", seconds: 0);
+        await Task.WhenAll(longBuild, shortBuild);
+
+        Assert.Equal(FarmCluster.NameOf(b), (await started["third"].Task).Worker);
+        Assert.Equal(["short", "third", "long"], ended);
+        Assert.Equal(FarmCluster.NameOf(b), third.Steps.Single(step => step.Layer is not null).Worker);
+        Assert.Equal((1L, 0L, 0L), (farm.Metrics(a).StepsPlaced(PlacementReason.Locality), farm.Metrics(a).StepsPlaced(PlacementReason.FreeSlots), farm.Metrics(a).StepsPlaced(PlacementReason.FirstFreeSlot)));
+        Assert.Equal((0L, 1L, 1L), (farm.Metrics(b).StepsPlaced(PlacementReason.Locality), farm.Metrics(b).StepsPlaced(PlacementReason.FreeSlots), farm.Metrics(b).StepsPlaced(PlacementReason.FirstFreeSlot)));
+        Assert.Equal((0, 0), (farm.Engine(a).QueuedSteps, farm.Engine(b).QueuedSteps));
+    }
 }
 
 [CollectionDefinition(ClusterBuildTests.Name, DisableParallelization = true)]
