@@ -26,7 +26,8 @@ public sealed record StepFinished(DateTimeOffset Timestamp, StepId Step, string 
 
 /// <summary>The step failed; the build stops.</summary>
 /// <param name="Failure">The failure in parts (exit code, last lines), for clients that show them apart from <paramref name="Error"/>.</param>
-public sealed record StepFailed(DateTimeOffset Timestamp, StepId Step, string Name, Digest? Key, string Error, StepFailure Failure) : BuildEvent(Timestamp, Step, Name);
+/// <param name="Worker">The silo (worker) where it failed: the one that ran it, or this engine's for a step that failed before running.</param>
+public sealed record StepFailed(DateTimeOffset Timestamp, StepId Step, string Name, Digest? Key, string Error, StepFailure Failure, string Worker) : BuildEvent(Timestamp, Step, Name);
 
 /// <summary>
 /// A base image's reference was resolved before any step (BuildKit's <c>[internal] load metadata

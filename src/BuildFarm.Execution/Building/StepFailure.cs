@@ -1,5 +1,6 @@
 using BuildFarm.Dockerfile.Planning;
 using BuildFarm.Execution.Sandbox;
+using BuildFarm.Execution.Steps;
 
 namespace BuildFarm.Execution.Building;
 
@@ -19,9 +20,12 @@ public sealed record StepFailure(StepId Step, string Location, int? ExitCode, IR
         ArgumentNullException.ThrowIfNull(error);
         for (Exception? cause = error; cause is not null; cause = cause.InnerException)
         {
-            if (cause is ProcessFailedException process)
+            switch (cause)
             {
-                return new StepFailure(step, location, process.ExitCode, [.. process.LastLines.Select(static line => line.Text)]);
+                case ProcessFailedException process:
+                    return new StepFailure(step, location, process.ExitCode, [.. process.LastLines.Select(static line => line.Text)]);
+                case StepFailedOnWorkerException { ExitCode: { } exitCode } elsewhere:
+                    return new StepFailure(step, location, exitCode, elsewhere.LastLines);
             }
         }
 

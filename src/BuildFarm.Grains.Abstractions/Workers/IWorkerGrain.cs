@@ -109,7 +109,14 @@ public enum StepRunState
 public sealed record StepRunStatus(
     [property: Id(0)] StepRunState State,
     [property: Id(1)] StepRecordData? Result,
-    [property: Id(2)] string? Error);
+    [property: Id(2)] string? Error)
+{
+    /// <summary>For a failed RUN whose process ran: its exit code.</summary>
+    [Id(3)] public int? ExitCode { get; init; }
+
+    /// <summary>For a failed RUN whose process ran: the last lines it wrote.</summary>
+    [Id(4)] public IReadOnlyList<string> LastLines { get; init; } = [];
+}
 
 /// <summary>Where a step's events go, on the silo that coordinates its build.</summary>
 public interface IStepObserver : IGrainObserver

@@ -30,7 +30,7 @@ internal static class BuildEvents
                 LayerDigest = finished.Result.Layer?.Descriptor.Digest.ToString(),
             },
             BaseImageResolved resolved => record with { Kind = BuildEventKind.ImageResolved, Step = null, Name = resolved.Reference, Text = resolved.Digest.ToString(), Pulled = resolved.Pulled },
-            StepFailed failed => record with { Kind = BuildEventKind.StepFailed, CacheKey = failed.Key?.ToString(), Text = failed.Error, Failure = ToRecord(failed.Failure) },
+            StepFailed failed => record with { Kind = BuildEventKind.StepFailed, CacheKey = failed.Key?.ToString(), Silo = failed.Worker, Text = failed.Error, Failure = ToRecord(failed.Failure) },
             _ => record,
         };
     }

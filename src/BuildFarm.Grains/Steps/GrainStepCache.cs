@@ -1,5 +1,6 @@
 using BuildFarm.Execution.Building;
 using BuildFarm.Execution.Caching;
+using BuildFarm.Execution.Steps;
 using BuildFarm.Grains.Internal;
 using BuildFarm.Grains.Layers;
 using BuildFarm.Oci;
@@ -81,7 +82,7 @@ public sealed class GrainStepCache(IGrainFactory grains, string silo, ContentSto
                 case StepWaitKind.Completed:
                     return ToCached(wait.Result!);
                 case StepWaitKind.Failed:
-                    throw new JoinedStepFailedException(wait.Error!);
+                    throw new JoinedStepFailedException(wait.Silo ?? string.Empty, wait.Error!);
                 case StepWaitKind.Abandoned:
                     return null;
             }
@@ -166,4 +167,4 @@ public sealed class GrainStepCache(IGrainFactory grains, string silo, ContentSto
 }
 
 /// <summary>The run this step joined failed; its message is that run's error.</summary>
-public sealed class JoinedStepFailedException(string error) : Exception(error);
+public sealed class JoinedStepFailedException(string silo, string error) : StepFailedOnWorkerException(silo, error);

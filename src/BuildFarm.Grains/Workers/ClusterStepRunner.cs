@@ -180,7 +180,7 @@ public sealed partial class ClusterStepRunner(
                         case StepRunState.Succeeded:
                             return GrainStepCache.ToCached(status.Result!);
                         case StepRunState.Failed:
-                            throw new RemoteStepFailedException(silo, status.Error!);
+                            throw new RemoteStepFailedException(silo, status.Error!, status.ExitCode, status.LastLines);
                         case StepRunState.Cancelled:
                             throw new OperationCanceledException($"Step {step.Key} was cancelled on {silo}.");
                         case StepRunState.Unknown:
@@ -209,10 +209,8 @@ public sealed partial class ClusterStepRunner(
 }
 
 /// <summary>A step failed on the silo that ran it; the message is its error there.</summary>
-public sealed class RemoteStepFailedException(string silo, string error) : Exception(error)
-{
-    public string Silo { get; } = silo;
-}
+public sealed class RemoteStepFailedException(string silo, string error, int? exitCode = null, IReadOnlyList<string>? lastLines = null)
+    : StepFailedOnWorkerException(silo, error, exitCode, lastLines);
 
 /// <summary>The silo running a step died, stopped answering or lost the run (it restarted): the step is placed again.</summary>
 public sealed class WorkerLostException(string silo, string stepKey, Exception? inner = null)

@@ -70,8 +70,15 @@ public sealed partial class LocalStepRuns(BuildEngine engine, ContentStore conte
             TaskStatus.Canceled => new StepRunStatus(StepRunState.Cancelled, null, null),
             _ => run.Task.Exception!.InnerException is OperationCanceledException
                 ? new StepRunStatus(StepRunState.Cancelled, null, null)
-                : new StepRunStatus(StepRunState.Failed, null, run.Task.Exception!.InnerException!.Message),
+                : Failed(run.Task.Exception!.InnerException!),
         };
+    }
+
+    // The error as the coordinator reports it, with the process's exit code and last lines when one ran.
+    private static StepRunStatus Failed(Exception error)
+    {
+        var process = StepFailure.Of(default, string.Empty, error);
+        return new StepRunStatus(StepRunState.Failed, null, error.Message) { ExitCode = process.ExitCode, LastLines = process.LastLines };
     }
 
     public async Task CancelAsync(string runId)

@@ -126,6 +126,52 @@ public sealed class ClusterBuildTests
         Assert.Equal((0L, 1L, 1L), (farm.Metrics(b).StepsPlaced(PlacementReason.Locality), farm.Metrics(b).StepsPlaced(PlacementReason.FreeSlots), farm.Metrics(b).StepsPlaced(PlacementReason.FirstFreeSlot)));
         Assert.Equal((0, 0), (farm.Engine(a).QueuedSteps, farm.Engine(b).QueuedSteps));
     }
+
+    [Fact]
+    public async Task A_failed_step_names_the_silo_where_it_failed_the_one_that_ran_it_or_the_coordinator_before_it_ran()
+    {
+        await using var farm = await FarmCluster.StartAsync(silos: 2, slots: 1, replicas: 1);
+        var (a, b) = (farm.Silos[0], farm.Silos[1]);
+        var failures = new ConcurrentQueue<StepFailed>();
+        var longStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        async Task<Exception?> BuildAsync(string dockerfile)
+        {
+            var root = await farm.SendContextAsync(farm.Store(a), new Dictionary<string, string> { ["Dockerfile"] = dockerfile });
+            try
+            {
+                await farm.Engine(a).BuildAsync(new BuildRequest { ContextTree = root }, (buildEvent, _) =>
+                {
+                    switch (buildEvent)
+                    {
+                        case StepStarted:
+                            longStarted.TrySetResult();
+                            break;
+                        case StepFailed failed:
+                            failures.Enqueue(failed);
+                            break;
+                    }
+
+                    return ValueTask.CompletedTask;
+                });
+                return null;
+            }
+            catch (StepFailedException e)
+            {
+                return e;
+            }
+        }
+
+        // A's slot taken, the failing RUN goes to B; the COPY of a missing file fails on A, the coordinator, before any run.
+        var longBuild = BuildAsync("FROM busybox\nRUN sleep 4 && echo long > /long\n");
+        await longStarted.Task.WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.NotNull(await BuildAsync("FROM busybox\nRUN echo broken >&2 && exit 3\n"));
+        Assert.NotNull(await BuildAsync("FROM busybox\nCOPY missing.txt /\n"));
+        Assert.Null(await longBuild);
+
+        Assert.Equal(
+            [("[2/2] RUN echo broken >&2 && exit 3", FarmCluster.NameOf(b), 3, "broken"), ("[2/2] COPY missing.txt /", FarmCluster.NameOf(a), (int?)null, "")],
+            failures.Select(failed => (failed.Name, failed.Worker, failed.Failure.ExitCode, string.Join('\n', failed.Failure.LastLines))));
+    }
 }
 
 [CollectionDefinition(ClusterBuildTests.Name, DisableParallelization = true)]

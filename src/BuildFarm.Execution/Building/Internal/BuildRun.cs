@@ -163,7 +163,8 @@ internal sealed class BuildRun
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 var failure = StepFailure.Of(step.Id, step.Instruction.Location.ToString(), e);
-                await EmitAsync(new StepFailed(Now, step.Id, name, key, e.Message, failure)).ConfigureAwait(false);
+                var worker = e is StepFailedOnWorkerException { Worker.Length: > 0 } elsewhere ? elsewhere.Worker : Engine.Options.WorkerName;
+                await EmitAsync(new StepFailed(Now, step.Id, name, key, e.Message, failure, worker)).ConfigureAwait(false);
                 throw new StepFailedException(failure, FirstLine(step.Text), e);
             }
         }
