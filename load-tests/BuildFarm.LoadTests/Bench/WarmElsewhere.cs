@@ -61,7 +61,7 @@ internal static class WarmElsewhere
         var hitsA = a.ProducingSteps.Count(static s => s.Outcome == StepOutcomes.Cached);
         var allHits = hitsB == b.ProducingSteps.Count() && hitsA == a.ProducingSteps.Count();
         await BenchOutput.WriteAsync(output, Name, $"cold through A {BenchOutput.Seconds(cold.Duration)}; B's store {emptied}").ConfigureAwait(false);
-        await BenchOutput.WriteAsync(output, Name, $"warm build and OCI export: through B {BenchOutput.Seconds(throughB)} (build {BenchOutput.Seconds(b.Duration)}, {hitsB} of {b.ProducingSteps.Count()} steps hits; export {BenchOutput.Seconds(throughB - b.Duration)}), through A {BenchOutput.Seconds(throughA)} (build {BenchOutput.Seconds(a.Duration)}, {hitsA} of {a.ProducingSteps.Count()} hits; export {BenchOutput.Seconds(throughA - a.Duration)})").ConfigureAwait(false);
+        await BenchOutput.WriteAsync(output, Name, $"warm build and OCI export: through B {BenchOutput.Seconds(throughB)} (build {BenchOutput.Seconds(b.Duration)} of which context upload {BenchOutput.Seconds(b.Upload)}, {hitsB} of {b.ProducingSteps.Count()} steps hits; export {BenchOutput.Seconds(throughB - b.Duration)}), through A {BenchOutput.Seconds(throughA)} (build {BenchOutput.Seconds(a.Duration)} of which context upload {BenchOutput.Seconds(a.Upload)}, {hitsA} of {a.ProducingSteps.Count()} hits; export {BenchOutput.Seconds(throughA - a.Duration)})").ConfigureAwait(false);
         var ratioMet = await BenchOutput.WriteRatioAsync(output, Name, "warm through B vs through A", throughB, throughA, Target).ConfigureAwait(false);
         return allHits && ratioMet;
     }

@@ -9,6 +9,9 @@ namespace BuildFarm.LoadTests.Farm;
 /// <param name="Error">What went wrong; null when it succeeded.</param>
 public sealed record BuildOutcome(Uri Server, TimeSpan Duration, string BuildId, BuildResult? Result, string? Error)
 {
+    /// <summary>How long walking the context and sending what the farm lacked of it took, of <see cref="Duration"/>.</summary>
+    public TimeSpan Upload { get; init; }
+
     /// <summary>The steps that ran, as the build's events told them.</summary>
     public IReadOnlyList<StepRunTimes> StepRuns { get; init; } = [];
 

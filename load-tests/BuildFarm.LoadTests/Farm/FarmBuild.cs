@@ -23,6 +23,7 @@ public static class FarmBuild
         try
         {
             var (snapshot, _) = await farm.UploadContextAsync(new ContextSnapshotOptions { ContextDirectory = contextDirectory }, deadline.Token).ConfigureAwait(false);
+            var uploaded = Stopwatch.GetElapsedTime(started);
             var request = new SubmitRequest { DockerfilePath = "Dockerfile", ContextRoot = snapshot.Root.ToString() };
             BuildEvent? last = null;
             var steps = new StepRunRecorder();
@@ -40,7 +41,7 @@ public static class FarmBuild
                 BuildEvent.KindOneofCase.BuildFailed => new BuildOutcome(server, elapsed, buildId, null, last.BuildFailed.Error),
                 BuildEvent.KindOneofCase.BuildCancelled => new BuildOutcome(server, elapsed, buildId, null, $"cancelled: {last.BuildCancelled.Reason}"),
                 _ => new BuildOutcome(server, elapsed, buildId, null, "the farm ended the build's event stream without a result"),
-            }) with { StepRuns = steps.Runs };
+            }) with { StepRuns = steps.Runs, Upload = uploaded };
         }
         catch (Exception e) when (e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled } && deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
