@@ -38,9 +38,11 @@ internal static class WarmElsewhere
 
             // B was started again: a build and export of another image first, so that what is
             // timed is fetching, not the first calls of a new process (JIT, connections to peers).
-            // It shares no layer with the timed build: one seeded RUN, no COPY.
+            // It has the timed build's kinds of steps (RUN and COPY) but shares no layer with it:
+            // another seed, another app file, one more library file.
             var warmUp = GeneratedContext.Create(Path.Combine(farm.Settings.WorkDirectory, "elsewhere-warm-up"), $"elsewhere-warm-up-{runId}");
-            warmUp.WriteDockerfile(GeneratedContext.SleepingDockerfile($"elsewhere-warm-up-{runId}", steps: 1, seconds: 0));
+            warmUp.Edit($"warm-up {runId}");
+            File.WriteAllText(Path.Combine(warmUp.Directory, "lib", "warm-up.txt"), $"warm-up {runId}\n");
             var (_, warmedUp) = await WarmAsync(farm, 1, warmUp, cancellationToken).ConfigureAwait(false);
             if (!await BenchOutput.WriteFailuresAsync(output, Name, [warmedUp]).ConfigureAwait(false))
             {
