@@ -110,25 +110,25 @@ public sealed class StepNetwork
     public async Task RemoveLeftoversAsync()
     {
         await using var hostLock = await HostNetworkLock.AcquireAsync().ConfigureAwait(false);
-        await RemoveAsync(_names, _options).ConfigureAwait(false);
-        foreach (var orphan in await FindOrphansAsync().ConfigureAwait(false))
+        foreach (var leftover in await FindLeftoversAsync().ConfigureAwait(false))
         {
             try
             {
-                await RemoveAsync(orphan, _options).ConfigureAwait(false);
+                await RemoveAsync(leftover, _options).ConfigureAwait(false);
             }
-            catch (InvalidOperationException)
+            catch (InvalidOperationException) when (leftover.Id != _names.Id)
             {
                 // Another engine's: not this one's to fail over; the next start tries again.
             }
         }
     }
 
-    // Under the host lock, so no bridge is half made. A bridge is an orphan when the process its
-    // alias names is gone; one without an owner (made before owners were written) only when its
-    // table says it is ours. A table or namespace without its bridge is left from a removal that
-    // stopped half-way, since the bridge is made first and removed last.
-    private async Task<IReadOnlyCollection<NetworkNames>> FindOrphansAsync()
+    // Under the host lock, so no bridge is half made. This data directory's objects are leftovers
+    // whoever made them. Another engine's bridge is one when the process its alias names is gone;
+    // one without an owner (made before owners were written) only when its table says it is ours.
+    // A table or namespace without its bridge is left from a removal that stopped half-way, since
+    // the bridge is made first and removed last.
+    private async Task<IReadOnlyCollection<NetworkNames>> FindLeftoversAsync()
     {
         var tables = (await HostTool.ReadAsync(_options.NftPath, ["list", "tables", "inet"]).ConfigureAwait(false)).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(static line => line.Split(' ') is ["table", "inet", var name] ? NetworkNames.Owning(name) : null)
@@ -142,7 +142,7 @@ public sealed class StepNetwork
             .Select(static name => NetworkNames.Owning(name) is { } names && names.Bridge == name && Directory.Exists(Path.Combine(NetworkInterfaces, name, "bridge")) ? names : null)
             .OfType<NetworkNames>();
 
-        var orphans = new Dictionary<string, NetworkNames>();
+        var leftovers = new Dictionary<string, NetworkNames>();
         foreach (var names in bridges)
         {
             string alias;
@@ -155,19 +155,18 @@ public sealed class StepNetwork
                 continue; // removed meanwhile by its engine, which needs no lock for that
             }
 
-            if (NetworkOwner.FromAlias(alias) is { } owner ? !owner.IsAlive : tables.Any(table => table.Id == names.Id))
+            if (names.Id == _names.Id || (NetworkOwner.FromAlias(alias) is { } owner ? !owner.IsAlive : tables.Any(table => table.Id == names.Id)))
             {
-                orphans.TryAdd(names.Id, names);
+                leftovers.TryAdd(names.Id, names);
             }
         }
 
-        foreach (var names in tables.Concat(namespaces).Where(static names => !BridgeExists(names)))
+        foreach (var names in tables.Concat(namespaces).Where(names => names.Id == _names.Id || !BridgeExists(names)))
         {
-            orphans.TryAdd(names.Id, names);
+            leftovers.TryAdd(names.Id, names);
         }
 
-        orphans.Remove(_names.Id);
-        return orphans.Values;
+        return leftovers.Values;
     }
 
     private static async Task RemoveAsync(NetworkNames names, ExecutionOptions options)

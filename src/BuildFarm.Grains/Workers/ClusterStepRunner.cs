@@ -133,20 +133,18 @@ public sealed partial class ClusterStepRunner(
             return engine.RunAsync(step, session, cancellationToken);
         }
 
+        // As a worker does for a step from another silo (LocalStepRuns), with the observer in hand.
+        var observer = new StepObserver(session, slot);
         return engine.RunAsync(step, session with
         {
             Started = async started =>
             {
-                if (!slot.TryTake(started))
+                if (!await observer.StartedAsync(started).ConfigureAwait(false))
                 {
                     throw new StepNotTakenException(started);
                 }
 
                 metrics.StepPlaced(reason);
-                if (session.Started is { } report)
-                {
-                    await report(started).ConfigureAwait(false);
-                }
             },
         }, cancellationToken);
     }

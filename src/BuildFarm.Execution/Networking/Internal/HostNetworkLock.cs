@@ -8,6 +8,7 @@ namespace BuildFarm.Execution.Networking.Internal;
 /// </summary>
 internal static class HostNetworkLock
 {
+    // The name from when it guarded subnets alone, kept so that engines of both versions exclude each other.
     private const string LockPath = "/run/buildfarm-step-subnets.lock";
 
     // The lock is held for a bridge's creation or a sweep, milliseconds; this bounds a wait for a wedged holder.
