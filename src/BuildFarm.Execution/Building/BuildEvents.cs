@@ -12,14 +12,16 @@ public abstract record BuildEvent(DateTimeOffset Timestamp, StepId Step, string 
 
 /// <summary>The step waits for what it depends on (its parent, the stages it copies from).</summary>
 /// <param name="Inputs">The steps whose results it reads: its parent, then the last step of each stage it copies from or mounts, in plan order.</param>
-public sealed record StepQueued(DateTimeOffset Timestamp, StepId Step, string Name, IReadOnlyList<StepId> Inputs) : BuildEvent(Timestamp, Step, Name);
+/// <param name="Worker">The silo (worker) that coordinates the build and will place the step.</param>
+public sealed record StepQueued(DateTimeOffset Timestamp, StepId Step, string Name, IReadOnlyList<StepId> Inputs, string Worker) : BuildEvent(Timestamp, Step, Name);
 
 /// <summary>The step's key is known and nothing recorded matches it: it starts running.</summary>
 /// <param name="Worker">The silo that runs it.</param>
 public sealed record StepStarted(DateTimeOffset Timestamp, StepId Step, string Name, Digest Key, string Worker) : BuildEvent(Timestamp, Step, Name);
 
 /// <summary>A line the step's process printed.</summary>
-public sealed record StepLog(DateTimeOffset Timestamp, StepId Step, string Name, OutputLine Line) : BuildEvent(Timestamp, Step, Name);
+/// <param name="Worker">The silo (worker) whose process printed it.</param>
+public sealed record StepLog(DateTimeOffset Timestamp, StepId Step, string Name, OutputLine Line, string Worker) : BuildEvent(Timestamp, Step, Name);
 
 /// <summary>The step has its result.</summary>
 public sealed record StepFinished(DateTimeOffset Timestamp, StepId Step, string Name, StepResult Result) : BuildEvent(Timestamp, Step, Name);

@@ -17,9 +17,9 @@ internal static class BuildEvents
         };
         return buildEvent switch
         {
-            StepQueued queued => record with { Inputs = [.. queued.Inputs.Select(static input => input.ToString())] },
+            StepQueued queued => record with { Inputs = [.. queued.Inputs.Select(static input => input.ToString())], Silo = queued.Worker },
             StepStarted started => record with { Kind = BuildEventKind.StepStarted, CacheKey = started.Key.ToString(), Silo = started.Worker },
-            StepLog log => record with { Kind = BuildEventKind.Log, Text = log.Line.Text, Stderr = log.Line.Stream == Execution.Sandbox.OutputStreamKind.Stderr, Timestamp = log.Line.Timestamp },
+            StepLog log => record with { Kind = BuildEventKind.Log, Silo = log.Worker, Text = log.Line.Text, Stderr = log.Line.Stream == Execution.Sandbox.OutputStreamKind.Stderr, Timestamp = log.Line.Timestamp },
             StepFinished finished => record with
             {
                 Kind = finished.Result.Outcome == StepOutcome.Cached ? BuildEventKind.StepCached : BuildEventKind.StepFinished,

@@ -85,7 +85,7 @@ internal static class BuildMessages
         switch (record.Kind)
         {
             case BuildEventKind.StepQueued:
-                message.StepQueued = new StepQueued { Step = step };
+                message.StepQueued = new StepQueued { Step = step, Silo = record.Silo ?? string.Empty };
                 message.StepQueued.Inputs.AddRange(record.Inputs ?? []);
                 break;
             case BuildEventKind.StepStarted:
@@ -95,7 +95,7 @@ internal static class BuildMessages
                 message.StepCached = new StepCached { Step = step, CacheKey = record.CacheKey ?? string.Empty, Silo = record.Silo ?? string.Empty };
                 break;
             case BuildEventKind.Log:
-                message.LogLine = new LogLine { Step = step, Stream = record.Stderr ? LogStream.Stderr : LogStream.Stdout, Text = record.Text ?? string.Empty };
+                message.LogLine = new LogLine { Step = step, Silo = record.Silo ?? string.Empty, Stream = record.Stderr ? LogStream.Stderr : LogStream.Stdout, Text = record.Text ?? string.Empty };
                 break;
             case BuildEventKind.StepFinished:
                 message.StepFinished = new StepFinished

@@ -43,9 +43,13 @@ public sealed class ClusterBuildTests
         Assert.Equal(2, runs.Count);
         Assert.NotEqual(runs[0], runs[1]);
         Assert.Contains(FarmCluster.NameOf(coordinator), runs.Values);
+        // Each line names the silo whose process printed it; every step was queued by the coordinator.
         Assert.Equal(
-            ["made-a", "made-b"],
-            events.OfType<StepLog>().Select(log => log.Line.Text).Order(StringComparer.Ordinal));
+            [("made-a", runs[0]), ("made-b", runs[1])],
+            events.OfType<StepLog>().Select(log => (log.Line.Text, log.Worker)).OrderBy(line => line.Text, StringComparer.Ordinal));
+        Assert.Equal(
+            Enumerable.Repeat(FarmCluster.NameOf(coordinator), 4),
+            events.OfType<StepQueued>().Select(queued => queued.Worker));
         var remote = farm.Silos.Single(silo => FarmCluster.NameOf(silo) != FarmCluster.NameOf(coordinator) && runs.ContainsValue(FarmCluster.NameOf(silo)));
 
         // The first RUN and both COPYs (whose inputs the coordinator holds) by locality here, the
@@ -133,6 +137,7 @@ public sealed class ClusterBuildTests
         await using var farm = await FarmCluster.StartAsync(silos: 2, slots: 1, replicas: 1);
         var (a, b) = (farm.Silos[0], farm.Silos[1]);
         var failures = new ConcurrentQueue<StepFailed>();
+        var lines = new ConcurrentQueue<StepLog>();
         var longStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         async Task<Exception?> BuildAsync(string dockerfile)
         {
@@ -148,6 +153,9 @@ public sealed class ClusterBuildTests
                             break;
                         case StepFailed failed:
                             failures.Enqueue(failed);
+                            break;
+                        case StepLog line:
+                            lines.Enqueue(line);
                             break;
                     }
 
@@ -171,6 +179,7 @@ public sealed class ClusterBuildTests
         Assert.Equal(
             [("[2/2] RUN echo broken >&2 && exit 3", FarmCluster.NameOf(b), 3, "broken"), ("[2/2] COPY missing.txt /", FarmCluster.NameOf(a), (int?)null, "")],
             failures.Select(failed => (failed.Name, failed.Worker, failed.Failure.ExitCode, string.Join('\n', failed.Failure.LastLines))));
+        Assert.Equal([("broken", FarmCluster.NameOf(b))], lines.Select(line => (line.Line.Text, line.Worker)));
     }
 }
 

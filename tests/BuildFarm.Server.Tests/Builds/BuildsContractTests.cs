@@ -42,7 +42,7 @@ public sealed class BuildsContractTests
     }
 
     [Fact]
-    public async Task A_queued_step_names_the_steps_it_reads_and_a_started_step_its_silo()
+    public async Task A_queued_step_names_the_steps_it_reads_and_its_silo_and_a_started_step_and_its_lines_the_silo_running_it()
     {
         await using var farm = await RunningFarm.StartAsync();
         // Stage "b" has no step of its own: copying from it reads the last step of "a", its base.
@@ -59,6 +59,15 @@ public sealed class BuildsContractTests
         Assert.Equal(4, started.Count);
         Assert.Equal(finished, started);
         Assert.All(started, s => Assert.NotEmpty(s.Silo));
+
+        // One silo: it coordinates (queues) every step and runs them, so its lines name it too.
+        var silo = started[0].Silo;
+        Assert.Equal(
+            [silo, silo, silo, silo],
+            events.Where(e => e.KindCase == BuildEvent.KindOneofCase.StepQueued).Select(e => e.StepQueued.Silo));
+        Assert.Equal(
+            [("2.3", "a", silo)],
+            events.Where(e => e.KindCase == BuildEvent.KindOneofCase.LogLine).Select(e => (e.LogLine.Step.Id, e.LogLine.Text, e.LogLine.Silo)));
     }
 
     [Fact]

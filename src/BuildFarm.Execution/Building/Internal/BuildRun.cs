@@ -80,7 +80,7 @@ internal sealed class BuildRun
             {
                 foreach (var step in stage.Steps)
                 {
-                    await EmitAsync(new StepQueued(Now, step.Id, NameOf(stage, step), InputsOf(step))).ConfigureAwait(false);
+                    await EmitAsync(new StepQueued(Now, step.Id, NameOf(stage, step), InputsOf(step), Engine.Options.WorkerName)).ConfigureAwait(false);
                 }
             }
 
@@ -206,8 +206,12 @@ internal sealed class BuildRun
     private (ImageConfigBuilder, List<LayerBlob>) Start(ImageConfig config, IReadOnlyList<LayerBlob> layers) =>
         (ImageConfigBuilder.FromBase(config, _epoch), [.. layers]);
 
-    private Task<(CachedStep Result, StepOutcome Outcome)> ResolveAsync(PlannedStep step, string name, Digest key, IReadOnlyList<LayerBlob> below, StepSources sources, bool noCache) =>
-        Engine.Cache.ResolveAsync(
+    private Task<(CachedStep Result, StepOutcome Outcome)> ResolveAsync(PlannedStep step, string name, Digest key, IReadOnlyList<LayerBlob> below, StepSources sources, bool noCache)
+    {
+        // A runner says where the step runs before its process prints anything; a step that runs
+        // again elsewhere (its silo lost) says so again, so its later lines name the new silo.
+        var runningOn = Engine.Options.WorkerName;
+        return Engine.Cache.ResolveAsync(
             key,
             reuse: !noCache,
             IsStored,
@@ -227,12 +231,17 @@ internal sealed class BuildRun
                 {
                     Secrets = _request.Secrets,
                     SshAgents = _request.SshAgents,
-                    Output = (line, _) => EmitAsync(new StepLog(line.Timestamp, step.Id, name, line)),
-                    Started = worker => EmitAsync(new StepStarted(Now, step.Id, name, key, worker)),
+                    Output = (line, _) => EmitAsync(new StepLog(line.Timestamp, step.Id, name, line, Volatile.Read(ref runningOn))),
+                    Started = worker =>
+                    {
+                        Volatile.Write(ref runningOn, worker);
+                        return EmitAsync(new StepStarted(Now, step.Id, name, key, worker));
+                    },
                     LeaseId = LeaseId,
                 },
                 cancellationToken),
             Cancellation);
+    }
 
     // What every step's description shares. The Dockerfile goes into the store (under the build's
     // lease) so that a step can be planned from its digest wherever it runs.
