@@ -29,8 +29,16 @@ public interface IWorkerGrain : IGrainWithStringKey
     Task CancelStepAsync(string runId);
 
     /// <summary>
-    /// The blob's bytes from this silo's store, a chunk at a time (ask with a batch size of one, so
-    /// that each call carries one chunk); nothing when the store lacks it.
+    /// How many chunks of <see cref="ReadBlobAsync"/> to ask for per call (its batch size): with
+    /// two, a blob of one chunk (most layers of a build, every config and manifest) comes with its
+    /// end in a single call, where one would take a second call to learn there is no more; and
+    /// no call carries more than two chunks.
+    /// </summary>
+    public const int ChunksPerCall = 2;
+
+    /// <summary>
+    /// The blob's bytes from this silo's store, a chunk at a time (ask with a batch size of
+    /// <see cref="ChunksPerCall"/>); nothing when the store lacks it.
     /// </summary>
     [AlwaysInterleave]
     IAsyncEnumerable<byte[]> ReadBlobAsync(string digest);

@@ -14,9 +14,9 @@ namespace BuildFarm.Grains.Blobs;
 /// <summary>
 /// Fetches blobs this silo lacks from the silos that hold them: the holders a layer's
 /// <see cref="ILayerGrain"/> records, then the hint (the silo that coordinates the build), never
-/// every silo. The bytes come over <see cref="IWorkerGrain.ReadBlobAsync"/> a chunk per call and
-/// count as present only once their digest is verified. Concurrent fetches of one blob on this
-/// silo share one transfer.
+/// every silo. The bytes come over <see cref="IWorkerGrain.ReadBlobAsync"/>, at most two chunks a
+/// call, and count as present only once their digest is verified. Concurrent fetches of one blob
+/// on this silo share one transfer.
 /// </summary>
 public sealed partial class PeerBlobSource(
     IGrainFactory grains,
@@ -104,7 +104,7 @@ public sealed partial class PeerBlobSource(
         var started = Stopwatch.GetTimestamp();
         using var writer = store.BeginWrite(digest);
         var chunks = 0;
-        await foreach (var chunk in grains.GetGrain<IWorkerGrain>(holder).ReadBlobAsync(digest.ToString()).WithBatchSize(1).ConfigureAwait(false))
+        await foreach (var chunk in grains.GetGrain<IWorkerGrain>(holder).ReadBlobAsync(digest.ToString()).WithBatchSize(IWorkerGrain.ChunksPerCall).ConfigureAwait(false))
         {
             await writer.WriteAsync(chunk).ConfigureAwait(false);
             chunks++;

@@ -44,22 +44,33 @@ public sealed class WorkerGrain(BuildEngine engine, LocalStepRuns runs, ContentS
             yield break;
         }
 
-        // The stream verifies the digest as it reads: a corrupt blob fails the transfer at its end.
         await using var stream = content.OpenRead(parsed);
-        while (true)
+        for (var remaining = stream.Length; remaining > 0;)
         {
-            var chunk = new byte[ChunkBytes];
-            var filled = await stream.ReadAtLeastAsync(chunk, ChunkBytes, throwOnEndOfStream: false);
-            if (filled == 0)
-            {
-                yield break;
-            }
+            // Most blobs are far smaller than a chunk: each gets a buffer of its own size.
+            var chunk = new byte[(int)Math.Min(ChunkBytes, remaining)];
+            remaining -= chunk.Length;
+            await ReadChunkAsync(stream, chunk, last: remaining == 0);
+            yield return chunk;
+        }
+    }
 
-            yield return filled == ChunkBytes ? chunk : chunk[..filled];
-            if (filled < ChunkBytes)
+    // The stream verifies the blob's size and digest once it is read to its end: a corrupt blob
+    // fails the transfer (and is dropped from this store) before its last chunk goes out. The
+    // caller gets an IOException: the store's own exception has no codec to cross to it.
+    private static async Task ReadChunkAsync(BlobReadStream stream, byte[] chunk, bool last)
+    {
+        try
+        {
+            await stream.ReadAtLeastAsync(chunk, chunk.Length, throwOnEndOfStream: false);
+            if (last)
             {
-                yield break;
+                await stream.ReadAtLeastAsync(new byte[1], 1, throwOnEndOfStream: false);
             }
+        }
+        catch (CorruptBlobException e)
+        {
+            throw new IOException(e.Message);
         }
     }
 

@@ -1,0 +1,75 @@
+using BuildFarm.Grains.Tests.TestSupport;
+using BuildFarm.Grains.Workers;
+using BuildFarm.Oci;
+using BuildFarm.Storage.Content;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BuildFarm.Grains.Tests.Blobs;
+
+/// <summary>Blobs one silo fetches from another over the holder's worker, chunk by chunk.</summary>
+public sealed class PeerBlobFetchTests
+{
+    [Fact]
+    public async Task A_holder_serves_a_blob_in_chunks_of_its_own_size_and_the_fetcher_stores_exactly_its_bytes()
+    {
+        await using var farm = await FarmCluster.StartAsync(silos: 2, slots: 1, replicas: 1);
+        var (a, b) = (farm.Silos[0], farm.Silos[1]);
+        var small = await WriteAsync(farm.Store(a), Bytes(100, seed: 1));
+        var large = await WriteAsync(farm.Store(a), Bytes((2 * WorkerGrain.ChunkBytes) + 12345, seed: 2));
+        var holder = farm.Cluster.Client.GetGrain<IWorkerGrain>(FarmCluster.NameOf(a));
+
+        Assert.Equal([100], await ChunkSizesAsync(holder, small));
+        Assert.Equal([WorkerGrain.ChunkBytes, WorkerGrain.ChunkBytes, 12345], await ChunkSizesAsync(holder, large));
+        Assert.Empty(await ChunkSizesAsync(holder, Digest.Sha256([9])));
+
+        var source = b.ServiceProvider.GetRequiredService<IBlobSource>();
+        Assert.True(await source.FetchAsync(farm.Store(b), small, hint: FarmCluster.NameOf(a), CancellationToken.None));
+        Assert.True(await source.FetchAsync(farm.Store(b), large, hint: FarmCluster.NameOf(a), CancellationToken.None));
+
+        Assert.Equal(Bytes(100, seed: 1), await ReadAsync(farm.Store(b), small));
+        Assert.Equal(Bytes((2 * WorkerGrain.ChunkBytes) + 12345, seed: 2), await ReadAsync(farm.Store(b), large));
+        Assert.Equal((2L, 100L + (2 * WorkerGrain.ChunkBytes) + 12345), (farm.Metrics(b).PeerFetchedBlobs, farm.Metrics(b).PeerFetchedBytes));
+    }
+
+    [Fact]
+    public async Task A_holder_whose_copy_is_corrupt_serves_none_of_it_and_drops_it_and_the_fetcher_stores_nothing()
+    {
+        await using var farm = await FarmCluster.StartAsync(silos: 2, slots: 1, replicas: 1);
+        var (a, b) = (farm.Silos[0], farm.Silos[1]);
+        var digest = await WriteAsync(farm.Store(a), Bytes(300, seed: 3));
+        // The same size, other bytes: only the digest, checked at the end of the read, can tell.
+        await File.WriteAllBytesAsync(Path.Combine(farm.Store(a).DataDirectory, "blobs", "sha256", digest.Hex), Bytes(300, seed: 4));
+
+        var source = b.ServiceProvider.GetRequiredService<IBlobSource>();
+        Assert.False(await source.FetchAsync(farm.Store(b), digest, hint: FarmCluster.NameOf(a), CancellationToken.None));
+
+        Assert.Equal((false, false), (farm.Store(b).Exists(digest), farm.Store(a).Exists(digest)));
+        Assert.Equal(0L, farm.Metrics(b).PeerFetchedBlobs);
+    }
+
+    private static async Task<List<int>> ChunkSizesAsync(IWorkerGrain holder, Digest digest) =>
+        await holder.ReadBlobAsync(digest.ToString()).WithBatchSize(IWorkerGrain.ChunksPerCall).Select(chunk => chunk.Length).ToListAsync();
+
+    private static byte[] Bytes(int count, int seed)
+    {
+        var bytes = new byte[count];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
+    private static async Task<Digest> WriteAsync(ContentStore store, byte[] bytes)
+    {
+        var digest = Digest.Sha256(bytes);
+        using var stream = new MemoryStream(bytes);
+        await store.WriteAsync(stream, digest, bytes.Length, leaseId: null, CancellationToken.None);
+        return digest;
+    }
+
+    private static async Task<byte[]> ReadAsync(ContentStore store, Digest digest)
+    {
+        await using var stream = store.OpenRead(digest);
+        using var copy = new MemoryStream();
+        await stream.CopyToAsync(copy);
+        return copy.ToArray();
+    }
+}
