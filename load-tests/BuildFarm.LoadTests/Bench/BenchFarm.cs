@@ -35,9 +35,9 @@ internal sealed class BenchFarm(BenchSettings settings) : IDisposable
     public async Task ReloadBaseImageAsync(int silo, CancellationToken cancellationToken) =>
         await BaseImage.LoadAsync(_silos[silo], await BaseImage.ArchiveAsync(settings.BusyboxArchive, settings.WorkDirectory, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
 
-    /// <summary>Builds <paramref name="context"/> through silo <paramref name="silo"/> (0 is A).</summary>
-    public Task<BuildOutcome> BuildAsync(int silo, string context, CancellationToken cancellationToken) =>
-        FarmBuild.RunAsync(_silos[silo], settings.Servers[silo], context, settings.BuildTimeout, cancellationToken);
+    /// <summary>Builds <paramref name="context"/> through silo <paramref name="silo"/> (0 is A), submitted with <paramref name="export"/> as its output when the caller exports it next.</summary>
+    public Task<BuildOutcome> BuildAsync(int silo, string context, CancellationToken cancellationToken, Api.V1.OutputType? export = null) =>
+        FarmBuild.RunAsync(_silos[silo], settings.Servers[silo], context, settings.BuildTimeout, cancellationToken, export);
 
     /// <summary>Submits every context at once, the i-th through silo i modulo their count (or all through the single farm), and waits for all.</summary>
     public async Task<(IReadOnlyList<BuildOutcome> Builds, TimeSpan Elapsed)> BuildAllAtOnceAsync(IReadOnlyList<string> contexts, bool onSingle, CancellationToken cancellationToken)

@@ -13,7 +13,8 @@ namespace BuildFarm.LoadTests.Farm;
 /// </summary>
 public static class FarmBuild
 {
-    public static async Task<BuildOutcome> RunAsync(FarmClient farm, Uri server, string contextDirectory, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <param name="export">The output the build is submitted with, as <c>farm build --output type=...</c> submits it, for a caller that then exports the image; null for none.</param>
+    public static async Task<BuildOutcome> RunAsync(FarmClient farm, Uri server, string contextDirectory, TimeSpan timeout, CancellationToken cancellationToken, OutputType? export = null)
     {
         ArgumentNullException.ThrowIfNull(farm);
         var started = Stopwatch.GetTimestamp();
@@ -25,6 +26,11 @@ public static class FarmBuild
             var (snapshot, _) = await farm.UploadContextAsync(new ContextSnapshotOptions { ContextDirectory = contextDirectory }, deadline.Token).ConfigureAwait(false);
             var uploaded = Stopwatch.GetElapsedTime(started);
             var request = new SubmitRequest { DockerfilePath = "Dockerfile", ContextRoot = snapshot.Root.ToString() };
+            if (export is { } type)
+            {
+                request.Outputs.Add(new Output { Type = type });
+            }
+
             BuildEvent? last = null;
             var steps = new StepRunRecorder();
             await foreach (var buildEvent in farm.SubmitAsync(request, deadline.Token).ConfigureAwait(false))

@@ -65,4 +65,11 @@ public sealed record BuildRequest
     /// each must also be granted by the engine, or the build fails before it starts.
     /// </summary>
     public IReadOnlyList<string> Entitlements { get; init; } = [];
+
+    /// <summary>
+    /// An export or a push reads the image once the build ends (<c>--output</c>, <c>--push</c>):
+    /// the layers of it this silo lacks (hits recorded on other silos, base layers) are fetched
+    /// while the build runs rather than after it. Nothing is fetched for a build without peers.
+    /// </summary>
+    public bool ImageIsExported { get; init; }
 }

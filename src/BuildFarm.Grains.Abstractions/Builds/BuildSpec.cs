@@ -46,4 +46,7 @@ public sealed record BuildSpec
 
     /// <summary><c>--pull</c>: pull base images named by tag again rather than use the stored ones.</summary>
     [Id(13), Key(13)] public bool Pull { get; init; }
+
+    /// <summary><c>--output</c> or <c>--push</c>: the client exports the image, or the build pushes it, once it ends.</summary>
+    [Id(14), Key(14)] public bool Exported { get; init; }
 }

@@ -70,6 +70,7 @@ internal static class BuildRequests
             Tags = tags,
             Labels = new Dictionary<string, string>(request.Labels, StringComparer.Ordinal),
             Push = push,
+            Exported = outputs.Count > 0 || push,
             ExtraHosts = [.. request.ExtraHosts.Select(ParseExtraHost)],
             Entitlements = [.. request.Entitlements.Select(ValidateEntitlement).Distinct(StringComparer.Ordinal)],
             SubmittedRequest = AsSubmitted(request),

@@ -31,6 +31,9 @@ internal sealed class BuildRun
     private readonly ConcurrentDictionary<int, Task<StageOutput>> _stages = new();
     private readonly ConcurrentDictionary<StepId, StepResult> _results = new();
     private readonly BuildContext _context;
+
+    // Null unless an export or push follows and the engine has peers to fetch from.
+    private readonly ImageLayerPrefetch? _prefetch;
     private BuildInputs? _inputs;
 
     public BuildRun(BuildEngine engine, BuildRequest request, BuildPlan plan, IReadOnlyDictionary<string, BaseImage> images, BuildContext context, BuildEventSink? events)
@@ -45,6 +48,7 @@ internal sealed class BuildRun
         _events = events;
         _epoch = SourceDateEpoch(request, engine.Options);
         LayerOptions = new LayerWriterOptions { Compression = engine.Options.Compression, SourceDateEpoch = _epoch };
+        _prefetch = request.ImageIsExported && engine.Blobs is { } blobs ? new ImageLayerPrefetch(engine.Content, blobs) : null;
     }
 
     public BuildEngine Engine { get; }
@@ -130,6 +134,11 @@ internal sealed class BuildRun
         };
         var noCache = _request.NoCache || _request.NoCacheFilter.Any(filter =>
             string.Equals(filter, stage.Name, StringComparison.OrdinalIgnoreCase) || filter == stage.Index.ToString(CultureInfo.InvariantCulture));
+        var prefetch = IsInImage(stage.Index) ? _prefetch : null;
+        if (prefetch is not null && stage.Base.Kind == StageBaseKind.Image)
+        {
+            layers.ForEach(layer => prefetch.Add(layer.Descriptor.Digest, holder: null));
+        }
 
         foreach (var step in stage.Steps)
         {
@@ -150,6 +159,7 @@ internal sealed class BuildRun
                 {
                     layers.Add(contributed);
                     builder.AddLayer(contributed.DiffId);
+                    prefetch?.Add(contributed.Descriptor.Digest, result.Worker);
                 }
                 else if (step.ProducesLayer)
                 {
@@ -170,6 +180,23 @@ internal sealed class BuildRun
         }
 
         return new StageOutput(layers, builder.Build());
+    }
+
+    // The image is the target stage's layers: its own and those of the stages it is built FROM.
+    private bool IsInImage(int stageIndex)
+    {
+        for (var stage = _plan.Target; ; stage = _plan.Stage(stage.Base.Stage!.Value))
+        {
+            if (stage.Index == stageIndex)
+            {
+                return true;
+            }
+
+            if (stage.Base.Kind != StageBaseKind.Stage)
+            {
+                return false;
+            }
+        }
     }
 
     /// <summary>The steps whose results <paramref name="step"/> reads: its parent, then the last step of every stage it copies from or mounts.</summary>
