@@ -1,6 +1,5 @@
 using BuildFarm.Execution.Building;
 using BuildFarm.Grains.Tests.TestSupport;
-using BuildFarm.Oci;
 using BuildFarm.Oci.Images;
 using BuildFarm.Testing;
 
@@ -31,7 +30,7 @@ public sealed class ExportedImageLayersTests
         await busybox.AddToAsync(farm.Store(c), FarmCluster.BusyboxName);
         var cold = await farm.Engine(a).BuildAsync(new BuildRequest { ContextTree = await farm.SendContextAsync(farm.Store(a), Files) });
         // The image's own layers, above busybox's (which every silo holds).
-        var image = ImageManifest.Parse(await ReadAsync(farm.Store(a), cold.Manifest.Digest)).Layers.Skip(1).Select(layer => layer.Digest).ToList();
+        var image = ImageManifest.Parse(await StoredBlobs.ReadAsync(farm.Store(a), cold.Manifest.Digest)).Layers.Skip(1).Select(layer => layer.Digest).ToList();
         Assert.Equal(2, image.Count);
 
         // Not exported: every step hits and no layer moves.
@@ -50,13 +49,5 @@ public sealed class ExportedImageLayersTests
         }
 
         Assert.All(image, layer => Assert.True(farm.Store(b).Exists(layer)));
-    }
-
-    private static async Task<byte[]> ReadAsync(BuildFarm.Storage.Content.ContentStore store, Digest digest)
-    {
-        await using var stream = store.OpenRead(digest);
-        using var copy = new MemoryStream();
-        await stream.CopyToAsync(copy);
-        return copy.ToArray();
     }
 }

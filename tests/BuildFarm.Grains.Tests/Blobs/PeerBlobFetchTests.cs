@@ -14,8 +14,8 @@ public sealed class PeerBlobFetchTests
     {
         await using var farm = await FarmCluster.StartAsync(silos: 2, slots: 1, replicas: 1);
         var (a, b) = (farm.Silos[0], farm.Silos[1]);
-        var small = await WriteAsync(farm.Store(a), Bytes(100, seed: 1));
-        var large = await WriteAsync(farm.Store(a), Bytes((2 * WorkerGrain.ChunkBytes) + 12345, seed: 2));
+        var small = await StoredBlobs.WriteAsync(farm.Store(a), Bytes(100, seed: 1));
+        var large = await StoredBlobs.WriteAsync(farm.Store(a), Bytes((2 * WorkerGrain.ChunkBytes) + 12345, seed: 2));
         var holder = farm.Cluster.Client.GetGrain<IWorkerGrain>(FarmCluster.NameOf(a));
 
         Assert.Equal([100], await ChunkSizesAsync(holder, small));
@@ -26,8 +26,8 @@ public sealed class PeerBlobFetchTests
         Assert.True(await source.FetchAsync(farm.Store(b), small, hint: FarmCluster.NameOf(a), CancellationToken.None));
         Assert.True(await source.FetchAsync(farm.Store(b), large, hint: FarmCluster.NameOf(a), CancellationToken.None));
 
-        Assert.Equal(Bytes(100, seed: 1), await ReadAsync(farm.Store(b), small));
-        Assert.Equal(Bytes((2 * WorkerGrain.ChunkBytes) + 12345, seed: 2), await ReadAsync(farm.Store(b), large));
+        Assert.Equal(Bytes(100, seed: 1), await StoredBlobs.ReadAsync(farm.Store(b), small));
+        Assert.Equal(Bytes((2 * WorkerGrain.ChunkBytes) + 12345, seed: 2), await StoredBlobs.ReadAsync(farm.Store(b), large));
         Assert.Equal((2L, 100L + (2 * WorkerGrain.ChunkBytes) + 12345), (farm.Metrics(b).PeerFetchedBlobs, farm.Metrics(b).PeerFetchedBytes));
     }
 
@@ -36,7 +36,7 @@ public sealed class PeerBlobFetchTests
     {
         await using var farm = await FarmCluster.StartAsync(silos: 2, slots: 1, replicas: 1);
         var (a, b) = (farm.Silos[0], farm.Silos[1]);
-        var digest = await WriteAsync(farm.Store(a), Bytes(300, seed: 3));
+        var digest = await StoredBlobs.WriteAsync(farm.Store(a), Bytes(300, seed: 3));
         // The same size, other bytes: only the digest, checked at the end of the read, can tell.
         await File.WriteAllBytesAsync(Path.Combine(farm.Store(a).DataDirectory, "blobs", "sha256", digest.Hex), Bytes(300, seed: 4));
 
@@ -55,21 +55,5 @@ public sealed class PeerBlobFetchTests
         var bytes = new byte[count];
         new Random(seed).NextBytes(bytes);
         return bytes;
-    }
-
-    private static async Task<Digest> WriteAsync(ContentStore store, byte[] bytes)
-    {
-        var digest = Digest.Sha256(bytes);
-        using var stream = new MemoryStream(bytes);
-        await store.WriteAsync(stream, digest, bytes.Length, leaseId: null, CancellationToken.None);
-        return digest;
-    }
-
-    private static async Task<byte[]> ReadAsync(ContentStore store, Digest digest)
-    {
-        await using var stream = store.OpenRead(digest);
-        using var copy = new MemoryStream();
-        await stream.CopyToAsync(copy);
-        return copy.ToArray();
     }
 }

@@ -76,8 +76,8 @@ public sealed class WorkerGrainTests
         var store = farm.Store(coordinator);
         var root = await farm.SendContextAsync(store, new Dictionary<string, string> { ["Dockerfile"] = Dockerfile });
         var manifest = store.Images.Get(FarmCluster.BusyboxName)!.Target.Digest;
-        var image = ImageManifest.Parse(await ReadAsync(store, manifest));
-        var config = ImageConfig.Parse(await ReadAsync(store, image.Config.Digest));
+        var image = ImageManifest.Parse(await StoredBlobs.ReadAsync(store, manifest));
+        var config = ImageConfig.Parse(await StoredBlobs.ReadAsync(store, image.Config.Digest));
         return new StepDescription
         {
             Key = Digest.Sha256("worker-grain-test"u8.ToArray()),
@@ -96,15 +96,7 @@ public sealed class WorkerGrainTests
     }
 
     private static async Task<Digest> ConfigOfAsync(ContentStore store, StepDescription step) =>
-        ImageManifest.Parse(await ReadAsync(store, step.Build.BaseImages.Values.Single())).Config.Digest;
-
-    private static async Task<byte[]> ReadAsync(ContentStore store, Digest digest)
-    {
-        await using var stream = store.OpenRead(digest);
-        using var buffer = new MemoryStream();
-        await stream.CopyToAsync(buffer);
-        return buffer.ToArray();
-    }
+        ImageManifest.Parse(await StoredBlobs.ReadAsync(store, step.Build.BaseImages.Values.Single())).Config.Digest;
 
     // Bounded: a minute of ten-second waits at most.
     private static async Task<StepRunStatus> WaitAsync(IWorkerGrain worker, string runId)
