@@ -46,10 +46,10 @@ internal static class SpreadOverSilos
     }
 
     /// <summary>
-    /// Where each silo's slot went, from the builds' events: the steps it ran, the time their
-    /// commands took as the silo measured it (sleep included), what a step took beyond that from
-    /// its start to the build learning its result, and the time the slot held no step (from the
-    /// first step queued to the last result, on one machine's clock).
+    /// Where each silo's slot went, from the builds' events: the steps it ran, each with when it
+    /// was ready (its inputs known), started and had its result recorded; the time from a step's
+    /// start to its result; and the time no step of the silo was between its start and its
+    /// result (from the first step queued to the last result, on one machine's clock).
     /// </summary>
     private static async Task WriteProfileAsync(TextWriter output, IReadOnlyList<BuildOutcome> builds)
     {
@@ -63,15 +63,34 @@ internal static class SpreadOverSilos
         var window = runs.Max(static run => run.Finished) - first;
         foreach (var silo in runs.GroupBy(static run => run.Silo).OrderBy(static group => group.Key, StringComparer.Ordinal))
         {
-            var held = TimeSpan.FromTicks(silo.Sum(static run => (run.Finished - run.Started).Ticks));
+            var startToResult = TimeSpan.FromTicks(silo.Sum(static run => (run.Finished - run.Started).Ticks));
             await BenchOutput.WriteAsync(output, Name, string.Create(CultureInfo.InvariantCulture,
-                $"  silo {silo.Key}: {silo.Count()} steps, started to result {held.TotalSeconds / silo.Count():0.000} s a step, no step for {(window - held).TotalSeconds:0.00} s of {window.TotalSeconds:0.00} s")).ConfigureAwait(false);
+                $"  silo {silo.Key}: {silo.Count()} steps, started to result {startToResult.TotalSeconds / silo.Count():0.000} s a step, no step for {(window - Covered(silo)).TotalSeconds:0.00} s of {window.TotalSeconds:0.00} s")).ConfigureAwait(false);
             foreach (var run in silo.OrderBy(static run => run.Started))
             {
                 await BenchOutput.WriteAsync(output, Name, string.Create(CultureInfo.InvariantCulture,
-                    $"    queued {(run.Queued - first).TotalSeconds,6:0.00}  started {(run.Started - first).TotalSeconds,6:0.00}  result {(run.Finished - first).TotalSeconds,6:0.00}  ran {run.Ran.TotalSeconds,5:0.00}  {run.Name}")).ConfigureAwait(false);
+                    $"    ready {(run.Ready - first).TotalSeconds,6:0.00}  started {(run.Started - first).TotalSeconds,6:0.00}  result {(run.Finished - first).TotalSeconds,6:0.00}  {run.Name}")).ConfigureAwait(false);
             }
         }
+    }
+
+    // A step's result is recorded after the next step on its silo has started (replication and
+    // recording follow the run), so the runs overlap: the time they cover is their union.
+    private static TimeSpan Covered(IEnumerable<StepRunTimes> runs)
+    {
+        var covered = TimeSpan.Zero;
+        DateTimeOffset? end = null;
+        foreach (var run in runs.OrderBy(static run => run.Started))
+        {
+            var from = end is { } last && last > run.Started ? last : run.Started;
+            if (run.Finished > from)
+            {
+                covered += run.Finished - from;
+                end = run.Finished;
+            }
+        }
+
+        return covered;
     }
 
     private static async Task<(IReadOnlyList<BuildOutcome> Builds, TimeSpan Elapsed)> RunBatchAsync(BenchFarm farm, string seed, bool onSingle, CancellationToken cancellationToken)

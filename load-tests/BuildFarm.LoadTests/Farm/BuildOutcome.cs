@@ -34,5 +34,9 @@ public static class StepOutcomes
 /// <param name="Queued">When the build queued it, before its inputs were known.</param>
 /// <param name="Started">When it began running on <paramref name="Silo"/>.</param>
 /// <param name="Finished">When the build learnt its result.</param>
-/// <param name="Ran">How long it ran, as its silo measured it.</param>
-public sealed record StepRunTimes(string Name, string Silo, DateTimeOffset Queued, DateTimeOffset Started, DateTimeOffset Finished, TimeSpan Ran);
+/// <param name="Took">Its StepFinished duration: from its inputs being ready (its turn in its stage) to its result, the wait for a slot included.</param>
+public sealed record StepRunTimes(string Name, string Silo, DateTimeOffset Queued, DateTimeOffset Started, DateTimeOffset Finished, TimeSpan Took)
+{
+    /// <summary>When its inputs were ready and it began to wait for a slot.</summary>
+    public DateTimeOffset Ready => Finished - Took;
+}
