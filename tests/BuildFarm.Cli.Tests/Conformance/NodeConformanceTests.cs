@@ -42,8 +42,8 @@ public sealed class NodeConformanceTests(NodeConformanceRun run) : IClassFixture
         Assert.Equal(
             [
                 "image_resolved",
-                "step_queued 0.1 inputs=", "step_queued 0.2 inputs=0.1", "step_queued 0.3 inputs=0.2",
-                "step_queued 1.1 inputs=0.3", "step_queued 1.2 inputs=1.1,0.3",
+                $"step_queued 0.1 inputs= silo={silo}", $"step_queued 0.2 inputs=0.1 silo={silo}", $"step_queued 0.3 inputs=0.2 silo={silo}",
+                $"step_queued 1.1 inputs=0.3 silo={silo}", $"step_queued 1.2 inputs=1.1,0.3 silo={silo}",
                 $"step_finished 0.1 silo={silo}",
                 $"step_started 0.2 silo={silo}", $"step_finished 0.2 silo={silo}",
                 $"step_started 0.3 silo={silo}", $"step_finished 0.3 silo={silo}",
