@@ -24,7 +24,7 @@ public static class BuildSpecRequests
             Labels = spec.Labels,
             ExtraHosts = [.. spec.ExtraHosts.Select(ExtraHost.Parse)],
             Entitlements = spec.Entitlements,
-            ImageIsExported = spec.Exported || spec.Push,
+            ImageIsExported = spec.Exported,
         };
     }
 }

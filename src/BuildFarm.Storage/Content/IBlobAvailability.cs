@@ -27,7 +27,8 @@ public sealed class LocalBlobAvailability : IBlobAvailability
 /// <summary>Fetches the blobs the store lacks from a <see cref="IBlobSource"/>, a few at once to overlap the round trips.</summary>
 public sealed class SourcedBlobAvailability(ContentStore store, IBlobSource source) : IBlobAvailability
 {
-    private const int ParallelFetches = 8;
+    /// <summary>How many blobs are fetched at once: enough to overlap the round trips, few enough to leave the peers' bandwidth to the steps that run.</summary>
+    public const int ParallelFetches = 8;
 
     public Task EnsureLocalAsync(IReadOnlyCollection<Digest> digests, CancellationToken cancellationToken = default) =>
         Parallel.ForEachAsync(

@@ -11,9 +11,8 @@ namespace BuildFarm.Execution.Building.Internal;
 /// </summary>
 internal sealed class ImageLayerPrefetch(ContentStore store, IBlobSource source)
 {
-    // As many at once as an export fetches: enough to overlap the round trips, few enough to
-    // leave the peers' bandwidth to the steps that run.
-    private readonly SemaphoreSlim _transfers = new(8);
+    // As many at once as an export fetches.
+    private readonly SemaphoreSlim _transfers = new(SourcedBlobAvailability.ParallelFetches);
 
     public void Add(Digest layer, string? holder)
     {
