@@ -7,6 +7,7 @@ using BuildFarm.Server.Builds;
 using BuildFarm.Storage;
 using BuildFarm.Storage.Content;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -56,6 +57,29 @@ public sealed class FarmServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Cluster.Validate();
+
+        // A silo or gateway port left to the server is picked free and released, then bound by
+        // Orleans: another process can take it in between. Such a start is made again, on ports
+        // picked anew, a few times.
+        var cluster = options.Cluster;
+        var portsPicked = (cluster.SiloPort ?? (cluster.IsCluster ? FarmClusterOptions.DefaultSiloPort : 0)) == 0
+            || (cluster.GatewayPort ?? (cluster.IsCluster ? FarmClusterOptions.DefaultGatewayPort : 0)) == 0;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(options, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AddressInUseException) when (portsPicked && attempt < PickedPortAttempts)
+            {
+            }
+        }
+    }
+
+    private const int PickedPortAttempts = 3;
+
+    private static async Task<FarmServer> StartOnceAsync(FarmServerOptions options, CancellationToken cancellationToken)
+    {
         // Checked before anything else opens, so that a Redis that cannot be reached is named at once
         // rather than in Orleans' retries of its membership table.
         if (options.Cluster.Redis is { } redis)
@@ -64,6 +88,7 @@ public sealed class FarmServer : IAsyncDisposable
         }
 
         var store = ContentStore.Open(new ContentStoreOptions { DataDirectory = options.DataDirectory });
+        WebApplication? app = null;
         try
         {
             var execution = await ExecutionEngine.OpenAsync(store, options.Execution).ConfigureAwait(false);
@@ -104,7 +129,7 @@ public sealed class FarmServer : IAsyncDisposable
             }
 
             builder.Services.AddBuildFarmGrpc();
-            var app = builder.Build();
+            app = builder.Build();
             app.MapBuildFarmGrpc();
             app.MapGet("/metrics", async (HttpContext http, FarmMetrics metrics) =>
             {
@@ -118,6 +143,11 @@ public sealed class FarmServer : IAsyncDisposable
         }
         catch
         {
+            if (app is not null)
+            {
+                await app.DisposeAsync().ConfigureAwait(false);
+            }
+
             store.Dispose();
             throw;
         }
