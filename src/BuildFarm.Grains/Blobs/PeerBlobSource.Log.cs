@@ -16,4 +16,7 @@ public sealed partial class PeerBlobSource
 
     [LoggerMessage(EventId = 1304, Level = LogLevel.Warning, Message = "Silo {Holder} was listed as a holder of blob {Digest} but has lost it; it is no longer listed")]
     private static partial void LogHolderUnlisted(ILogger logger, Digest digest, string holder);
+
+    [LoggerMessage(EventId = 1305, Level = LogLevel.Warning, Message = "Fetching blob {Digest} was interrupted by a lost silo until the retries ran out")]
+    private static partial void LogInterrupted(ILogger logger, Digest digest, Exception exception);
 }

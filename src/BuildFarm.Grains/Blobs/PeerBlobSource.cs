@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using BuildFarm.Grains.Internal;
 using BuildFarm.Grains.Layers;
 using BuildFarm.Grains.Metrics;
@@ -56,10 +57,29 @@ public sealed partial class PeerBlobSource(
         return layer is not null && layer.Silos.Any(holder => holder != silos.Self && active.Contains(holder));
     }
 
+    // A silo that died and is not yet declared dead fails more than the calls it should answer:
+    // the grain directory's share it kept cannot place any grain, a live holder's worker among
+    // them. A transfer so interrupted is made again, from holders asked again, until membership
+    // has caught up (SiloLoss's bound); one that finds no holder with the blob ends at once.
     private async Task<bool> TransferAsync(ContentStore store, Digest digest, string? hint)
     {
         await Task.Yield(); // not on the first asker's stack
-        var layer = await SiloLoss.RetryAsync(() => grains.GetGrain<ILayerGrain>(digest.ToString()).GetAsync(), CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            return await SiloLoss.RetryAsync(() => FetchFromAnyHolderAsync(store, digest, hint), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (SiloLoss.IsSiloLost(e))
+        {
+            LogInterrupted(logger, digest, e);
+            return store.Exists(digest);
+        }
+    }
+
+    // True once fetched, false when no active holder has the blob; the silo loss that interrupted
+    // a fetch, when nothing was fetched.
+    private async Task<bool> FetchFromAnyHolderAsync(ContentStore store, Digest digest, string? hint)
+    {
+        var layer = await grains.GetGrain<ILayerGrain>(digest.ToString()).GetAsync().ConfigureAwait(false);
         var silo = silos.Self;
         var active = silos.Active();
         var holders = (layer?.Silos ?? [])
@@ -68,6 +88,7 @@ public sealed partial class PeerBlobSource(
             .Where(holder => holder != silo && active.Contains(holder))
             .Distinct(StringComparer.Ordinal)
             .ToList();
+        Exception? interruption = null;
         foreach (var holder in holders)
         {
             try
@@ -89,14 +110,29 @@ public sealed partial class PeerBlobSource(
                     LogHolderUnlisted(logger, digest, holder);
                 }
             }
-            catch (Exception e) when (SiloLoss.IsSiloLost(e) || e is BlobMismatchException or IOException)
+            catch (Exception e) when (SiloLoss.IsSiloLost(e))
+            {
+                LogFetchFailed(logger, digest, holder, e);
+                interruption = e;
+            }
+            catch (Exception e) when (e is BlobMismatchException or IOException)
             {
                 LogFetchFailed(logger, digest, holder, e);
             }
         }
 
+        if (store.Exists(digest))
+        {
+            return true; // stored meanwhile by another writer on this silo
+        }
+
+        if (interruption is not null)
+        {
+            ExceptionDispatchInfo.Throw(interruption);
+        }
+
         LogNoHolder(logger, digest, holders.Count);
-        return store.Exists(digest);
+        return false;
     }
 
     private async Task<bool> FetchFromAsync(ContentStore store, Digest digest, string holder)
