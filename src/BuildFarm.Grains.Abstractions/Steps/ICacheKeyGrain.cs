@@ -10,7 +10,10 @@ namespace BuildFarm.Grains.Steps;
 /// </summary>
 public interface ICacheKeyGrain : IGrainWithStringKey
 {
-    /// <summary>The recorded result (when <paramref name="reuse"/>), or the right to run the step, or word that someone runs it.</summary>
+    /// <summary>
+    /// The recorded result (when <paramref name="reuse"/>), with the silos its layer's grain lists
+    /// as holding it; or the right to run the step; or word that someone runs it.
+    /// </summary>
     /// <param name="silo">Who asks: the silo that would run it.</param>
     Task<StepClaim> ClaimAsync(string silo, bool reuse);
 
@@ -64,7 +67,8 @@ public sealed record StepClaim(
     [property: Id(0)] StepClaimKind Kind,
     [property: Id(1)] StepRecordData? Result,
     [property: Id(2)] string? Token,
-    [property: Id(3)] string? Silo);
+    [property: Id(3)] string? Silo,
+    [property: Id(4)] IReadOnlyList<string>? LayerHolders = null);
 
 public enum StepWaitKind
 {

@@ -50,13 +50,6 @@ public sealed partial class PeerBlobSource(
         }
     }
 
-    public async Task<bool> IsHeldElsewhereAsync(Digest digest, CancellationToken cancellationToken)
-    {
-        var layer = await SiloLoss.RetryAsync(() => grains.GetGrain<ILayerGrain>(digest.ToString()).GetAsync(), cancellationToken).ConfigureAwait(false);
-        var active = silos.Active();
-        return layer is not null && layer.Silos.Any(holder => holder != silos.Self && active.Contains(holder));
-    }
-
     // A silo that died and is not yet declared dead fails more than the calls it should answer:
     // the grain directory's share it kept cannot place any grain, a live holder's worker among
     // them. A transfer so interrupted is made again, from holders asked again, until membership

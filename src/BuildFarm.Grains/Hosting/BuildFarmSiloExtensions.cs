@@ -60,7 +60,7 @@ public static class BuildFarmSiloExtensions
                 provider.GetRequiredService<IGrainFactory>(),
                 options.WorkerName,
                 content,
-                provider.GetRequiredService<IBlobSource>(),
+                provider.GetRequiredService<ClusterSilos>(),
                 provider.GetRequiredService<IOptions<BuildFarmClusterOptions>>().Value.ClaimLease),
             options,
             provider.GetRequiredService<TimeProvider>(),

@@ -1,9 +1,12 @@
 using MessagePack;
+using Orleans.Placement;
 using Orleans.Runtime;
 
 namespace BuildFarm.Grains.Layers;
 
 /// <summary>Where a layer blob's bytes live and when it was last used; persisted.</summary>
+/// <remarks>Placed on the silo that first asks for it: the silo that made the layer, and whose builds read it again.</remarks>
+[PreferLocalPlacement]
 public sealed class LayerGrain([PersistentState("layer", GrainStorage.Name)] IPersistentState<LayerState> state, TimeProvider time) : Grain, ILayerGrain
 {
     public async Task RecordAsync(LayerInfo info, string silo)

@@ -1,7 +1,9 @@
 using BuildFarm.Grains.Hosting;
+using BuildFarm.Grains.Layers;
 using MessagePack;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Placement;
 using Orleans.Runtime;
 
 namespace BuildFarm.Grains.Steps;
@@ -19,7 +21,13 @@ namespace BuildFarm.Grains.Steps;
 /// older generation counts as absent: prune advances the generation first, then deletes the
 /// files. An activation that finds its record stale reads its state again, so that its ETag
 /// agrees with the disk (the file is gone) and its next write is accepted.
+/// <para>
+/// Placed on the silo that first asks for the key (its build's coordinator): the builds that
+/// claim a key again are mostly of the same pipeline, through the same silo, so their claims stay
+/// on it.
+/// </para>
 /// </remarks>
+[PreferLocalPlacement]
 public sealed partial class CacheKeyGrain(
     [PersistentState(CacheKeyGrain.StateName, GrainStorage.Name)] IPersistentState<CacheKeyState> state,
     IOptions<BuildFarmClusterOptions> options,
@@ -42,7 +50,7 @@ public sealed partial class CacheKeyGrain(
 
         if (reuse && Recorded(generation) is { } recorded)
         {
-            return new StepClaim(StepClaimKind.Recorded, recorded, null, recorded.Silo);
+            return new StepClaim(StepClaimKind.Recorded, recorded, null, recorded.Silo, await LayerHoldersAsync(recorded));
         }
 
         if (_run is { } running && !ExpireIfLapsed(running))
@@ -175,6 +183,12 @@ public sealed partial class CacheKeyGrain(
         running.Ended.TrySetResult(new StepWait(StepWaitKind.Abandoned, null, null, running.Silo));
         return true;
     }
+
+    // Asked here rather than by the claimer, which needs them when it lacks the layer: the layer's
+    // grain is mostly on this silo (both are placed where the key was first claimed), so a claimer
+    // elsewhere learns in one round trip whether the hit is usable.
+    private async Task<IReadOnlyList<string>> LayerHoldersAsync(StepRecordData record) =>
+        record.LayerDigest is { } layer ? (await GrainFactory.GetGrain<ILayerGrain>(layer).GetAsync())?.Silos ?? [] : [];
 
     private StepRecordData? Recorded(long generation) => state.State.Generation >= generation ? state.State.Result : null;
 

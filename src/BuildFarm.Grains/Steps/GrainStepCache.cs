@@ -3,6 +3,7 @@ using BuildFarm.Execution.Caching;
 using BuildFarm.Execution.Steps;
 using BuildFarm.Grains.Internal;
 using BuildFarm.Grains.Layers;
+using BuildFarm.Grains.Workers;
 using BuildFarm.Oci;
 using BuildFarm.Storage.Content;
 
@@ -16,9 +17,9 @@ namespace BuildFarm.Grains.Steps;
 /// noted on their <see cref="ILayerGrain"/>.
 /// </summary>
 /// <param name="content">This silo's store: what it holds, and what peers hold, is what the build can use.</param>
-/// <param name="blobs">Where recorded layers this silo lacks come from; null on a silo without peers.</param>
+/// <param name="peers">The silos whose layers this silo can fetch; null for a silo that uses only its own store.</param>
 /// <param name="claimLease">How long a claim lasts unrenewed (<see cref="Hosting.BuildFarmClusterOptions.ClaimLease"/>); it is renewed a third of this apart.</param>
-public sealed class GrainStepCache(IGrainFactory grains, string silo, ContentStore content, IBlobSource? blobs, TimeSpan claimLease) : IStepCache
+public sealed class GrainStepCache(IGrainFactory grains, string silo, ContentStore content, ClusterSilos? peers, TimeSpan claimLease) : IStepCache
 {
     // Below Orleans' 30 s response timeout, so no call is held open past it.
     private static readonly TimeSpan WaitSlice = TimeSpan.FromSeconds(10);
@@ -41,7 +42,7 @@ public sealed class GrainStepCache(IGrainFactory grains, string silo, ContentSto
             {
                 case StepClaimKind.Recorded:
                     var recorded = ToCached(claim.Result!);
-                    if (await IsUsableAsync(recorded, isUsable, cancellationToken).ConfigureAwait(false))
+                    if (isUsable(recorded) || IsHeldByPeer(claim.LayerHolders ?? []))
                     {
                         await NoteLayerAsync(recorded).ConfigureAwait(false);
                         return (recorded, StepOutcome.Cached);
@@ -65,11 +66,34 @@ public sealed class GrainStepCache(IGrainFactory grains, string silo, ContentSto
 
     // A result is usable when its layer is here, or another silo that is up holds it: it is
     // fetched when something reads it (a step above it, an export, a push), so a build that hits
-    // throughout copies nothing. A holder that lost it is unlisted when a fetch finds out.
-    private async Task<bool> IsUsableAsync(CachedStep step, Func<CachedStep, bool> isUsable, CancellationToken cancellationToken) =>
-        isUsable(step)
-        || (blobs is not null && step.Layer is { } layer
-            && await blobs.IsHeldElsewhereAsync(layer.Descriptor.Digest, cancellationToken).ConfigureAwait(false));
+    // throughout copies nothing. A holder that lost it is unlisted when a fetch finds out. A
+    // recorded result's claim names the holders; a joined run's are asked of the layer's grain.
+    private async Task<bool> IsUsableAsync(CachedStep step, Func<CachedStep, bool> isUsable, CancellationToken cancellationToken)
+    {
+        if (isUsable(step))
+        {
+            return true;
+        }
+
+        if (peers is null || step.Layer is not { } layer)
+        {
+            return false;
+        }
+
+        var info = await SiloLoss.RetryAsync(() => grains.GetGrain<ILayerGrain>(layer.Descriptor.Digest.ToString()).GetAsync(), cancellationToken).ConfigureAwait(false);
+        return IsHeldByPeer(info?.Silos ?? []);
+    }
+
+    private bool IsHeldByPeer(IReadOnlyList<string> holders)
+    {
+        if (peers is null || holders.Count == 0)
+        {
+            return false;
+        }
+
+        var active = peers.Active();
+        return holders.Any(holder => holder != peers.Self && active.Contains(holder));
+    }
 
     // Null when the run was abandoned (cancelled, or its claim lapsed): the caller claims again.
     private static async Task<CachedStep?> JoinAsync(ICacheKeyGrain grain, CancellationToken cancellationToken)

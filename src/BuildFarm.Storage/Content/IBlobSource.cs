@@ -15,11 +15,4 @@ public interface IBlobSource
     /// <param name="hint">A holder to try when no holder of the blob is recorded (the silo that coordinates the build, for its context and downloads); null for none.</param>
     /// <returns>False when no holder of the blob could be found; the store is then unchanged.</returns>
     Task<bool> FetchAsync(ContentStore store, Digest digest, string? hint, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Whether another silo that is up is recorded to hold <paramref name="digest"/>: a cache hit
-    /// whose layer is there is used as it is, and the layer is fetched only when something reads
-    /// it (a later step, an export, a push).
-    /// </summary>
-    Task<bool> IsHeldElsewhereAsync(Digest digest, CancellationToken cancellationToken);
 }

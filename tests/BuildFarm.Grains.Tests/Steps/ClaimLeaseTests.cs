@@ -64,7 +64,7 @@ public sealed class ClaimLeaseTests
         var silo = farm.Silos[0];
         var key = Digest.Sha256("joiner-of-a-dead-run"u8.ToArray());
         var dead = await farm.Cluster.Client.GetGrain<ICacheKeyGrain>(key.ToString()).ClaimAsync("dead-silo", reuse: true);
-        var cache = new GrainStepCache(farm.Grains(silo), FarmCluster.NameOf(silo), farm.Store(silo), blobs: null, Lease);
+        var cache = new GrainStepCache(farm.Grains(silo), FarmCluster.NameOf(silo), farm.Store(silo), peers: null, Lease);
         var runs = 0;
 
         var (result, outcome) = await cache.ResolveAsync(
