@@ -101,16 +101,20 @@ public sealed partial class LocalStepRuns(BuildEngine engine, ContentStore conte
                 agents = await SshKeyAgents.StartAsync(order.Secrets.SshKeys, Path.Combine(content.DataDirectory, ScratchDirectories.Agents), run.Cancellation.Token).ConfigureAwait(false);
             }
 
+            // Calls to the coordinator's observer end with the run: an observer the coordinator has
+            // dropped (it gave the step to another silo, or gave up on it) never answers, and the
+            // caller would otherwise hold its slot until Orleans' response timeout.
             var observer = order.Observer;
+            var cancelled = run.Cancellation.Token;
             var session = new StepSession
             {
                 Secrets = order.Secrets.Values.Count > 0 ? new SecretValues(order.Secrets.Values) : null,
                 SshAgents = ForwardedSshAgents.For(grains, order.Secrets) is { } forwarded ? new BuildSessionSecrets(order.Secrets, agents, forwarded) : agents,
-                Output = (line, _) => new ValueTask(observer.OutputAsync([new StepOutputLine(line.Timestamp, line.Stream == OutputStreamKind.Stderr, line.Text)])),
+                Output = (line, _) => new ValueTask(observer.OutputAsync([new StepOutputLine(line.Timestamp, line.Stream == OutputStreamKind.Stderr, line.Text)]).WaitAsync(cancelled)),
                 Started = async silo =>
                 {
                     // A step waiting on several silos runs on the first to start it; here it may come too late.
-                    if (!await observer.StartedAsync(silo).ConfigureAwait(false))
+                    if (!await observer.StartedAsync(silo).WaitAsync(cancelled).ConfigureAwait(false))
                     {
                         throw new StepNotTakenException(silo);
                     }

@@ -49,6 +49,27 @@ public sealed class WorkerGrainTests
     }
 
     [Fact]
+    public async Task A_run_whose_coordinator_dropped_its_observer_ends_as_soon_as_it_is_cancelled_not_when_its_start_call_times_out()
+    {
+        // What a losing offer of a step sees: the coordinator gave the step to another silo,
+        // cancelled this run and dropped its observer while this worker was asking to start.
+        await using var farm = await FarmCluster.StartAsync(silos: 1, slots: 1);
+        var a = farm.Silos[0];
+        var step = await DescribeAsync(farm, a);
+        var reference = farm.Cluster.Client.CreateObjectReference<IStepObserver>(new RecordingObserver());
+        farm.Cluster.Client.DeleteObjectReference<IStepObserver>(reference);
+        var worker = farm.Cluster.Client.GetGrain<IWorkerGrain>(FarmCluster.NameOf(a));
+
+        var runId = await worker.StartStepAsync(new StepOrder { Description = step.ToJson(), Coordinator = FarmCluster.NameOf(a), Observer = reference });
+        var asking = await worker.WaitStepAsync(runId, TimeSpan.FromSeconds(3));
+        await worker.CancelStepAsync(runId);
+        var cancelled = await worker.WaitStepAsync(runId, TimeSpan.FromSeconds(10)); // Orleans' response timeout is 30 s
+
+        Assert.Equal(StepRunState.Running, asking.State);
+        Assert.Equal(StepRunState.Cancelled, cancelled.State);
+    }
+
+    [Fact]
     public async Task A_worker_asked_about_a_run_it_does_not_know_says_so()
     {
         await using var farm = await FarmCluster.StartAsync(silos: 1);
