@@ -73,14 +73,7 @@ public sealed partial class PeerBlobSource(
     private async Task<bool> FetchFromAnyHolderAsync(ContentStore store, Digest digest, string? hint)
     {
         var layer = await grains.GetGrain<ILayerGrain>(digest.ToString()).GetAsync().ConfigureAwait(false);
-        var silo = silos.Self;
-        var active = silos.Active();
-        var holders = (layer?.Silos ?? [])
-            .Append(hint)
-            .OfType<string>()
-            .Where(holder => holder != silo && active.Contains(holder))
-            .Distinct(StringComparer.Ordinal)
-            .ToList();
+        var holders = silos.ActivePeersAmong((layer?.Silos ?? []).Append(hint));
         Exception? interruption = null;
         foreach (var holder in holders)
         {
@@ -103,14 +96,10 @@ public sealed partial class PeerBlobSource(
                     LogHolderUnlisted(logger, digest, holder);
                 }
             }
-            catch (Exception e) when (SiloLoss.IsSiloLost(e))
+            catch (Exception e) when (SiloLoss.IsSiloLost(e) || e is BlobMismatchException or IOException)
             {
                 LogFetchFailed(logger, digest, holder, e);
-                interruption = e;
-            }
-            catch (Exception e) when (e is BlobMismatchException or IOException)
-            {
-                LogFetchFailed(logger, digest, holder, e);
+                interruption = SiloLoss.IsSiloLost(e) ? e : interruption;
             }
         }
 

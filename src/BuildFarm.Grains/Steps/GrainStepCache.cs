@@ -42,7 +42,7 @@ public sealed class GrainStepCache(IGrainFactory grains, string silo, ContentSto
             {
                 case StepClaimKind.Recorded:
                     var recorded = ToCached(claim.Result!);
-                    if (isUsable(recorded) || IsHeldByPeer(claim.LayerHolders ?? []))
+                    if (await IsUsableAsync(recorded, isUsable, claim.LayerHolders ?? [], cancellationToken).ConfigureAwait(false))
                     {
                         await NoteLayerAsync(recorded).ConfigureAwait(false);
                         return (recorded, StepOutcome.Cached);
@@ -52,7 +52,7 @@ public sealed class GrainStepCache(IGrainFactory grains, string silo, ContentSto
                     break;
                 case StepClaimKind.Running:
                     if (await JoinAsync(grain, cancellationToken).ConfigureAwait(false) is { } joined
-                        && await IsUsableAsync(joined, isUsable, cancellationToken).ConfigureAwait(false))
+                        && await IsUsableAsync(joined, isUsable, holders: null, cancellationToken).ConfigureAwait(false))
                     {
                         return (joined, StepOutcome.Joined);
                     }
@@ -68,7 +68,7 @@ public sealed class GrainStepCache(IGrainFactory grains, string silo, ContentSto
     // fetched when something reads it (a step above it, an export, a push), so a build that hits
     // throughout copies nothing. A holder that lost it is unlisted when a fetch finds out. A
     // recorded result's claim names the holders; a joined run's are asked of the layer's grain.
-    private async Task<bool> IsUsableAsync(CachedStep step, Func<CachedStep, bool> isUsable, CancellationToken cancellationToken)
+    private async Task<bool> IsUsableAsync(CachedStep step, Func<CachedStep, bool> isUsable, IReadOnlyList<string>? holders, CancellationToken cancellationToken)
     {
         if (isUsable(step))
         {
@@ -80,19 +80,8 @@ public sealed class GrainStepCache(IGrainFactory grains, string silo, ContentSto
             return false;
         }
 
-        var info = await SiloLoss.RetryAsync(() => grains.GetGrain<ILayerGrain>(layer.Descriptor.Digest.ToString()).GetAsync(), cancellationToken).ConfigureAwait(false);
-        return IsHeldByPeer(info?.Silos ?? []);
-    }
-
-    private bool IsHeldByPeer(IReadOnlyList<string> holders)
-    {
-        if (peers is null || holders.Count == 0)
-        {
-            return false;
-        }
-
-        var active = peers.Active();
-        return holders.Any(holder => holder != peers.Self && active.Contains(holder));
+        holders ??= (await SiloLoss.RetryAsync(() => grains.GetGrain<ILayerGrain>(layer.Descriptor.Digest.ToString()).GetAsync(), cancellationToken).ConfigureAwait(false))?.Silos ?? [];
+        return peers.ActivePeersAmong(holders).Count > 0;
     }
 
     // Null when the run was abandoned (cancelled, or its claim lapsed): the caller claims again.

@@ -21,4 +21,11 @@ public sealed class ClusterSilos(IClusterMembershipService membership, ILocalSil
             .Distinct(StringComparer.Ordinal)
             .OrderBy(silo => silo == Self ? 0 : 1)
             .ThenBy(silo => silo, StringComparer.Ordinal)];
+
+    /// <summary>Those of <paramref name="candidates"/> (null entries skipped) that are other silos, active now, each once.</summary>
+    public IReadOnlyList<string> ActivePeersAmong(IEnumerable<string?> candidates)
+    {
+        var active = Active();
+        return [.. candidates.OfType<string>().Where(silo => silo != Self && active.Contains(silo)).Distinct(StringComparer.Ordinal)];
+    }
 }

@@ -43,6 +43,12 @@ public sealed class FarmClusterOptions
 
     public bool IsCluster => Redis is not null;
 
+    /// <summary>The silo port to bind: <see cref="SiloPort"/>, or its default; 0 when one is picked free at start.</summary>
+    internal int SiloPortOrDefault => SiloPort ?? (IsCluster ? DefaultSiloPort : 0);
+
+    /// <summary>The gateway port to bind, as <see cref="SiloPortOrDefault"/>.</summary>
+    internal int GatewayPortOrDefault => GatewayPort ?? (IsCluster ? DefaultGatewayPort : 0);
+
     /// <summary>Throws an <see cref="ArgumentException"/> listing every invalid setting.</summary>
     public void Validate()
     {

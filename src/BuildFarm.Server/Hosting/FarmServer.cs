@@ -62,8 +62,7 @@ public sealed class FarmServer : IAsyncDisposable
         // Orleans: another process can take it in between. Such a start is made again, on ports
         // picked anew, a few times.
         var cluster = options.Cluster;
-        var portsPicked = (cluster.SiloPort ?? (cluster.IsCluster ? FarmClusterOptions.DefaultSiloPort : 0)) == 0
-            || (cluster.GatewayPort ?? (cluster.IsCluster ? FarmClusterOptions.DefaultGatewayPort : 0)) == 0;
+        var portsPicked = cluster.SiloPortOrDefault == 0 || cluster.GatewayPortOrDefault == 0;
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -108,10 +107,8 @@ public sealed class FarmServer : IAsyncDisposable
                 kestrel.Listen(options.MetricsEndpoint, listen => listen.Protocols = HttpProtocols.Http1);
             });
             var cluster = options.Cluster;
-            var siloPort = cluster.SiloPort ?? (cluster.IsCluster ? FarmClusterOptions.DefaultSiloPort : 0);
-            var gatewayPort = cluster.GatewayPort ?? (cluster.IsCluster ? FarmClusterOptions.DefaultGatewayPort : 0);
-            siloPort = siloPort == 0 ? FreePort(cluster.AdvertisedAddress) : siloPort;
-            gatewayPort = gatewayPort == 0 ? FreePort(cluster.AdvertisedAddress) : gatewayPort;
+            var siloPort = cluster.SiloPortOrDefault == 0 ? FreePort(cluster.AdvertisedAddress) : cluster.SiloPortOrDefault;
+            var gatewayPort = cluster.GatewayPortOrDefault == 0 ? FreePort(cluster.AdvertisedAddress) : cluster.GatewayPortOrDefault;
             var siloName = new IPEndPoint(cluster.AdvertisedAddress, siloPort).ToString();
             options.Engine.WorkerName = siloName;
             builder.Host.UseOrleans(silo => silo
