@@ -17,9 +17,15 @@ public interface IStepCache
     /// it, else the result of a run of the same key already under way (joined), else the result of
     /// <paramref name="run"/>, which is then recorded.
     /// </summary>
+    /// <param name="after">
+    /// The key resolved before this one in its stage (null for a stage's first step): a cache may
+    /// remember which key follows which and hand out a whole chain of records with the claim of
+    /// its first, as BuildKit's cache links do, so that a chain of hits costs one lookup.
+    /// </param>
     /// <param name="isUsable">Whether a recorded result can still be used (its blobs are still stored).</param>
     Task<(CachedStep Result, StepOutcome Outcome)> ResolveAsync(
         Digest key,
+        Digest? after,
         bool reuse,
         Func<CachedStep, bool> isUsable,
         Func<CancellationToken, Task<CachedStep>> run,

@@ -16,8 +16,11 @@ public sealed class LocalStepCache(StepRecordStore records, TimeProvider? timePr
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
     private readonly ConcurrentDictionary<Digest, Task<CachedStep>> _running = new();
 
+    // Every lookup is a read of this machine's disk: there is no chain of them to shorten, so
+    // `after` is not needed.
     public async Task<(CachedStep Result, StepOutcome Outcome)> ResolveAsync(
         Digest key,
+        Digest? after,
         bool reuse,
         Func<CachedStep, bool> isUsable,
         Func<CancellationToken, Task<CachedStep>> run,

@@ -12,10 +12,28 @@ public interface ICacheKeyGrain : IGrainWithStringKey
 {
     /// <summary>
     /// The recorded result (when <paramref name="reuse"/>), with the silos its layer's grain lists
-    /// as holding it; or the right to run the step; or word that someone runs it.
+    /// as holding it and the recorded steps that followed this one before (<see cref="StepClaim.Following"/>);
+    /// or the right to run the step; or word that someone runs it.
     /// </summary>
     /// <param name="silo">Who asks: the silo that would run it.</param>
     Task<StepClaim> ClaimAsync(string silo, bool reuse);
+
+    /// <summary>
+    /// Notes that <paramref name="key"/> was resolved next after this key in a stage, so that this
+    /// key's recorded claims bring its record along. Kept in memory only, for the few latest keys:
+    /// it saves claims, and losing it costs only claims.
+    /// </summary>
+    Task FollowedByAsync(string key);
+
+    /// <summary>
+    /// What a recorded claim of this key would give, and the keys that followed it; null when it
+    /// has no record of <paramref name="generation"/> (the cache generation the asker read for its
+    /// own claim). Asked by the key before it, for its claimers: it changes nothing, so it may run
+    /// while a claim here waits, and two keys that followed each other (steps that add no layer,
+    /// in either order) cannot wait on each other.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<StepPeek?> PeekAsync(long generation);
 
     /// <summary>Waits up to <paramref name="maxWait"/> for the run under way to end.</summary>
     [AlwaysInterleave]
@@ -62,13 +80,33 @@ public enum StepClaimKind
     Running,
 }
 
+/// <param name="Following">
+/// For a recorded claim, the recorded keys that followed this one before, and those that followed
+/// them, as their own claims would have answered now: the claimer's next claims, most likely,
+/// answered in this round trip.
+/// </param>
 [GenerateSerializer, Immutable]
 public sealed record StepClaim(
     [property: Id(0)] StepClaimKind Kind,
     [property: Id(1)] StepRecordData? Result,
     [property: Id(2)] string? Token,
     [property: Id(3)] string? Silo,
-    [property: Id(4)] IReadOnlyList<string>? LayerHolders = null);
+    [property: Id(4)] IReadOnlyList<string>? LayerHolders = null,
+    [property: Id(5)] IReadOnlyList<FollowingStep>? Following = null);
+
+/// <summary>A recorded key that followed a claimed one: its result and its layer's holders.</summary>
+[GenerateSerializer, Immutable]
+public sealed record FollowingStep(
+    [property: Id(0)] string Key,
+    [property: Id(1)] StepRecordData Result,
+    [property: Id(2)] IReadOnlyList<string> LayerHolders);
+
+/// <summary>A key's record and its layer's holders, and the keys that followed it (<see cref="ICacheKeyGrain.PeekAsync"/>).</summary>
+[GenerateSerializer, Immutable]
+public sealed record StepPeek(
+    [property: Id(0)] StepRecordData Result,
+    [property: Id(1)] IReadOnlyList<string> LayerHolders,
+    [property: Id(2)] IReadOnlyList<string> FollowedBy);
 
 public enum StepWaitKind
 {

@@ -22,6 +22,12 @@ namespace BuildFarm.Grains.Steps;
 /// files. An activation that finds its record stale reads its state again, so that its ETag
 /// agrees with the disk (the file is gone) and its next write is accepted.
 /// <para>
+/// It remembers the keys resolved next after it (BuildKit's cache links, kept in memory) and
+/// hands their records out with its own: a build's chain of hits then costs its claimer one
+/// round trip, where each claim from a silo that has not met the key before costs a directory
+/// lookup as well.
+/// </para>
+/// <para>
 /// Placed on the silo that first asks for the key (its build's coordinator): the builds that
 /// claim a key again are mostly of the same pipeline, through the same silo, so their claims stay
 /// on it.
@@ -37,7 +43,14 @@ public sealed partial class CacheKeyGrain(
     /// <summary>The name the records are persisted under (<c>grains/step/</c>).</summary>
     public const string StateName = "step";
 
+    // Enough for a key shared by several pipelines (a base image's first step); the rest claim.
+    private const int MaxFollowers = 4;
+
+    // A long Dockerfile's chain of hits, and a bound on what one claim gathers.
+    private const int MaxFollowing = 64;
+
     private readonly TimeSpan _lease = options.Value.ClaimLease;
+    private readonly List<string> _followedBy = []; // latest first
     private Run? _run;
 
     public async Task<StepClaim> ClaimAsync(string silo, bool reuse)
@@ -50,7 +63,7 @@ public sealed partial class CacheKeyGrain(
 
         if (reuse && Recorded(generation) is { } recorded)
         {
-            return new StepClaim(StepClaimKind.Recorded, recorded, null, recorded.Silo, await LayerHoldersAsync(recorded));
+            return new StepClaim(StepClaimKind.Recorded, recorded, null, recorded.Silo, await LayerHoldersAsync(recorded), await FollowingAsync(generation));
         }
 
         if (_run is { } running && !ExpireIfLapsed(running))
@@ -61,6 +74,24 @@ public sealed partial class CacheKeyGrain(
         _run = new Run(Guid.NewGuid().ToString("N"), silo, generation) { Expires = time.GetUtcNow() + _lease };
         return new StepClaim(StepClaimKind.Granted, null, _run.Token, silo);
     }
+
+    public Task FollowedByAsync(string key)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        _followedBy.Remove(key);
+        _followedBy.Insert(0, key);
+        if (_followedBy.Count > MaxFollowers)
+        {
+            _followedBy.RemoveAt(MaxFollowers);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task<StepPeek?> PeekAsync(long generation) =>
+        Recorded(generation) is { } recorded
+            ? new StepPeek(recorded, await LayerHoldersAsync(recorded), [.. _followedBy])
+            : null;
 
     public async Task<StepWait> WaitAsync(TimeSpan maxWait)
     {
@@ -189,6 +220,41 @@ public sealed partial class CacheKeyGrain(
     // elsewhere learns in one round trip whether the hit is usable.
     private async Task<IReadOnlyList<string>> LayerHoldersAsync(StepRecordData record) =>
         record.LayerDigest is { } layer ? (await GrainFactory.GetGrain<ILayerGrain>(layer).GetAsync())?.Silos ?? [] : [];
+
+    // The recorded keys that followed this one, then those that followed them, a level at a time
+    // (the keys of a level asked at once), up to MaxFollowing. A key that is not recorded ends its
+    // branch: what follows it depends on the layer a run of it makes. Whatever cannot be asked
+    // (a silo lost) is left out: its claimer claims it.
+    private async Task<IReadOnlyList<FollowingStep>> FollowingAsync(long generation)
+    {
+        var following = new List<FollowingStep>();
+        var seen = new HashSet<string>(StringComparer.Ordinal) { this.GetPrimaryKeyString() };
+        var level = _followedBy.Where(seen.Add).ToList();
+        try
+        {
+            while (level.Count > 0 && following.Count < MaxFollowing)
+            {
+                var peeks = await Task.WhenAll(level.Select(key => GrainFactory.GetGrain<ICacheKeyGrain>(key).PeekAsync(generation)));
+                var next = new List<string>();
+                for (var i = 0; i < level.Count && following.Count < MaxFollowing; i++)
+                {
+                    if (peeks[i] is { } peek)
+                    {
+                        following.Add(new FollowingStep(level[i], peek.Result, peek.LayerHolders));
+                        next.AddRange(peek.FollowedBy.Where(seen.Add));
+                    }
+                }
+
+                level = next;
+            }
+        }
+        catch (Exception e)
+        {
+            LogFollowingIncomplete(logger, e, this.GetPrimaryKeyString());
+        }
+
+        return following;
+    }
 
     private StepRecordData? Recorded(long generation) => state.State.Generation >= generation ? state.State.Result : null;
 

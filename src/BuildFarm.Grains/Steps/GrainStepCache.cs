@@ -14,7 +14,8 @@ namespace BuildFarm.Grains.Steps;
 /// recorded, runs somewhere (then this caller waits for it, a bounded call at a time), or is this
 /// caller's to run — a claim it renews while the step runs. A recorded layer this silo lacks
 /// counts when a silo that is up holds it, and is fetched when read. Layers this silo holds are
-/// noted on their <see cref="ILayerGrain"/>.
+/// noted on their <see cref="ILayerGrain"/>. Each key is noted on the grain of the key it
+/// followed, whose recorded claims then bring its record along (<see cref="FollowedSteps"/>).
 /// </summary>
 /// <param name="content">This silo's store: what it holds, and what peers hold, is what the build can use.</param>
 /// <param name="peers">The silos whose layers this silo can fetch; null for a silo that uses only its own store.</param>
@@ -24,14 +25,34 @@ public sealed class GrainStepCache(IGrainFactory grains, string silo, ContentSto
     // Below Orleans' 30 s response timeout, so no call is held open past it.
     private static readonly TimeSpan WaitSlice = TimeSpan.FromSeconds(10);
 
+    private readonly FollowedSteps _followed = new();
+
     public async Task<(CachedStep Result, StepOutcome Outcome)> ResolveAsync(
         Digest key,
+        Digest? after,
         bool reuse,
         Func<CachedStep, bool> isUsable,
         Func<CancellationToken, Task<CachedStep>> run,
         CancellationToken cancellationToken)
     {
+        _followed.Resolving(key);
+        if (reuse && _followed.Find(after, key) is { } followed)
+        {
+            var recorded = ToCached(followed.Result);
+            if (await IsUsableAsync(recorded, isUsable, followed.LayerHolders, cancellationToken).ConfigureAwait(false))
+            {
+                _followed.Followed(after!.Value, key);
+                await NoteLayerAsync(recorded).ConfigureAwait(false);
+                return (recorded, StepOutcome.Cached);
+            }
+        }
+
         var grain = grains.GetGrain<ICacheKeyGrain>(key.ToString());
+        if (after is { } previous)
+        {
+            _ = NoteFollowerAsync(previous, key);
+        }
+
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -44,6 +65,7 @@ public sealed class GrainStepCache(IGrainFactory grains, string silo, ContentSto
                     var recorded = ToCached(claim.Result!);
                     if (await IsUsableAsync(recorded, isUsable, claim.LayerHolders ?? [], cancellationToken).ConfigureAwait(false))
                     {
+                        _followed.Claimed(key, claim.Following);
                         await NoteLayerAsync(recorded).ConfigureAwait(false);
                         return (recorded, StepOutcome.Cached);
                     }
@@ -152,6 +174,18 @@ public sealed class GrainStepCache(IGrainFactory grains, string silo, ContentSto
             }
         }
         catch (OperationCanceledException)
+        {
+        }
+    }
+
+    // Not waited for, and its failure ignored: a note lost costs later builds a claim, never this one any time.
+    private async Task NoteFollowerAsync(Digest previous, Digest key)
+    {
+        try
+        {
+            await grains.GetGrain<ICacheKeyGrain>(previous.ToString()).FollowedByAsync(key.ToString()).ConfigureAwait(false);
+        }
+        catch (Exception)
         {
         }
     }

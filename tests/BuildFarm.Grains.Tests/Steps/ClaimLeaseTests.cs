@@ -69,6 +69,7 @@ public sealed class ClaimLeaseTests
 
         var (result, outcome) = await cache.ResolveAsync(
             key,
+            after: null,
             reuse: true,
             _ => true,
             _ =>

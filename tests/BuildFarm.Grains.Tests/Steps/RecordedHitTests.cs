@@ -1,6 +1,5 @@
 using BuildFarm.Execution.Building;
 using BuildFarm.Execution.Caching;
-using BuildFarm.Grains.Layers;
 using BuildFarm.Grains.Steps;
 using BuildFarm.Grains.Tests.TestSupport;
 using BuildFarm.Grains.Workers;
@@ -48,6 +47,7 @@ public sealed class RecordedHitTests
         {
             var (_, outcome) = await cache.ResolveAsync(
                 KeyOf(name),
+                after: null,
                 reuse: true,
                 _ => false, // this silo's store lacks every layer
                 _ =>
@@ -67,26 +67,6 @@ public sealed class RecordedHitTests
 
     private static Digest KeyOf(string name) => Digest.Sha256(System.Text.Encoding.UTF8.GetBytes(name));
 
-    // A key recorded by a run on "runner", its layer (if any) noted as held by each of holders.
-    private static async Task<ICacheKeyGrain> RecordAsync(FarmCluster farm, string name, Digest? layer, string[] holders)
-    {
-        var grain = farm.Cluster.Client.GetGrain<ICacheKeyGrain>(KeyOf(name).ToString());
-        var claim = await grain.ClaimAsync("runner", reuse: true);
-        await grain.CompleteAsync(claim.Token!, new StepRecordData
-        {
-            LayerDigest = layer?.ToString(),
-            LayerMediaType = layer is null ? null : "application/vnd.oci.image.layer.v1.tar+gzip",
-            LayerSize = layer is null ? 0 : 32,
-            DiffId = layer is null ? null : Digest.Sha256("diff"u8.ToArray()).ToString(),
-            UncompressedSize = layer is null ? 0 : 1024,
-            Silo = "runner",
-        });
-        foreach (var holder in holders)
-        {
-            var info = new LayerInfo { MediaType = "application/vnd.oci.image.layer.v1.tar+gzip", Size = 32, DiffId = Digest.Sha256("diff"u8.ToArray()).ToString() };
-            await farm.Cluster.Client.GetGrain<ILayerGrain>(layer!.Value.ToString()).RecordAsync(info, holder);
-        }
-
-        return grain;
-    }
+    private static Task<ICacheKeyGrain> RecordAsync(FarmCluster farm, string name, Digest? layer, string[] holders) =>
+        RecordedSteps.RecordAsync(farm, KeyOf(name), layer, holders);
 }

@@ -140,6 +140,7 @@ internal sealed class BuildRun
             layers.ForEach(layer => prefetch.Add(layer.Descriptor.Digest, holder: null));
         }
 
+        Digest? resolved = null; // the stage's last key resolved, which the next one follows
         foreach (var step in stage.Steps)
         {
             var name = NameOf(stage, step);
@@ -151,8 +152,9 @@ internal sealed class BuildRun
                 await using var sources = await StepSources.OpenAsync(step, this, layers).ConfigureAwait(false);
                 key = StepKeys.Step(step, StepKeys.FileSystem(layers), sources.Checksums, sources.LinkOwner, _request.ExtraHosts);
                 var (result, outcome) = step.ProducesLayer
-                    ? await ResolveAsync(step, name, key.Value, layers, sources, noCache).ConfigureAwait(false)
+                    ? await ResolveAsync(step, name, key.Value, resolved, layers, sources, noCache).ConfigureAwait(false)
                     : (new CachedStep(null, Engine.Options.WorkerName), StepOutcome.ConfigOnly);
+                resolved = step.ProducesLayer ? key : resolved;
 
                 var contributed = result.Layer is { } layer && layer.DiffId != EmptyLayerDiffId ? layer : null;
                 if (contributed is not null)
@@ -233,13 +235,14 @@ internal sealed class BuildRun
     private (ImageConfigBuilder, List<LayerBlob>) Start(ImageConfig config, IReadOnlyList<LayerBlob> layers) =>
         (ImageConfigBuilder.FromBase(config, _epoch), [.. layers]);
 
-    private Task<(CachedStep Result, StepOutcome Outcome)> ResolveAsync(PlannedStep step, string name, Digest key, IReadOnlyList<LayerBlob> below, StepSources sources, bool noCache)
+    private Task<(CachedStep Result, StepOutcome Outcome)> ResolveAsync(PlannedStep step, string name, Digest key, Digest? after, IReadOnlyList<LayerBlob> below, StepSources sources, bool noCache)
     {
         // A runner says where the step runs before its process prints anything; a step that runs
         // again elsewhere (its silo lost) says so again, so its later lines name the new silo.
         var runningOn = Engine.Options.WorkerName;
         return Engine.Cache.ResolveAsync(
             key,
+            after,
             reuse: !noCache,
             IsStored,
             cancellationToken => Engine.Runner.RunAsync(
