@@ -1,3 +1,4 @@
+using BuildFarm.Grains.Layers;
 using BuildFarm.Grains.Tests.TestSupport;
 using BuildFarm.Grains.Workers;
 using BuildFarm.Oci;
@@ -45,6 +46,30 @@ public sealed class PeerBlobFetchTests
 
         Assert.Equal((false, false), (farm.Store(b).Exists(digest), farm.Store(a).Exists(digest)));
         Assert.Equal(0L, farm.Metrics(b).PeerFetchedBlobs);
+    }
+
+    [Fact]
+    public async Task A_fetch_takes_the_blob_from_the_hint_or_else_from_a_holder_its_layer_grain_lists_and_lists_the_fetcher_as_a_holder_too()
+    {
+        await using var farm = await FarmCluster.StartAsync(silos: 3, slots: 1, replicas: 1);
+        var (a, b, c) = (farm.Silos[0], farm.Silos[1], farm.Silos[2]);
+        var heldByA = await StoredBlobs.WriteAsync(farm.Store(a), Bytes(200, seed: 5));
+        var heldByC = await StoredBlobs.WriteAsync(farm.Store(c), Bytes(200, seed: 6));
+        var info = new LayerInfo { MediaType = "application/vnd.oci.image.layer.v1.tar+gzip", Size = 200, DiffId = Digest.Sha256([1]).ToString() };
+        ILayerGrain LayerOf(Digest digest) => farm.Cluster.Client.GetGrain<ILayerGrain>(digest.ToString());
+        await LayerOf(heldByA).RecordAsync(info, FarmCluster.NameOf(a));
+        await LayerOf(heldByC).RecordAsync(info, FarmCluster.NameOf(c));
+        var source = b.ServiceProvider.GetRequiredService<IBlobSource>();
+
+        Assert.True(await source.FetchAsync(farm.Store(b), heldByA, hint: FarmCluster.NameOf(a), CancellationToken.None));
+        // A, the hint, lacks this one: C, which its grain lists, sends it.
+        Assert.True(await source.FetchAsync(farm.Store(b), heldByC, hint: FarmCluster.NameOf(a), CancellationToken.None));
+
+        Assert.Equal(Bytes(200, seed: 5), await StoredBlobs.ReadAsync(farm.Store(b), heldByA));
+        Assert.Equal(Bytes(200, seed: 6), await StoredBlobs.ReadAsync(farm.Store(b), heldByC));
+        Assert.Equal(new[] { FarmCluster.NameOf(a), FarmCluster.NameOf(b) }.Order(StringComparer.Ordinal), (await LayerOf(heldByA).GetAsync())!.Silos.Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { FarmCluster.NameOf(b), FarmCluster.NameOf(c) }.Order(StringComparer.Ordinal), (await LayerOf(heldByC).GetAsync())!.Silos.Order(StringComparer.Ordinal));
+        Assert.False(farm.Store(a).Exists(heldByC));
     }
 
     private static async Task<List<int>> ChunkSizesAsync(IWorkerGrain holder, Digest digest) =>
