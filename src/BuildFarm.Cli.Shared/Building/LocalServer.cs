@@ -57,8 +57,9 @@ internal static partial class LocalServer
         var path = Path.Combine(dataDirectory, FileName);
         try
         {
+            var written = File.GetLastWriteTimeUtc(path);
             var announcement = JsonSerializer.Deserialize(File.ReadAllText(path), AnnouncementJson.Default.Announcement);
-            return announcement is not null && IsAlive(announcement.Pid) ? new Uri(announcement.Address) : null;
+            return announcement is not null && IsAnnouncer(announcement.Pid, written) ? new Uri(announcement.Address) : null;
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or JsonException)
         {
@@ -66,14 +67,20 @@ internal static partial class LocalServer
         }
     }
 
-    private static bool IsAlive(int pid)
+    // Whether pid runs the process that wrote the announcement: one started before it was
+    // written. A server killed without removing its announcement leaves a pid that another
+    // process may get, and after a reboot (or a machine restored from a snapshot) the same
+    // sequence of starts hands out the same pids: the server started here may get its dead
+    // predecessor's, and the old address would be taken for its own. A process's start is known
+    // to the jiffy and the boot time to the second, hence the second of slack.
+    private static bool IsAnnouncer(int pid, DateTime written)
     {
         try
         {
             using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
+            return !process.HasExited && process.StartTime.ToUniversalTime() <= written + TimeSpan.FromSeconds(1);
         }
-        catch (ArgumentException)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
             return false;
         }

@@ -57,6 +57,28 @@ public sealed class LocalServerTests : IAsyncLifetime
         Assert.Contains($"farm server listening on {started.Address}, metrics on http://127.0.0.1:", File.ReadAllText(log), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task An_announcement_left_by_a_killed_server_whose_pid_another_process_now_has_is_not_taken_for_a_running_server()
+    {
+        Directory.CreateDirectory(_session.DataDirectory);
+        // Written before the process that has its pid now (this test's own) started: a server
+        // killed without removing it, whose pid went to another process.
+        File.WriteAllText(Announcement, $$"""{"Address":"http://127.0.0.1:1/","Pid":{{Environment.ProcessId}}}""");
+        File.SetLastWriteTimeUtc(Announcement, System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime() - TimeSpan.FromMinutes(5));
+        var log = Path.Combine(_session.DataDirectory, "server.log");
+
+        var images = await FarmProcess.RunAsync(_session.Home, ["--data-dir", _session.DataDirectory, "images"]);
+        var started = ReadAnnouncement();
+        if (started.Pid != Environment.ProcessId) // the stale announcement still there: never stop this test's own process
+        {
+            await StopAsync(started.Pid);
+        }
+
+        Assert.Equal((0, $"starting a farm server for {_session.DataDirectory} (log: {log})\n"), (images.ExitCode, images.Error));
+        Assert.NotEqual(Environment.ProcessId, started.Pid);
+        Assert.NotEqual("http://127.0.0.1:1/", started.Address);
+    }
+
     public async Task DisposeAsync()
     {
         // The server is no child of this process, and a failed test may not know its pid: whatever
