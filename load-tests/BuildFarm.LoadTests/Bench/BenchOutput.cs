@@ -30,5 +30,5 @@ internal static class BenchOutput
         return failed.Count == 0;
     }
 
-    public static string Seconds(TimeSpan time) => string.Create(CultureInfo.InvariantCulture, $"{time.TotalSeconds:0.00} s");
+    public static string Seconds(TimeSpan time) => string.Create(CultureInfo.InvariantCulture, $"{time.TotalSeconds:0.000} s");
 }
