@@ -17,6 +17,12 @@ public interface ILayerGrain : IGrainWithStringKey
     /// </summary>
     Task RecordAsync(LayerInfo info, string silo);
 
+    /// <summary>
+    /// Notes that <paramref name="silo"/> holds the blob too (it fetched it), when the blob has a
+    /// record; a blob without one (a context file) stays without.
+    /// </summary>
+    Task AddHolderAsync(string silo);
+
     [AlwaysInterleave]
     Task<LayerInfo?> GetAsync();
 

@@ -44,6 +44,23 @@ public interface IWorkerGrain : IGrainWithStringKey
     IAsyncEnumerable<byte[]> ReadBlobAsync(string digest);
 
     /// <summary>
+    /// What one call of <see cref="ReadSmallBlobsAsync"/> carries at most, and so the most a blob
+    /// may weigh to come by it: a chunk, like one call of <see cref="ReadBlobAsync"/>.
+    /// </summary>
+    public const int SmallBlobBytes = 1024 * 1024;
+
+    /// <summary>
+    /// Several blobs' bytes in one call, each whole and verified, in the order asked: what a peer
+    /// needs of a chain of cache hits takes one round trip rather than one stream per blob. The
+    /// answer covers the digests asked up to the first that would take the call past
+    /// <see cref="SmallBlobBytes"/>: ask again for the rest. It covers the first always. An entry
+    /// is null for a blob the store lacks, one whose copy here is corrupt (it is then dropped),
+    /// and one larger than <see cref="SmallBlobBytes"/>: ask <see cref="ReadBlobAsync"/> for those.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<byte[]?[]> ReadSmallBlobsAsync(string[] digests);
+
+    /// <summary>
     /// Makes this silo hold a replica of <paramref name="digest"/>, fetched from
     /// <paramref name="holder"/>; waits up to <paramref name="maxWait"/> for it and returns
     /// whether the replica is here (call again to keep waiting: the transfer is shared).

@@ -19,4 +19,7 @@ public sealed partial class PeerBlobSource
 
     [LoggerMessage(EventId = 1305, Level = LogLevel.Warning, Message = "Fetching blob {Digest} was interrupted by a lost silo until the retries ran out")]
     private static partial void LogInterrupted(ILogger logger, Digest digest, Exception exception);
+
+    [LoggerMessage(EventId = 1306, Level = LogLevel.Warning, Message = "Blob {Digest} was fetched, but this silo could not be listed as one of its holders; peers will not ask it for the blob")]
+    private static partial void LogNotListed(ILogger logger, Digest digest, Exception exception);
 }

@@ -26,6 +26,7 @@ public sealed partial class PeerBlobSource(
     ILogger<PeerBlobSource> logger) : IBlobSource
 {
     private readonly ConcurrentDictionary<Digest, Lazy<Task<bool>>> _transfers = new();
+    private readonly SmallBlobBatches _batches = new(grains);
 
     public async Task<bool> FetchAsync(ContentStore store, Digest digest, string? hint, CancellationToken cancellationToken)
     {
@@ -72,6 +73,13 @@ public sealed partial class PeerBlobSource(
     // a fetch, when nothing was fetched.
     private async Task<bool> FetchFromAnyHolderAsync(ContentStore store, Digest digest, string? hint)
     {
+        // The hint most often holds it (it ran the step, or coordinates the build): asked first, in
+        // a batch with what else this silo needs of it now, without a call to the blob's grain.
+        if (silos.ActivePeersAmong([hint]) is [var likely] && await FetchInBatchAsync(store, digest, likely).ConfigureAwait(false))
+        {
+            return true;
+        }
+
         var layer = await grains.GetGrain<ILayerGrain>(digest.ToString()).GetAsync().ConfigureAwait(false);
         var holders = silos.ActivePeersAmong((layer?.Silos ?? []).Append(hint));
         Exception? interruption = null;
@@ -81,11 +89,7 @@ public sealed partial class PeerBlobSource(
             {
                 if (await FetchFromAsync(store, digest, holder).ConfigureAwait(false))
                 {
-                    if (layer is not null)
-                    {
-                        await SiloLoss.RetryAsync(() => grains.GetGrain<ILayerGrain>(digest.ToString()).RecordAsync(layer with { Silos = [] }, silos.Self), CancellationToken.None).ConfigureAwait(false);
-                    }
-
+                    _ = ListAsHolderAsync(digest);
                     return true;
                 }
 
@@ -117,6 +121,52 @@ public sealed partial class PeerBlobSource(
         return false;
     }
 
+    // False when the holder sent nothing of it: it lacks the blob, the blob is too large for a
+    // batch, or its bytes did not match. A lost holder interrupts the fetch (it is made again).
+    private async Task<bool> FetchInBatchAsync(ContentStore store, Digest digest, string holder)
+    {
+        FetchedBlob? fetched;
+        try
+        {
+            fetched = await _batches.FetchAsync(store, holder, digest).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            LogFetchFailed(logger, digest, holder, e);
+            return false;
+        }
+
+        if (fetched is null)
+        {
+            return false;
+        }
+
+        Fetched(digest, fetched, holder);
+        _ = ListAsHolderAsync(digest);
+        return true;
+    }
+
+    // A blob that has a grain's record (a layer, or a blob a named image reaches) lists this silo,
+    // after the fetch has returned: what fetched it reads it meanwhile, and a holder not listed yet
+    // is only not asked for it.
+    private async Task ListAsHolderAsync(Digest digest)
+    {
+        try
+        {
+            await SiloLoss.RetryAsync(() => grains.GetGrain<ILayerGrain>(digest.ToString()).AddHolderAsync(silos.Self), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            LogNotListed(logger, digest, e);
+        }
+    }
+
+    private void Fetched(Digest digest, FetchedBlob fetched, string holder)
+    {
+        metrics().BlobFetched(fetched.Bytes, fetched.Elapsed);
+        LogFetched(logger, digest, fetched.Bytes, holder, fetched.Elapsed.TotalMilliseconds);
+    }
+
     private async Task<bool> FetchFromAsync(ContentStore store, Digest digest, string holder)
     {
         var started = Stopwatch.GetTimestamp();
@@ -134,9 +184,7 @@ public sealed partial class PeerBlobSource(
         }
 
         await writer.CommitAsync().ConfigureAwait(false);
-        var elapsed = Stopwatch.GetElapsedTime(started);
-        metrics().BlobFetched(writer.BytesWritten, elapsed);
-        LogFetched(logger, digest, writer.BytesWritten, holder, elapsed.TotalMilliseconds);
+        Fetched(digest, new FetchedBlob(writer.BytesWritten, Stopwatch.GetElapsedTime(started)), holder);
         return true;
     }
 

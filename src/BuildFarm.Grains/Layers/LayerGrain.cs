@@ -22,6 +22,14 @@ public sealed class LayerGrain([PersistentState("layer", GrainStorage.Name)] IPe
         await state.WriteStateAsync();
     }
 
+    public async Task AddHolderAsync(string silo)
+    {
+        if (state.State.Info is { } known)
+        {
+            await RecordAsync(known, silo);
+        }
+    }
+
     public Task<LayerInfo?> GetAsync() => Task.FromResult(state.State.Info);
 
     // Eviction: asked before a silo drops its replica (see ILayerGrain).

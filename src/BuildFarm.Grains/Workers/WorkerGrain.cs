@@ -55,6 +55,44 @@ public sealed class WorkerGrain(BuildEngine engine, LocalStepRuns runs, ContentS
         }
     }
 
+    public async Task<byte[]?[]> ReadSmallBlobsAsync(string[] digests)
+    {
+        ArgumentNullException.ThrowIfNull(digests);
+        var blobs = new List<byte[]?>(digests.Length);
+        var room = (long)IWorkerGrain.SmallBlobBytes;
+        foreach (var digest in digests.Select(Digest.Parse))
+        {
+            var size = content.GetInfo(digest)?.Size;
+            if (size > room && size <= IWorkerGrain.SmallBlobBytes)
+            {
+                break; // it fits a call of its own: the next
+            }
+
+            // Null for one this store lacks, and for one that only a stream carries.
+            var bytes = size <= IWorkerGrain.SmallBlobBytes ? await ReadWholeAsync(digest) : null;
+            blobs.Add(bytes);
+            room -= bytes?.Length ?? 0;
+        }
+
+        return [.. blobs];
+    }
+
+    // Null when it is gone since it was looked up (the store's BlobNotFoundException) or corrupt.
+    private async Task<byte[]?> ReadWholeAsync(Digest digest)
+    {
+        try
+        {
+            await using var stream = content.OpenRead(digest);
+            var bytes = new byte[stream.Length];
+            await ReadChunkAsync(stream, bytes, last: true);
+            return bytes;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
     // The stream verifies the blob's size and digest once it is read to its end: a corrupt blob
     // fails the transfer (and is dropped from this store) before its last chunk goes out. The
     // caller gets an IOException: the store's own exception has no codec to cross to it.
