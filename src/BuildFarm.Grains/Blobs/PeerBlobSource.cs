@@ -13,11 +13,13 @@ using Orleans.Runtime;
 namespace BuildFarm.Grains.Blobs;
 
 /// <summary>
-/// Fetches blobs this silo lacks from the silos that hold them: the holders a layer's
-/// <see cref="ILayerGrain"/> records, then the hint (the silo that coordinates the build), never
-/// every silo. The bytes come over <see cref="IWorkerGrain.ReadBlobAsync"/>, at most two chunks a
-/// call, and count as present only once their digest is verified. Concurrent fetches of one blob
-/// on this silo share one transfer.
+/// Fetches blobs this silo lacks from the silos that hold them, never asking every silo: the hint
+/// first (the silo that ran the step, or coordinates the build), in a batch of the small blobs
+/// asked of it at about the same time (<see cref="SmallBlobBatches"/>); then the holders a blob's
+/// <see cref="ILayerGrain"/> records, and the hint again, by stream
+/// (<see cref="IWorkerGrain.ReadBlobAsync"/>, at most two chunks a call). Bytes count as present
+/// only once their digest is verified. Concurrent fetches of one blob on this silo share one
+/// transfer.
 /// </summary>
 public sealed partial class PeerBlobSource(
     IGrainFactory grains,
