@@ -27,12 +27,18 @@ public static class SiloLoss
             {
                 return await call().WaitAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (attempt < MaxAttempts && IsSiloLost(e))
+            catch (Exception e) when (attempt < MaxAttempts && (IsSiloLost(e) || IsLookupCancelled(e, cancellationToken)))
             {
                 await Task.Delay(Pause, cancellationToken).ConfigureAwait(false);
             }
         }
     }
+
+    // The grain directory cancels the lookups a partition was serving when a silo's loss moves
+    // that partition's range to another silo: the caller, which cancelled nothing, gets an
+    // OperationCanceledException for a call that the recovered directory will place.
+    private static bool IsLookupCancelled(Exception e, CancellationToken cancellationToken) =>
+        e is OperationCanceledException && !cancellationToken.IsCancellationRequested;
 
     /// <inheritdoc cref="RetryAsync{T}(Func{Task{T}}, CancellationToken)"/>
     public static Task RetryAsync(Func<Task> call, CancellationToken cancellationToken) =>
