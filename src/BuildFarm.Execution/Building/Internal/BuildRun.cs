@@ -11,7 +11,6 @@ using BuildFarm.Execution.Steps;
 using BuildFarm.Oci;
 using BuildFarm.Oci.Images;
 using BuildFarm.Oci.Layers;
-using BuildFarm.Storage.Content;
 
 namespace BuildFarm.Execution.Building.Internal;
 
@@ -109,7 +108,7 @@ internal sealed class BuildRun
             }
 
             var target = WithLabels(await StageAsync(_plan.Target.Index).ConfigureAwait(false), _request.Labels);
-            var (manifest, configDigest) = WriteImage(target);
+            var (manifest, configDigest) = await WriteImageAsync(target).ConfigureAwait(false);
             var steps = _results.Values.OrderBy(r => r.Id.Stage).ThenBy(r => r.Id.Step).ToList();
             return new BuildResult(manifest, target.Config, configDigest, steps);
         }
@@ -322,11 +321,11 @@ internal sealed class BuildRun
         return target with { Config = target.Config with { Config = config with { Labels = merged } } };
     }
 
-    // The config and the manifest go to the store together, with one disk sync for both.
-    private (Descriptor Manifest, Digest Config) WriteImage(StageOutput target)
+    private async Task<(Descriptor Manifest, Digest Config)> WriteImageAsync(StageOutput target)
     {
         var configJson = target.Config.ToJson();
         var config = Descriptor.FromContent(MediaTypes.OciConfig, configJson);
+        await WriteBlobAsync(configJson, config).ConfigureAwait(false);
 
         // A Docker-typed base layer is the same bytes under its OCI name.
         var manifest = new ImageManifest
@@ -336,8 +335,14 @@ internal sealed class BuildRun
         };
         var manifestJson = manifest.ToJson();
         var descriptor = Descriptor.FromContent(MediaTypes.OciManifest, manifestJson);
-        Engine.Content.WriteBatch([new BatchBlob(config.Digest, config.Size, configJson), new BatchBlob(descriptor.Digest, descriptor.Size, manifestJson)], LeaseId, Cancellation);
+        await WriteBlobAsync(manifestJson, descriptor).ConfigureAwait(false);
         return (descriptor, config.Digest);
+    }
+
+    private async Task WriteBlobAsync(byte[] content, Descriptor descriptor)
+    {
+        using var stream = new MemoryStream(content, writable: false);
+        await Engine.Content.WriteAsync(stream, descriptor.Digest, descriptor.Size, LeaseId, Cancellation).ConfigureAwait(false);
     }
 
     public ValueTask EmitAsync(BuildEvent buildEvent) => _events?.Invoke(buildEvent, Cancellation) ?? ValueTask.CompletedTask;
