@@ -91,7 +91,12 @@ public sealed partial class PeerBlobSource(
             {
                 if (await FetchFromAsync(store, digest, holder).ConfigureAwait(false))
                 {
-                    _ = ListAsHolderAsync(digest);
+                    // Without a record (a context file) there is no list to be on: no call.
+                    if (layer is not null)
+                    {
+                        _ = ListAsHolderAsync(digest);
+                    }
+
                     return true;
                 }
 
