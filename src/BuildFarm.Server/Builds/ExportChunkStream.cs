@@ -4,7 +4,7 @@ using Grpc.Core;
 
 namespace BuildFarm.Server.Builds;
 
-/// <summary>A write-only stream that sends what is written as <see cref="ExportChunk"/> messages of at most 64 KiB.</summary>
+/// <summary>A write-only stream that sends what is written as <see cref="ExportChunk"/> messages of at most 64 KiB, from one buffer.</summary>
 internal sealed class ExportChunkStream(IServerStreamWriter<ExportChunk> writer, CancellationToken cancellationToken) : Stream
 {
     public const int ChunkSize = 64 * 1024;
@@ -66,9 +66,13 @@ internal sealed class ExportChunkStream(IServerStreamWriter<ExportChunk> writer,
 
     public override void SetLength(long value) => throw new NotSupportedException();
 
+    // The chunk wraps the buffer rather than copying it: a write has serialized the message into the
+    // response by the time it completes, so the buffer is free again once it is awaited. An export
+    // of a large image then allocates no chunk-sized array per 64 KiB.
     private async Task SendAsync()
     {
-        await writer.WriteAsync(new ExportChunk { Offset = _offset, Data = ByteString.CopyFrom(_buffer, 0, _buffered) }, cancellationToken).ConfigureAwait(false);
+        var data = UnsafeByteOperations.UnsafeWrap(_buffer.AsMemory(0, _buffered));
+        await writer.WriteAsync(new ExportChunk { Offset = _offset, Data = data }, cancellationToken).ConfigureAwait(false);
         _offset += _buffered;
         _buffered = 0;
     }
