@@ -325,7 +325,6 @@ internal sealed class BuildRun
     {
         var configJson = target.Config.ToJson();
         var config = Descriptor.FromContent(MediaTypes.OciConfig, configJson);
-        await WriteBlobAsync(configJson, config).ConfigureAwait(false);
 
         // A Docker-typed base layer is the same bytes under its OCI name.
         var manifest = new ImageManifest
@@ -335,7 +334,10 @@ internal sealed class BuildRun
         };
         var manifestJson = manifest.ToJson();
         var descriptor = Descriptor.FromContent(MediaTypes.OciManifest, manifestJson);
-        await WriteBlobAsync(manifestJson, descriptor).ConfigureAwait(false);
+        // Both at once, on two threads (a small write runs synchronously through its fsync), so their
+        // syncs overlap. Nothing names the manifest before this returns: a crash between the two
+        // leaves at most a manifest no build refers to, which prune takes.
+        await Task.WhenAll(Task.Run(() => WriteBlobAsync(configJson, config)), WriteBlobAsync(manifestJson, descriptor)).ConfigureAwait(false);
         return (descriptor, config.Digest);
     }
 
