@@ -94,4 +94,22 @@ public sealed class ClusterStartTests
         Assert.StartsWith($"Error: cannot reach Redis at {redis}: ", result.Error, StringComparison.Ordinal);
         Assert.Equal(string.Empty, result.Output);
     }
+
+    // The silo joins its cluster before the API binds: the stop that follows a taken port ends the
+    // services that follow the membership too, and that end is no failure of theirs to report.
+    [Fact]
+    public async Task A_silo_whose_API_port_is_taken_stops_naming_the_address_and_nothing_else()
+    {
+        using var session = new FarmSession();
+        await using var redis = await RedisServer.StartAsync();
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var listen = $"127.0.0.1:{((System.Net.IPEndPoint)taken.LocalEndpoint).Port}";
+
+        var result = await FarmProcess.RunAsync(session.Home, ["--data-dir", session.DataDirectory, "server", "--listen", listen, "--metrics-listen", "127.0.0.1:0", "--redis", redis.Address, "--silo-port", FreePort.Pick().ToString(System.Globalization.CultureInfo.InvariantCulture), "--gateway-port", FreePort.Pick().ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"Failed to bind to address http://{listen}: address already in use.", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("BackgroundService failed", result.Error + result.Output, StringComparison.Ordinal);
+    }
 }

@@ -20,14 +20,22 @@ internal sealed partial class ClusterAddressFence(
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var redisAddresses = await ResolveAsync(redis, stoppingToken).ConfigureAwait(false);
-        await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(stoppingToken).ConfigureAwait(false))
+        try
         {
-            var forbidden = snapshot.Members.Keys.Select(static silo => silo.Endpoint.Address).Concat(redisAddresses).ToList();
-            if (await network.ForbidAsync(forbidden).ConfigureAwait(false))
+            var redisAddresses = await ResolveAsync(redis, stoppingToken).ConfigureAwait(false);
+            await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(stoppingToken).ConfigureAwait(false))
             {
-                LogForbidden(logger, string.Join(", ", network.Forbidden));
+                var forbidden = snapshot.Members.Keys.Select(static silo => silo.Endpoint.Address).Concat(redisAddresses).ToList();
+                if (await network.ForbidAsync(forbidden).ConfigureAwait(false))
+                {
+                    LogForbidden(logger, string.Join(", ", network.Forbidden));
+                }
             }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // The host stops, also when its start failed (a port taken): that failure is the one to
+            // report, not this service's end.
         }
     }
 
