@@ -20,7 +20,7 @@ public sealed class ExportChunkStreamTests
 
         await using (var stream = new ExportChunkStream(sent, CancellationToken.None))
         {
-            // Writes that straddle chunk boundaries, one of them across two.
+            // Writes that straddle the chunk boundaries.
             foreach (var (start, length) in new[] { (0, 1), (1, 40_000), (40_001, 70_000), (110_001, content.Length - 110_001) })
             {
                 await stream.WriteAsync(content.AsMemory(start, length));
