@@ -113,6 +113,7 @@ public sealed class TokenServer : IAsyncDisposable
         var (user, authenticated) = Authenticate(context.Request.Headers["Authorization"]);
 
         HttpStatusCode status;
+        string? body = null;
         if (context.Request.Url?.AbsolutePath != "/token")
         {
             status = HttpStatusCode.NotFound;
@@ -121,30 +122,41 @@ public sealed class TokenServer : IAsyncDisposable
         {
             status = HttpStatusCode.Unauthorized;
             context.Response.AddHeader("WWW-Authenticate", "Basic realm=\"token\"");
-            Write(context.Response, status, """{"errors":[{"code":"UNAUTHORIZED","message":"invalid username or password"}]}""");
+            body = """{"errors":[{"code":"UNAUTHORIZED","message":"invalid username or password"}]}""";
         }
         else if (service != _service)
         {
             status = HttpStatusCode.BadRequest;
-            Write(context.Response, status, $$"""{"errors":[{"code":"DENIED","message":"unknown service '{{service}}'"}]}""");
+            body = $$"""{"errors":[{"code":"DENIED","message":"unknown service '{{service}}'"}]}""";
         }
         else
         {
             status = HttpStatusCode.OK;
             var token = IssueToken(user, scopes);
             var issuedAt = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
-            Write(context.Response, status, JsonSerializer.Serialize(new Dictionary<string, object>
+            body = JsonSerializer.Serialize(new Dictionary<string, object>
             {
                 ["token"] = token,
                 ["access_token"] = token,
                 ["expires_in"] = (int)_options.TokenLifetime.TotalSeconds,
                 ["issued_at"] = issuedAt,
-            }));
+            });
         }
 
+        // Recorded before the answer goes out: a client that has its token may go on at once, and
+        // a test that then reads Requests must find this request there.
         lock (_requests)
         {
             _requests.Add(new TokenRequest(account, user, scopes, service, status));
+        }
+
+        if (body is null)
+        {
+            context.Response.StatusCode = (int)status;
+        }
+        else
+        {
+            Write(context.Response, status, body);
         }
     }
 
