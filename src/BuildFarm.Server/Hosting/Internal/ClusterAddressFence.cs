@@ -22,20 +22,25 @@ internal sealed partial class ClusterAddressFence(
     {
         try
         {
-            var redisAddresses = await ResolveAsync(redis, stoppingToken).ConfigureAwait(false);
-            await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(stoppingToken).ConfigureAwait(false))
-            {
-                var forbidden = snapshot.Members.Keys.Select(static silo => silo.Endpoint.Address).Concat(redisAddresses).ToList();
-                if (await network.ForbidAsync(forbidden).ConfigureAwait(false))
-                {
-                    LogForbidden(logger, string.Join(", ", network.Forbidden));
-                }
-            }
+            await FenceAsync(stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // The host stops, also when its start failed (a port taken): that failure is the one to
             // report, not this service's end.
+        }
+    }
+
+    private async Task FenceAsync(CancellationToken cancellationToken)
+    {
+        var redisAddresses = await ResolveAsync(redis, cancellationToken).ConfigureAwait(false);
+        await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            var forbidden = snapshot.Members.Keys.Select(static silo => silo.Endpoint.Address).Concat(redisAddresses).ToList();
+            if (await network.ForbidAsync(forbidden).ConfigureAwait(false))
+            {
+                LogForbidden(logger, string.Join(", ", network.Forbidden));
+            }
         }
     }
 
